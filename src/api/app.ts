@@ -1,0 +1,63 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bodyParser } from '@koa/bodyparser';
+import Koa from 'koa';
+import serve from 'koa-static';
+import type { DatabasePool } from 'slonik';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { ReservationService } from '../reservations/service.ts';
+import { type AppContext, type AppState, authenticate, errors } from './middleware.ts';
+import { authRoutes } from './routes/auth.ts';
+import { eventRoutes } from './routes/events.ts';
+import { reservationRoutes } from './routes/reservations.ts';
+import { supportRoutes } from './routes/support.ts';
+
+export interface ApiDeps {
+  config: Config;
+  pool: DatabasePool;
+  service: ReservationService;
+  log: Logger;
+  /** Readiness probes of the engine's dependencies, by name. */
+  health: Record<string, () => Promise<unknown>>;
+}
+
+/** The HTTP API under /api, and the built web client for every other GET. */
+export function createApi({ config, pool, service, log, health }: ApiDeps): Koa<AppState, AppContext> {
+  const app = new Koa<AppState, AppContext>();
+  app.proxy = config.NODE_ENV === 'production';
+  app.silent = true; // errors are logged by the error middleware
+  app.use(errors(log, config.NODE_ENV === 'development'));
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
+  app.use(authenticate(config.JWT_SECRET));
+
+  app.use(async (ctx, next) => {
+    if (ctx.path !== '/api/health') return next();
+    const checks = await Promise.all(Object.entries(health).map(async ([name, probe]) => {
+      try { await probe(); return [name, 'ok'] as const; } catch (error) { return [name, String((error as Error).message)] as const; }
+    }));
+    const ok = checks.every(([, state]) => state === 'ok');
+    ctx.status = ok ? 200 : 503;
+    ctx.body = { ok, checks: Object.fromEntries(checks) };
+  });
+
+  for (const router of [
+    authRoutes({ pool, jwtSecret: config.JWT_SECRET, jwtTtlSeconds: config.JWT_TTL_SECONDS }),
+    eventRoutes({ pool }),
+    reservationRoutes({ service, config }),
+    supportRoutes({ service }),
+  ]) {
+    app.use(router.routes()).use(router.allowedMethods());
+  }
+
+  const webRoot = resolve(config.WEB_DIST);
+  app.use(serve(webRoot, { index: 'index.html', maxage: 0 }));
+  app.use(async (ctx) => {
+    // single-page app: unknown non-API paths get index.html, and the client routes them
+    if (ctx.method !== 'GET' || ctx.path.startsWith('/api') || ctx.body !== undefined) return;
+    const index = join(webRoot, 'index.html');
+    ctx.type = 'html';
+    ctx.body = existsSync(index) ? readFileSync(index) : '<p>The web client is not built yet: run <code>npm run build:web</code>.</p>';
+  });
+  return app;
+}

@@ -1,0 +1,71 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { ReservationService } from '../../reservations/service.ts';
+import { type AppContext, type AppState, idempotencyKey, parse, requireRole } from '../middleware.ts';
+
+const ReservationParams = z.object({ id: z.string().uuid() });
+const Card = z.object({
+  number: z.string().trim().regex(/^[\d -]{12,23}$/, 'must be a card number of 12 to 19 digits'),
+  expMonth: z.coerce.number().int().min(1).max(12).optional(),
+  expYear: z.coerce.number().int().min(2000).max(2200).optional(),
+  cvc: z.string().regex(/^\d{3,4}$/, 'must be 3 or 4 digits').optional(),
+});
+const Checkout = z.object({ card: Card });
+const Cancel = z.object({ reason: z.string().trim().max(500).default('cancelled by the customer') });
+
+export function holdBody(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>) {
+  const holdSeconds = z.number().int().min(config.HOLD_MIN_SECONDS).max(config.HOLD_MAX_SECONDS).optional();
+  const eventId = z.string().uuid();
+  return z.union([
+    z.object({
+      eventId,
+      holdSeconds,
+      seatIds: z.array(z.string().uuid()).min(1).max(config.HOLD_MAX_SEATS)
+        .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a seat'),
+    }).strict(),
+    z.object({ eventId, holdSeconds, sectionId: z.string().uuid(), quantity: z.number().int().min(1).max(config.HOLD_MAX_SEATS) }).strict(),
+  ], { error: 'give either seatIds (reserved seating) or sectionId and quantity (general admission)' });
+}
+
+export function reservationRoutes(deps: { service: ReservationService; config: Config }) {
+  const router = new Router<AppState, AppContext>({ prefix: '/api' });
+  const { service } = deps;
+  const HoldBody = holdBody(deps.config);
+  const signedIn = requireRole('customer', 'support');
+
+  router.post('/reservations', signedIn, async (ctx) => {
+    const body = parse(HoldBody, ctx.request.body, 'body');
+    const { reservation, created } = await service.hold(ctx.state.principal!, body, idempotencyKey(ctx));
+    ctx.status = created ? 201 : 200;
+    ctx.set('Location', `/api/reservations/${reservation.id}`);
+    ctx.body = { reservation };
+  });
+
+  router.get('/reservations', signedIn, async (ctx) => {
+    ctx.body = { items: await service.list(ctx.state.principal!) };
+  });
+
+  router.get('/reservations/:id', signedIn, async (ctx) => {
+    const { id } = parse(ReservationParams, ctx.params, 'params');
+    ctx.body = await service.get(ctx.state.principal!, id);
+  });
+
+  router.post('/reservations/:id/checkout', signedIn, async (ctx) => {
+    const { id } = parse(ReservationParams, ctx.params, 'params');
+    const { card } = parse(Checkout, ctx.request.body, 'body');
+    ctx.body = await service.checkout(ctx.state.principal!, id, card.number, idempotencyKey(ctx));
+  });
+
+  router.post('/reservations/:id/cancel', signedIn, async (ctx) => {
+    const { id } = parse(ReservationParams, ctx.params, 'params');
+    const { reason } = parse(Cancel, ctx.request.body, 'body');
+    ctx.status = 202;
+    ctx.body = { reservation: await service.cancel(ctx.state.principal!, id, reason) };
+  });
+
+  router.get('/bookings', signedIn, async (ctx) => {
+    ctx.body = { items: await service.bookings(ctx.state.principal!) };
+  });
+  return router;
+}

@@ -1,0 +1,29 @@
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+
+export type Role = 'customer' | 'support';
+export interface Principal {
+  customerId: string;
+  email: string;
+  role: Role;
+}
+
+const claims = z.object({ sub: z.string().uuid(), email: z.string(), role: z.enum(['customer', 'support']) });
+
+export function signToken(principal: Principal, secret: string, ttlSeconds: number): string {
+  return jwt.sign({ email: principal.email, role: principal.role }, secret, {
+    subject: principal.customerId,
+    expiresIn: ttlSeconds,
+    algorithm: 'HS256',
+  });
+}
+
+/** Returns the principal of a valid token, or null for a missing, expired or forged one. */
+export function verifyToken(token: string, secret: string): Principal | null {
+  try {
+    const parsed = claims.safeParse(jwt.verify(token, secret, { algorithms: ['HS256'] }));
+    return parsed.success ? { customerId: parsed.data.sub, email: parsed.data.email, role: parsed.data.role } : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the engine reads, validated once at start-up.
+ * Documented in .env.example. Development and test get local defaults; production
+ * must set every secret and address explicitly.
+ */
+const booleanString = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const DEV_JWT_SECRET = 'development-only-jwt-secret-do-not-use-in-production';
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z.string().url().optional(),
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+    JWT_TTL_SECONDS: z.coerce.number().int().positive().default(60 * 60 * 12),
+
+    TEMPORAL_ADDRESS: z.string().min(1).optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('reservations'),
+    TEMPORAL_TLS: booleanString.default(false),
+    TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+    TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+    TEMPORAL_API_KEY: z.string().optional(),
+    TEMPORAL_CLI: z.string().optional(),
+    TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+    TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+    TEMPORAL_DB_FILE: z.string().min(1).default('.data/temporal.db'),
+
+    HOLD_DEFAULT_SECONDS: z.coerce.number().int().positive().default(600),
+    HOLD_MIN_SECONDS: z.coerce.number().int().positive().default(2),
+    HOLD_MAX_SECONDS: z.coerce.number().int().positive().default(1800),
+    HOLD_MAX_SEATS: z.coerce.number().int().positive().max(100).default(10),
+    PASSIVE_EXPIRY_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
+    PAYMENT_SLOW_MS: z.coerce.number().int().min(0).default(4000),
+
+    SEED_DEMO: booleanString.optional(),
+    WEB_DIST: z.string().default('dist/web'),
+    OUTBOX_POLL_MS: z.coerce.number().int().positive().default(250),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production') {
+      for (const key of ['JWT_SECRET', 'DATABASE_URL', 'TEMPORAL_ADDRESS'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required when NODE_ENV=production` });
+      }
+    }
+    if (env.HOLD_MIN_SECONDS > env.HOLD_MAX_SECONDS) {
+      ctx.addIssue({ code: 'custom', path: ['HOLD_MIN_SECONDS'], message: 'must not exceed HOLD_MAX_SECONDS' });
+    }
+    if (env.HOLD_DEFAULT_SECONDS < env.HOLD_MIN_SECONDS || env.HOLD_DEFAULT_SECONDS > env.HOLD_MAX_SECONDS) {
+      ctx.addIssue({ code: 'custom', path: ['HOLD_DEFAULT_SECONDS'], message: 'must lie between HOLD_MIN_SECONDS and HOLD_MAX_SECONDS' });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const local = env.NODE_ENV !== 'production';
+  return {
+    ...env,
+    DATABASE_URL: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/booking',
+    JWT_SECRET: env.JWT_SECRET ?? (local ? DEV_JWT_SECRET : ''),
+    SEED_DEMO: env.SEED_DEMO ?? env.NODE_ENV === 'development',
+    /** The project starts its own Temporal dev server unless an address is given. */
+    startTemporalDevServer: env.TEMPORAL_ADDRESS === undefined,
+    temporalAddress: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`,
+  };
+}

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { CommonQueryMethods, DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { sql } from './sql.ts';
+
+/** Events, their sections and seat maps: reads for customers, and the creation used by seeds and tests. */
+
+export type SectionSpec =
+  | { name: string; kind: 'RESERVED'; priceCents: number; rows: number; seatsPerRow: number }
+  | { name: string; kind: 'GA'; priceCents: number; capacity: number };
+
+export interface EventSpec {
+  venueName: string;
+  name: string;
+  description?: string;
+  startsAt: Date;
+  status?: 'ON_SALE' | 'CLOSED' | 'CANCELLED';
+  sections: SectionSpec[];
+}
+
+const rowLabel = (index: number) => String.fromCharCode(65 + (index % 26)).repeat(1 + Math.floor(index / 26));
+
+/** Creates a venue, an event, its sections and every seat (GA places are pre-generated). */
+export async function createEvent(pool: DatabasePool, spec: EventSpec): Promise<{ eventId: string; sectionIds: string[] }> {
+  return pool.transaction(async (tx) => {
+    const venueId = randomUUID();
+    const eventId = randomUUID();
+    await tx.query(sql.typeAlias('void')`INSERT INTO venues (id, name) VALUES (${venueId}, ${spec.venueName})`);
+    await tx.query(sql.typeAlias('void')`
+      INSERT INTO events (id, venue_id, name, description, starts_at, status)
+      VALUES (${eventId}, ${venueId}, ${spec.name}, ${spec.description ?? ''}, ${spec.startsAt.toISOString()}, ${spec.status ?? 'ON_SALE'})
+    `);
+    const sectionIds: string[] = [];
+    for (const [order, section] of spec.sections.entries()) {
+      const sectionId = randomUUID();
+      sectionIds.push(sectionId);
+      await tx.query(sql.typeAlias('void')`
+        INSERT INTO sections (id, event_id, name, kind, price_cents, sort_order)
+        VALUES (${sectionId}, ${eventId}, ${section.name}, ${section.kind}, ${section.priceCents}, ${order})
+      `);
+      const seats: [string, string | null, number | null, string][] = [];
+      if (section.kind === 'RESERVED') {
+        for (let r = 0; r < section.rows; r++) {
+          for (let n = 1; n <= section.seatsPerRow; n++) seats.push([randomUUID(), rowLabel(r), n, `${section.name} ${rowLabel(r)}${n}`]);
+        }
+      } else {
+        for (let n = 1; n <= section.capacity; n++) seats.push([randomUUID(), null, null, `${section.name} #${n}`]);
+      }
+      await tx.query(sql.typeAlias('void')`
+        INSERT INTO seats (id, event_id, section_id, row_label, seat_number, label)
+        SELECT id, ${eventId}, ${sectionId}, row_label, seat_number, label
+        FROM ${sql.unnest(seats, ['uuid', 'text', 'int4', 'text'])} AS t(id, row_label, seat_number, label)
+      `);
+    }
+    return { eventId, sectionIds };
+  });
+}
+
+/** A seat's state as customers see it: a hold past its own deadline is available (passive expiry). */
+const visibleState = sql.fragment`CASE WHEN s.state = 'HELD' AND s.hold_expires_at < now() THEN 'AVAILABLE' ELSE s.state END`;
+
+export const seatView = z.object({
+  id: z.string(),
+  sectionId: z.string(),
+  row: z.string().nullable(),
+  number: z.number().nullable(),
+  label: z.string(),
+  state: z.enum(['AVAILABLE', 'HELD', 'SOLD']),
+  version: z.number(),
+});
+export type SeatView = z.infer<typeof seatView>;
+
+export async function seatSnapshot(db: CommonQueryMethods, eventId: string): Promise<SeatView[]> {
+  return [
+    ...(await db.any(sql.type(seatView)`
+      SELECT s.id, s.section_id AS "sectionId", s.row_label AS "row", s.seat_number AS "number", s.label,
+             ${visibleState} AS state, s.version
+      FROM seats s JOIN sections sec ON sec.id = s.section_id
+      WHERE s.event_id = ${eventId}
+      ORDER BY sec.sort_order, s.row_label NULLS LAST, s.seat_number, s.label
+    `)),
+  ];
+}
+
+const sectionView = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['RESERVED', 'GA']),
+  priceCents: z.number(),
+  capacity: z.number(),
+  availableCount: z.number(),
+});
+
+const eventSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  venue: z.object({ id: z.string(), name: z.string() }),
+  startsAt: z.number().transform((ms) => new Date(ms).toISOString()),
+  status: z.enum(['ON_SALE', 'CLOSED', 'CANCELLED']),
+  minPriceCents: z.number(),
+  maxPriceCents: z.number(),
+  availableCount: z.number(),
+  totalCount: z.number(),
+});
+
+const summaryColumns = sql.fragment`
+  e.id, e.name, e.description, json_build_object('id', v.id, 'name', v.name) AS venue, e.starts_at AS "startsAt", e.status,
+  COALESCE((SELECT min(price_cents) FROM sections WHERE event_id = e.id), 0) AS "minPriceCents",
+  COALESCE((SELECT max(price_cents) FROM sections WHERE event_id = e.id), 0) AS "maxPriceCents",
+  (SELECT count(*) FROM seats s WHERE s.event_id = e.id AND ${visibleState} = 'AVAILABLE') AS "availableCount",
+  (SELECT count(*) FROM seats s WHERE s.event_id = e.id) AS "totalCount"
+`;
+
+export interface EventFilter {
+  q?: string;
+  from?: string;
+  to?: string;
+  available?: boolean;
+  minPrice?: number;
+  maxPrice?: number;
+  status?: 'ON_SALE' | 'CLOSED' | 'CANCELLED';
+  page: number;
+  pageSize: number;
+}
+
+export async function listEvents(pool: DatabasePool, filter: EventFilter) {
+  const conditions = [sql.fragment`TRUE`];
+  if (filter.q) {
+    const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql.fragment`(e.name ILIKE ${pattern} OR e.description ILIKE ${pattern} OR v.name ILIKE ${pattern})`);
+  }
+  if (filter.from) conditions.push(sql.fragment`e.starts_at >= ${filter.from}`);
+  if (filter.to) conditions.push(sql.fragment`e.starts_at <= ${filter.to}`);
+  if (filter.status) conditions.push(sql.fragment`e.status = ${filter.status}`);
+  if (filter.minPrice !== undefined) conditions.push(sql.fragment`EXISTS (SELECT 1 FROM sections WHERE event_id = e.id AND price_cents >= ${filter.minPrice})`);
+  if (filter.maxPrice !== undefined) conditions.push(sql.fragment`EXISTS (SELECT 1 FROM sections WHERE event_id = e.id AND price_cents <= ${filter.maxPrice})`);
+  if (filter.available) {
+    conditions.push(sql.fragment`EXISTS (SELECT 1 FROM seats s WHERE s.event_id = e.id AND ${visibleState} = 'AVAILABLE')`);
+  }
+  const where = sql.join(conditions, sql.fragment` AND `);
+  const total = await pool.oneFirst(sql.type(z.object({ count: z.number() }))`
+    SELECT count(*) FROM events e JOIN venues v ON v.id = e.venue_id WHERE ${where}
+  `);
+  const items = await pool.any(sql.type(eventSummary)`
+    SELECT ${summaryColumns}
+    FROM events e JOIN venues v ON v.id = e.venue_id
+    WHERE ${where}
+    ORDER BY e.starts_at, e.id
+    LIMIT ${filter.pageSize} OFFSET ${(filter.page - 1) * filter.pageSize}
+  `);
+  return { items: [...items], page: filter.page, pageSize: filter.pageSize, total };
+}
+
+export async function getEvent(pool: DatabasePool, eventId: string) {
+  const event = await pool.maybeOne(sql.type(eventSummary)`
+    SELECT ${summaryColumns} FROM events e JOIN venues v ON v.id = e.venue_id WHERE e.id = ${eventId}
+  `);
+  if (!event) return null;
+  const sections = await pool.any(sql.type(sectionView)`
+    SELECT sec.id, sec.name, sec.kind, sec.price_cents AS "priceCents",
+           count(s.id) AS capacity, count(s.id) FILTER (WHERE ${visibleState} = 'AVAILABLE') AS "availableCount"
+    FROM sections sec JOIN seats s ON s.section_id = sec.id
+    WHERE sec.event_id = ${eventId}
+    GROUP BY sec.id ORDER BY sec.sort_order
+  `);
+  return { ...event, sections: [...sections], seats: await seatSnapshot(pool, eventId) };
+}

@@ -1,0 +1,42 @@
+/**
+ * Domain errors. Handlers and services throw these; the API's error middleware turns each
+ * into the one error shape `{ error: { code, message, details } }` with its HTTP status.
+ */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'EMAIL_TAKEN'
+  | 'INVALID_CREDENTIALS'
+  | 'SEAT_TAKEN'
+  | 'UNKNOWN_SEATS'
+  | 'EVENT_NOT_ON_SALE'
+  | 'HOLD_EXPIRED'
+  | 'INVALID_STATE'
+  | 'PAYMENT_DECLINED'
+  | 'PAYMENT_UNAVAILABLE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL';
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(status: number, code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'AppError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const notFound = (what: string, id: string) => new AppError(404, 'NOT_FOUND', `${what} ${id} was not found`, { [`${what.toLowerCase()}Id`]: id });
+
+export class SeatTakenError extends AppError {
+  constructor(seatIds: string[], message = `${seatIds.length} of the requested seats are no longer available`) {
+    super(409, 'SEAT_TAKEN', message, { seatIds });
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Entry point for every role:  node src/main.ts <all|api|worker|gateway|migrate>
+ *   all      every role in one process (local use): the Temporal dev server, migrations,
+ *            the demo seed, the worker, the API with the web client, the gateway and relay
+ *   api      the HTTP API (and web client)     worker   reservation workflows + activities
+ *   gateway  Socket.io gateway + outbox relay  migrate  apply migrations and exit
+ */
+import { createServer, type Server } from 'node:http';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Redis } from 'ioredis';
+import { createActivities } from '../activities/index.ts';
+import { createApi } from './api/app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createDatabasePool, ensureDatabase } from './db/pool.ts';
+import { migrate } from './db/migrate.ts';
+import { DEMO_ACCOUNTS, seedDemo } from './db/seed.ts';
+import { sql } from './db/sql.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createSimulatedProvider } from './payments/simulated.ts';
+import { createGateway } from './realtime/gateway.ts';
+import { startOutboxRelay } from './realtime/relay.ts';
+import { createReservationService } from './reservations/service.ts';
+import { startLostHoldSweeper } from './reservations/sweeper.ts';
+import { provideTemporalCli } from './temporal/cli.ts';
+import { connectNative, createTemporalClient } from './temporal/client.ts';
+import { startDevServer } from './temporal/dev-server.ts';
+import { createReservationWorker } from './temporal/worker.ts';
+
+const ROLES = ['all', 'api', 'worker', 'gateway', 'migrate'] as const;
+const sqlPing = sql.typeAlias('void')`SELECT`;
+type Role = (typeof ROLES)[number];
+
+async function main(role: Role, config: Config, log: Logger): Promise<void> {
+  const closers: Array<() => Promise<unknown>> = [];
+  const has = (r: Role) => role === 'all' || role === r;
+  try {
+    if (role === 'all' && config.startTemporalDevServer) {
+      const cli = await provideTemporalCli(log, config.TEMPORAL_CLI);
+      const server = await startDevServer({ cli, port: config.TEMPORAL_DEV_PORT, uiPort: config.TEMPORAL_UI_PORT, dbFile: config.TEMPORAL_DB_FILE, logFile: `${config.TEMPORAL_DB_FILE}.log`, namespace: config.TEMPORAL_NAMESPACE, log });
+      closers.push(server.stop);
+    }
+    if (config.NODE_ENV !== 'production') await ensureDatabase(config.DATABASE_URL);
+    log.info('applying migrations...');
+    await migrate(config.DATABASE_URL, log);
+    if (role === 'migrate') return;
+
+    const pool = await createDatabasePool(config.DATABASE_URL, 20);
+    closers.push(() => pool.end());
+    if (role === 'all' && config.SEED_DEMO) await seedDemo(pool, log);
+
+    let native;
+    if (has('worker')) {
+      // we own shutdown (closers below run in order), so the SDK must not react to signals itself
+      Runtime.install({ logger: new DefaultLogger('WARN', (entry) => log.warn(entry.meta ?? {}, entry.message)), shutdownSignals: [] });
+      native = await connectNative(config);
+      closers.push(() => native!.close());
+      const payments = createSimulatedProvider(pool, { slowMs: config.PAYMENT_SLOW_MS });
+      const worker = await createReservationWorker({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ pool, payments }), log });
+      const running = worker.run();
+      closers.push(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      });
+      log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}"`);
+      const sweeper = startLostHoldSweeper({ pool, log, intervalMs: 30_000, marginSeconds: 60 });
+      closers.push(sweeper.stop);
+    }
+
+    let server: Server | undefined;
+    let redis: Redis | undefined;
+    if (has('api') || has('gateway')) {
+      server = createServer();
+      redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+      closers.push(() => redis!.quit());
+    }
+    if (has('api')) {
+      const temporal = await createTemporalClient(config, role === 'all' ? native : undefined);
+      closers.push(temporal.close);
+      const service = createReservationService({ pool, temporal: temporal.client, config, log });
+      const api = createApi({
+        config, pool, service, log,
+        health: {
+          postgres: () => pool.query(sqlPing),
+          redis: () => redis!.ping(),
+          temporal: () => temporal.client.connection.workflowService.getSystemInfo({}),
+        },
+      });
+      server!.on('request', api.callback());
+    }
+    if (has('gateway')) {
+      const gateway = createGateway({ httpServer: server!, pool, redisUrl: config.REDIS_URL, jwtSecret: config.JWT_SECRET, log });
+      closers.push(gateway.close);
+      const relay = startOutboxRelay({ pool, redis: redis!, log, pollMs: config.OUTBOX_POLL_MS });
+      closers.push(relay.stop);
+    }
+    if (server) {
+      await new Promise<void>((resolve) => server!.listen(config.PORT, config.HOST, resolve));
+      closers.push(() => new Promise((resolve) => server!.close(resolve)));
+    }
+    announce(role, config, log);
+    await shutdownSignal();
+    log.info('shutting down...');
+  } finally {
+    for (const close of closers.reverse()) {
+      await close().catch((error) => log.warn({ err: error }, 'error while shutting down'));
+    }
+  }
+}
+
+
+function announce(role: Role, config: Config, log: Logger) {
+  const base = `http://${config.HOST}:${config.PORT}`;
+  const lines = [`booking engine running (role: ${role})`];
+  if (role === 'all' || role === 'api') lines.push(`  web client   ${base}/`, `  API          ${base}/api (health: ${base}/api/health)`);
+  if (role === 'all' || role === 'gateway') lines.push(`  Socket.io    ${base}/socket.io`);
+  if (role === 'all' && config.startTemporalDevServer) lines.push(`  Temporal UI  http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
+  lines.push(`  Temporal     ${config.temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE})`);
+  if (role === 'all' && config.SEED_DEMO) lines.push(...DEMO_ACCOUNTS.map((a) => `  demo login   ${a.email} / ${a.password} (${a.role})`));
+  log.info(lines.join('\n'));
+}
+
+function shutdownSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+const role = (process.argv[2] ?? 'all') as Role;
+let bootLog: Logger = createLogger('info');
+try {
+  if (!ROLES.includes(role)) throw new ConfigError(`unknown role "${role}": use one of ${ROLES.join(', ')}`);
+  const config = loadConfig();
+  bootLog = createLogger(config.LOG_LEVEL);
+  await main(role, config, bootLog);
+  process.exit(0);
+} catch (error) {
+  bootLog.fatal(error instanceof ConfigError ? error.message : { err: error }, 'the booking engine could not start');
+  process.exit(1);
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker, DefaultLogger } from '@temporalio/worker';
+import { pino } from 'pino';
+import { createActivities } from '../../activities/index.ts';
+import { Redis } from 'ioredis';
+import { createApi } from '../../src/api/app.ts';
+import { createGateway } from '../../src/realtime/gateway.ts';
+import { startOutboxRelay } from '../../src/realtime/relay.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createEvent, type EventSpec } from '../../src/db/events.ts';
+import { createSimulatedProvider } from '../../src/payments/simulated.ts';
+import { sql } from '../../src/db/sql.ts';
+import { createReservationService } from '../../src/reservations/service.ts';
+import { createReservationWorker } from '../../src/temporal/worker.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export { eventually } from './wait.ts';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // already installed in this test file's module registry
+}
+
+export interface TestEngine {
+  config: Config;
+  db: TestDatabase;
+  url: string;
+  client: Client;
+  taskQueue: string;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  createEvent(spec?: Partial<EventSpec>): Promise<{ eventId: string; sectionIds: string[]; seatIds: string[] }>;
+  register(role?: 'customer' | 'support'): Promise<{ token: string; customerId: string; email: string }>;
+  request(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real engine for one test file: a fresh database, a worker on a task queue of its own
+ * (so test files never run each other's workflows) against the suite's Temporal dev server,
+ * and the API on a free port.
+ */
+export async function startTestEngine(label: string, env: Record<string, string> = {}, options: { realtime?: boolean } = {}): Promise<TestEngine> {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  const bundle = process.env.TEMPORAL_WORKFLOW_BUNDLE;
+  if (!address || !bundle) throw new Error('run the tests with `npm test`: it starts the Temporal dev server they use');
+  const db = await createTestDatabase(label);
+  const taskQueue = `test-${label}-${randomUUID().slice(0, 8)}`;
+  const config = loadConfig({
+    NODE_ENV: 'test', DATABASE_URL: db.url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'silent', PAYMENT_SLOW_MS: '2500', PASSIVE_EXPIRY_GRACE_SECONDS: '1', ...env,
+  });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const connection = await NativeConnection.connect({ address });
+  const client = new Client({ connection });
+  const payments = createSimulatedProvider(db.pool, { slowMs: config.PAYMENT_SLOW_MS });
+  const activities = createActivities({ pool: db.pool, payments });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  async function startWorker() {
+    worker = await createReservationWorker({ connection, namespace: 'default', taskQueue, activities, workflowBundlePath: bundle, log });
+    running = worker.run();
+  }
+  async function stopWorker() {
+    if (!worker) return;
+    worker.shutdown();
+    await running;
+    worker = undefined;
+  }
+  await startWorker();
+
+  const service = createReservationService({ pool: db.pool, temporal: client, config, log });
+  const app = createApi({ config, pool: db.pool, service, log, health: {} });
+  const server: Server = createServer(app.callback());
+  const closers: Array<() => Promise<unknown>> = [];
+  if (options.realtime) {
+    // the gateway, relay and web client on the API's port, as `npm start` serves them;
+    // a Redis key of this file's own keeps parallel test files apart
+    const key = `socket.io-${taskQueue}`;
+    const redis = new Redis(config.REDIS_URL);
+    const gateway = createGateway({ httpServer: server, pool: db.pool, redisUrl: config.REDIS_URL, jwtSecret: config.JWT_SECRET, log, key });
+    const relay = startOutboxRelay({ pool: db.pool, redis, log, pollMs: 50, key });
+    closers.push(relay.stop, gateway.close, () => redis.quit());
+  }
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const engine: TestEngine = {
+    config, db, url, client, taskQueue, startWorker, stopWorker,
+    async createEvent(spec = {}) {
+      const created = await createEvent(db.pool, {
+        venueName: 'Test Hall', name: `Test event ${randomUUID().slice(0, 6)}`, startsAt: new Date(Date.now() + 86_400_000),
+        sections: [
+          { name: 'Stalls', kind: 'RESERVED', priceCents: 5000, rows: 2, seatsPerRow: 10 },
+          { name: 'Floor', kind: 'GA', priceCents: 2000, capacity: 30 },
+          { name: 'Balcony', kind: 'RESERVED', priceCents: 0, rows: 1, seatsPerRow: 5 },
+        ],
+        ...spec,
+      });
+      const event = (await engine.request('GET', `/api/events/${created.eventId}`)).body;
+      return { ...created, seatIds: event.seats.filter((s: { row: string | null }) => s.row !== null).map((s: { id: string }) => s.id) };
+    },
+    async register(role = 'customer') {
+      const email = `${role}-${randomUUID().slice(0, 8)}@example.com`;
+      const res = await engine.request('POST', '/api/auth/register', { body: { email, password: 'correct horse battery', name: 'Test Person' } });
+      if (res.status !== 201) throw new Error(`register failed: ${JSON.stringify(res.body)}`);
+      if (role === 'support') {
+        await db.pool.query(sqlSetRole(res.body.customer.id));
+        const login = await engine.request('POST', '/api/auth/login', { body: { email, password: 'correct horse battery' } });
+        return { token: login.body.token, customerId: res.body.customer.id, email };
+      }
+      return { token: res.body.token, customerId: res.body.customer.id, email };
+    },
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let body: string | undefined = options.raw;
+      if (options.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(options.body);
+      } else if (body !== undefined) headers['content-type'] ??= 'application/json';
+      const res = await fetch(`${url}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async close() {
+      for (const close of closers) await close();
+      await new Promise((resolve) => server.close(resolve));
+      await stopWorker();
+      await connection.close();
+      await db.drop();
+    },
+  };
+  return engine;
+}
+
+const sqlSetRole = (id: string) => sql.typeAlias('void')`UPDATE customers SET role = 'support' WHERE id = ${id}`;

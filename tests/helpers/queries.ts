@@ -1,0 +1,22 @@
+import type { DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { sql } from '../../src/db/sql.ts';
+
+/** Reads of the database's truth that tests assert on. */
+export const seatRows = (pool: DatabasePool, seatIds: readonly string[]) =>
+  pool.any(sql.type(z.object({ id: z.string(), state: z.string(), reservationId: z.string().nullable(), version: z.number() }))`
+    SELECT id, state, reservation_id AS "reservationId", version FROM seats WHERE id = ANY(${sql.array([...seatIds], 'uuid')}) ORDER BY id
+  `);
+
+export const chargeRows = (pool: DatabasePool, reservationId: string) =>
+  pool.any(sql.type(z.object({ status: z.string(), amountCents: z.number(), declineCode: z.string().nullable(), refunded: z.boolean() }))`
+    SELECT c.status, c.amount_cents AS "amountCents", c.decline_code AS "declineCode",
+           EXISTS (SELECT 1 FROM payment_refunds r WHERE r.charge_id = c.id) AS refunded
+    FROM payment_charges c WHERE c.reservation_id = ${reservationId} ORDER BY c.created_at
+  `);
+
+export const reservationRow = (pool: DatabasePool, reservationId: string) =>
+  pool.one(sql.type(z.object({ status: z.string(), cancelledBy: z.string().nullable(), cancelReason: z.string().nullable(), failureReason: z.string().nullable() }))`
+    SELECT status, cancelled_by AS "cancelledBy", cancel_reason AS "cancelReason", failure_reason AS "failureReason"
+    FROM reservations WHERE id = ${reservationId}
+  `);

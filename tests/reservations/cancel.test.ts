@@ -1,0 +1,64 @@
+import { cancelSignal, reservationWorkflowId } from '../../workflows/messages.ts';
+import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { reservationRow, seatRows } from '../helpers/queries.ts';
+
+let engine: TestEngine;
+beforeAll(async () => { engine = await startTestEngine('cancel'); });
+afterAll(async () => { await engine?.close(); });
+
+async function holdOne() {
+  const { eventId, seatIds } = await engine.createEvent();
+  const customer = await engine.register();
+  const res = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId, seatIds: seatIds.slice(0, 2) } });
+  expect(res.status).toBe(201);
+  return { customer, eventId, seats: seatIds.slice(0, 2), reservationId: res.body.reservation.id as string };
+}
+const ended = (reservationId: string, status: string) =>
+  eventually(async () => (await reservationRow(engine.db.pool, reservationId)).status === status, 10_000, `status ${status}`);
+
+describe('cancelling a hold', () => {
+  test('a cancel signal sent with the Temporal client, as the CLI would, releases the seats', async () => {
+    const { seats, reservationId } = await holdOne();
+    await engine.client.workflow.getHandle(reservationWorkflowId(reservationId)).signal(cancelSignal, { actor: 'support:cli', reason: 'duplicate order' });
+    await ended(reservationId, 'CANCELLED');
+    expect((await seatRows(engine.db.pool, seats)).map((s) => s.state)).toEqual(['AVAILABLE', 'AVAILABLE']);
+    expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ cancelledBy: 'support:cli', cancelReason: 'duplicate order' });
+  });
+
+  test('the customer cancels their own hold in one call', async () => {
+    const { customer, seats, reservationId } = await holdOne();
+    const res = await engine.request('POST', `/api/reservations/${reservationId}/cancel`, { token: customer.token, body: {} });
+    expect(res.status).toBe(202);
+    await ended(reservationId, 'CANCELLED');
+    expect((await seatRows(engine.db.pool, seats)).every((s) => s.state === 'AVAILABLE')).toBe(true);
+  });
+
+  test('support cancels any hold with a reason, and customers may not use the support endpoint', async () => {
+    const { customer, reservationId } = await holdOne();
+    const support = await engine.register('support');
+    const denied = await engine.request('POST', `/api/support/reservations/${reservationId}/cancel`, { token: customer.token, body: { reason: 'x' } });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.code).toBe('FORBIDDEN');
+    const res = await engine.request('POST', `/api/support/reservations/${reservationId}/cancel`, { token: support.token, body: { reason: 'payment fraud suspected' } });
+    expect(res.status).toBe(202);
+    await ended(reservationId, 'CANCELLED');
+    expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ cancelledBy: `support:${support.email}`, cancelReason: 'payment fraud suspected' });
+    const listed = await engine.request('GET', `/api/support/reservations?status=CANCELLED`, { token: support.token });
+    expect(listed.body.items.map((r: { id: string }) => r.id)).toContain(reservationId);
+  });
+
+  test('operators find reservations by event, customer and state through search attributes', async () => {
+    const { customer, eventId, reservationId } = await holdOne();
+    const workflowId = reservationWorkflowId(reservationId);
+    const list = async (query: string) => {
+      const ids: string[] = [];
+      for await (const wf of engine.client.workflow.list({ query })) ids.push(wf.workflowId);
+      return ids;
+    };
+    await eventually(async () => (await list(`BookingEventId="${eventId}" AND ReservationState="HELD"`)).includes(workflowId), 10_000, 'HELD listing');
+    expect(await list(`BookingCustomerId="${customer.customerId}"`)).toEqual([workflowId]);
+    await engine.request('POST', `/api/reservations/${reservationId}/cancel`, { token: customer.token, body: { reason: 'changed my mind' } });
+    await eventually(async () => (await list(`BookingEventId="${eventId}" AND ReservationState="CANCELLED"`)).includes(workflowId), 10_000, 'CANCELLED listing');
+    expect(await list(`BookingEventId="${eventId}" AND ReservationState="HELD"`)).toEqual([]);
+  });
+});

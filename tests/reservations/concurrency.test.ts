@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { sql } from '../../src/db/sql.ts';
+import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
+
+let engine: TestEngine;
+beforeAll(async () => { engine = await startTestEngine('concurrency'); });
+afterAll(async () => { await engine?.close(); });
+
+const workflowsOfEvent = async (eventId: string) => {
+  const ids: string[] = [];
+  for await (const wf of engine.client.workflow.list({ query: `BookingEventId="${eventId}"` })) ids.push(wf.workflowId);
+  return ids;
+};
+
+describe('holds under contention', () => {
+  test('50 concurrent holds on overlapping seats never hold a seat twice and start workflows only for the winners', async () => {
+    const { eventId, seatIds } = await engine.createEvent();
+    const buyers = await Promise.all(Array.from({ length: 50 }, () => engine.register()));
+    // each buyer wants 2 adjacent seats out of the first 10: heavy overlap
+    const wanted = buyers.map((_, i) => [seatIds[i % 10], seatIds[(i + 1) % 10]]);
+    const results = await Promise.all(buyers.map((buyer, i) =>
+      engine.request('POST', '/api/reservations', { token: buyer.token, body: { eventId, seatIds: wanted[i] } })));
+
+    const winners = results.filter((r) => r.status === 201);
+    const losers = results.filter((r) => r.status === 409);
+    expect(winners.length + losers.length).toBe(50);
+    expect(winners.length).toBeGreaterThanOrEqual(1);
+    expect(winners.length).toBeLessThanOrEqual(5);
+    for (const loser of losers) {
+      expect(loser.body.error.code).toBe('SEAT_TAKEN');
+      expect(loser.body.error.details.seatIds.length).toBeGreaterThan(0);
+    }
+    const heldSeats = winners.flatMap((w) => w.body.reservation.seats.map((s: { id: string }) => s.id));
+    expect(new Set(heldSeats).size).toBe(heldSeats.length);
+
+    const rows = await engine.db.pool.any(sql.type(z.object({ id: z.string(), reservationId: z.string() }))`
+      SELECT id, reservation_id AS "reservationId" FROM seats WHERE event_id = ${eventId} AND state = 'HELD'
+    `);
+    expect(rows.map((r) => r.id).sort()).toEqual([...heldSeats].sort());
+    const winnerIds = winners.map((w) => `reservation-${w.body.reservation.id}`).sort();
+    const started = await eventually(async () => {
+      const ids = await workflowsOfEvent(eventId);
+      return ids.length >= winnerIds.length ? ids : undefined;
+    }, 10_000, 'visibility of the started workflows');
+    expect(started.sort()).toEqual(winnerIds);
+  });
+
+  test('general admission holds by quantity share a section without overselling it', async () => {
+    const { eventId, sectionIds } = await engine.createEvent();
+    const floor = sectionIds[1]; // 30 places
+    const buyers = await Promise.all(Array.from({ length: 20 }, () => engine.register()));
+    const results = await Promise.all(buyers.map((buyer) =>
+      engine.request('POST', '/api/reservations', { token: buyer.token, body: { eventId, sectionId: floor, quantity: 2 } })));
+    const winners = results.filter((r) => r.status === 201);
+    expect(winners.length).toBe(15);
+    for (const loser of results.filter((r) => r.status !== 201)) {
+      expect(loser.status).toBe(409);
+      expect(loser.body.error.code).toBe('SEAT_TAKEN');
+    }
+    const places = winners.flatMap((w) => w.body.reservation.seats.map((s: { id: string }) => s.id));
+    expect(new Set(places).size).toBe(30);
+    expect(winners.every((w) => w.body.reservation.amountCents === 4000)).toBe(true);
+  });
+
+  test('a retried hold with the same Idempotency-Key returns the same reservation instead of holding twice', async () => {
+    const { eventId, seatIds } = await engine.createEvent();
+    const buyer = await engine.register();
+    const headers = { 'idempotency-key': 'double-click-0001' };
+    const [a, b] = await Promise.all([
+      engine.request('POST', '/api/reservations', { token: buyer.token, body: { eventId, seatIds: [seatIds[0]] }, headers }),
+      engine.request('POST', '/api/reservations', { token: buyer.token, body: { eventId, seatIds: [seatIds[0]] }, headers }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 201]);
+    expect(a.body.reservation.id).toBe(b.body.reservation.id);
+    const count = await engine.db.pool.oneFirst(sql.type(z.object({ count: z.number() }))`
+      SELECT count(*) FROM reservations WHERE event_id = ${eventId}
+    `);
+    expect(count).toBe(1);
+  });
+
+  test('a seat whose hold deadline passed can be claimed again even though its workflow was lost', async () => {
+    const { eventId, seatIds } = await engine.createEvent();
+    const first = await engine.register();
+    const held = await engine.request('POST', '/api/reservations', { token: first.token, body: { eventId, seatIds: [seatIds[5]] } });
+    // lose the workflow (as if it never started) and let the seat's own deadline pass
+    await engine.client.workflow.getHandle(`reservation-${held.body.reservation.id}`).terminate('simulating a lost workflow');
+    await engine.db.pool.query(sql.typeAlias('void')`UPDATE seats SET hold_expires_at = now() - interval '1 second' WHERE id = ${seatIds[5]}`);
+    const event = await engine.request('GET', `/api/events/${eventId}`);
+    expect(event.body.seats.find((s: { id: string }) => s.id === seatIds[5]).state).toBe('AVAILABLE');
+    expect((await engine.request('GET', `/api/reservations/${held.body.reservation.id}`, { token: first.token })).body.status).toBe('EXPIRED');
+
+    const second = await engine.register();
+    const again = await engine.request('POST', '/api/reservations', { token: second.token, body: { eventId, seatIds: [seatIds[5]] } });
+    expect(again.status).toBe(201);
+  });
+});

@@ -1,0 +1,113 @@
+import { sql } from '../../src/db/sql.ts';
+import { TEST_CARDS } from '../../src/payments/simulated.ts';
+import { reservationWorkflowId } from '../../workflows/messages.ts';
+import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { chargeRows, reservationRow, seatRows } from '../helpers/queries.ts';
+
+let engine: TestEngine;
+beforeAll(async () => { engine = await startTestEngine('payments'); });
+afterAll(async () => { await engine?.close(); });
+
+async function holdSeats(seatCount = 1, holdSeconds?: number) {
+  const { eventId, seatIds } = await engine.createEvent();
+  const customer = await engine.register();
+  const seats = seatIds.slice(0, seatCount);
+  const res = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId, seatIds: seats, holdSeconds } });
+  expect(res.status).toBe(201);
+  return { customer, seats, eventId, reservationId: res.body.reservation.id as string };
+}
+const checkout = (token: string, id: string, card: string, key?: string) =>
+  engine.request('POST', `/api/reservations/${id}/checkout`, { token, body: { card: { number: card } }, headers: key ? { 'idempotency-key': key } : {} });
+
+describe('payment at checkout', () => {
+  test('a declined card leaves the hold HELD and charges nothing, and a retry with a good card confirms', async () => {
+    const { customer, seats, reservationId } = await holdSeats(2);
+    const declined = await checkout(customer.token, reservationId, TEST_CARDS.declined);
+    expect(declined.status).toBe(402);
+    expect(declined.body.error).toMatchObject({ code: 'PAYMENT_DECLINED', details: { declineCode: 'card_declined' } });
+    expect((await engine.request('GET', `/api/reservations/${reservationId}`, { token: customer.token })).body.status).toBe('HELD');
+    expect((await seatRows(engine.db.pool, seats)).map((s) => s.state)).toEqual(['HELD', 'HELD']);
+    expect((await chargeRows(engine.db.pool, reservationId)).filter((c) => c.status !== 'DECLINED')).toEqual([]);
+
+    const retried = await checkout(customer.token, reservationId, TEST_CARDS.success);
+    expect(retried.status).toBe(200);
+    expect(retried.body.reservation.status).toBe('CONFIRMED');
+    expect((await seatRows(engine.db.pool, seats)).map((s) => s.state)).toEqual(['SOLD', 'SOLD']);
+    expect((await chargeRows(engine.db.pool, reservationId)).map((c) => c.status)).toEqual(['DECLINED', 'SUCCEEDED']);
+  });
+
+  test('a repeated checkout with the same idempotency key charges once', async () => {
+    const { customer, reservationId } = await holdSeats(1);
+    const key = `checkout-${reservationId}`;
+    const [first, second] = await Promise.all([
+      checkout(customer.token, reservationId, TEST_CARDS.success, key),
+      checkout(customer.token, reservationId, TEST_CARDS.success, key),
+    ]);
+    const third = await checkout(customer.token, reservationId, TEST_CARDS.success, key);
+    for (const res of [first, second, third]) expect(res.status).toBe(200);
+    expect(new Set([first, second, third].map((r) => r.body.booking.reference)).size).toBe(1);
+    expect(await chargeRows(engine.db.pool, reservationId)).toEqual([{ status: 'SUCCEEDED', amountCents: 5000, declineCode: null, refunded: false }]);
+  });
+
+  test('a charge whose confirm fails is refunded and the reservation ends FAILED with its seats released', async () => {
+    const { customer, seats, reservationId, eventId } = await holdSeats(1);
+    const paying = checkout(customer.token, reservationId, TEST_CARDS.slow); // settles after 2.5 s
+    // Give the update time to reach the worker and start the charge. Nothing observable marks
+    // that moment: the charge runs as a local activity inside the workflow task, so a query
+    // waits for it and the update is not in the history yet. 0.7 s leaves 1.8 s of the charge.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    // while the charge is in flight the hold passively expires in PostgreSQL and another customer takes the seat
+    await engine.db.pool.query(sql.typeAlias('void')`UPDATE seats SET hold_expires_at = now() - interval '1 second' WHERE id = ${seats[0]}`);
+    const rival = await engine.register();
+    const taken = await engine.request('POST', '/api/reservations', { token: rival.token, body: { eventId, seatIds: seats } });
+    expect(taken.status).toBe(201);
+
+    const late = await paying;
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('HOLD_EXPIRED');
+    expect(await chargeRows(engine.db.pool, reservationId)).toEqual([{ status: 'REFUNDED', amountCents: 5000, declineCode: null, refunded: true }]);
+    expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ status: 'FAILED' });
+    // the rival's hold is untouched by the failed reservation's release
+    expect((await seatRows(engine.db.pool, seats))[0]).toMatchObject({ state: 'HELD', reservationId: taken.body.reservation.id });
+  });
+
+  test('checkout of a hold that already lost its seats is refused before any charge', async () => {
+    const { customer, seats, reservationId, eventId } = await holdSeats(1);
+    await engine.db.pool.query(sql.typeAlias('void')`UPDATE seats SET hold_expires_at = now() - interval '1 second' WHERE id = ${seats[0]}`);
+    const rival = await engine.register();
+    expect((await engine.request('POST', '/api/reservations', { token: rival.token, body: { eventId, seatIds: seats } })).status).toBe(201);
+    const late = await checkout(customer.token, reservationId, TEST_CARDS.success);
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('HOLD_EXPIRED');
+    expect(await chargeRows(engine.db.pool, reservationId)).toEqual([]);
+  });
+
+  test('a transient provider failure is retried with the same key and charges once', async () => {
+    const { customer, reservationId } = await holdSeats(1);
+    const res = await checkout(customer.token, reservationId, TEST_CARDS.transientFailure);
+    expect(res.status).toBe(200);
+    expect((await chargeRows(engine.db.pool, reservationId)).map((c) => c.status)).toEqual(['SUCCEEDED']);
+  });
+
+  test('the timer firing during a slow charge waits for the charge to settle, then confirms', async () => {
+    const { customer, seats, reservationId } = await holdSeats(1, 2);
+    // sent at once, the charge (2.5 s) is still in flight when the 2-second hold deadline passes
+    const res = await checkout(customer.token, reservationId, TEST_CARDS.slow);
+    expect(res.status).toBe(200);
+    expect((await seatRows(engine.db.pool, seats))[0].state).toBe('SOLD');
+    expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ status: 'CONFIRMED' });
+  });
+
+  test('a free reservation confirms without charging', async () => {
+    const { eventId, seatIds } = await engine.createEvent({
+      sections: [{ name: 'Free', kind: 'RESERVED', priceCents: 0, rows: 1, seatsPerRow: 4 }],
+    });
+    const customer = await engine.register();
+    const held = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId, seatIds: seatIds.slice(0, 2) } });
+    expect(held.body.reservation.amountCents).toBe(0);
+    const res = await checkout(customer.token, held.body.reservation.id, TEST_CARDS.success);
+    expect(res.status).toBe(200);
+    expect(res.body.booking.amountCents).toBe(0);
+    expect(await chargeRows(engine.db.pool, held.body.reservation.id)).toEqual([]);
+  });
+});

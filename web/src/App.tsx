@@ -1,0 +1,61 @@
+import { useEffect } from 'react';
+import { Link, Route, Routes, useLocation } from 'react-router-dom';
+import { EmptyState } from './components/Feedback';
+import { Header } from './components/Header';
+import { RequireAuth } from './components/RequireAuth';
+import { useDocumentTitle } from './hooks';
+import { LoginPage, RegisterPage } from './pages/AuthPages';
+import { BookingsPage } from './pages/BookingsPage';
+import { CheckoutPage } from './pages/CheckoutPage';
+import { ConfirmationPage } from './pages/ConfirmationPage';
+import { EventPage } from './pages/EventPage';
+import { EventsPage } from './pages/EventsPage';
+import { ReservationsPage } from './pages/ReservationsPage';
+import { SupportPage } from './pages/SupportPage';
+
+export function App() {
+  useScrollToTopOnNavigate();
+  return (
+    <>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <Header />
+      <main id="main" className="main" tabIndex={-1}>
+        <Routes>
+          <Route path="/" element={<EventsPage />} />
+          <Route path="/events/:eventId" element={<EventPage />} />
+          <Route path="/checkout/:reservationId" element={<RequireAuth><CheckoutPage /></RequireAuth>} />
+          <Route path="/confirmation/:reservationId" element={<RequireAuth><ConfirmationPage /></RequireAuth>} />
+          <Route path="/reservations" element={<RequireAuth><ReservationsPage /></RequireAuth>} />
+          <Route path="/bookings" element={<RequireAuth><BookingsPage /></RequireAuth>} />
+          <Route path="/support" element={<RequireAuth role="support"><SupportPage /></RequireAuth>} />
+          <Route path="/login" element={<LoginPage />} />
+          <Route path="/register" element={<RegisterPage />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </main>
+      <footer className="footer">
+        <p>Seatwise · Seats are held for a limited time while you check out.</p>
+      </footer>
+    </>
+  );
+}
+
+function NotFound() {
+  useDocumentTitle('Page not found');
+  return (
+    <EmptyState title="Page not found">
+      <p>
+        <Link to="/">Browse events</Link>
+      </p>
+    </EmptyState>
+  );
+}
+
+function useScrollToTopOnNavigate(): void {
+  const { pathname } = useLocation();
+  useEffect(() => {
+    window.scrollTo(0, 0);
+  }, [pathname]);
+}

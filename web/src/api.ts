@@ -1,0 +1,208 @@
+import { currentToken } from './session';
+import type {
+  AuthResponse,
+  Booking,
+  Card,
+  CheckoutResult,
+  EventDetail,
+  EventStatus,
+  EventSummary,
+  Page,
+  Reservation,
+  ReservationRequest,
+  ReservationStatus,
+  Seat,
+  SupportReservation,
+} from './types';
+
+/** Every failed call surfaces as an ApiError carrying the server's `{ code, message, details }`. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(status: number, code: string, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** True when the request never got an answer, so retrying with the same idempotency key is safe. */
+  get isNetworkError(): boolean {
+    return this.status === 0;
+  }
+}
+
+type UnauthorizedListener = () => void;
+let onUnauthorized: UnauthorizedListener = () => {};
+
+/** The auth context registers here so an expired/invalid token logs the user out. */
+export function setUnauthorizedListener(listener: UnauthorizedListener): void {
+  onUnauthorized = listener;
+}
+
+/** Tells the auth context the current token is no longer accepted (also used by the socket). */
+export function notifyUnauthorized(): void {
+  onUnauthorized();
+}
+
+interface RequestOptions {
+  body?: unknown;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const token = currentToken();
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
+
+  const sentAt = Date.now();
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+    });
+  } catch (err) {
+    if (options.signal?.aborted) throw err;
+    throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the server. Check your connection and try again.');
+  }
+  serverClock.observe(response.headers.get('Date'), sentAt, Date.now());
+
+  const payload = await readJson(response);
+  if (response.ok) return payload as T;
+  if (response.status === 401 && token) onUnauthorized();
+  throw toApiError(response, payload);
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  if (response.status === 204) return undefined;
+  const text = await response.text();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function toApiError(response: Response, payload: unknown): ApiError {
+  const error = (payload as { error?: Partial<{ code: string; message: string; details: unknown }> } | undefined)?.error;
+  const code = error?.code ?? `HTTP_${response.status}`;
+  const message = error?.message ?? (response.statusText || 'Something went wrong');
+  const details = error?.details && typeof error.details === 'object' ? (error.details as Record<string, unknown>) : {};
+  return new ApiError(response.status, code, message, details);
+}
+
+/**
+ * Estimates the offset between this browser's clock and the server's from the `Date` header, so hold
+ * countdowns match the server. The header has one-second resolution, so small offsets are ignored.
+ */
+export const serverClock = {
+  offsetMs: 0,
+  observe(dateHeader: string | null, sentAt: number, receivedAt: number): void {
+    const serverTime = dateHeader ? Date.parse(dateHeader) : Number.NaN;
+    if (Number.isNaN(serverTime)) return;
+    const offset = serverTime + 500 - (sentAt + receivedAt) / 2;
+    this.offsetMs = Math.abs(offset) > 2000 ? offset : 0;
+  },
+  now(): number {
+    return Date.now() + this.offsetMs;
+  },
+};
+
+export interface EventQuery {
+  q?: string;
+  from?: string;
+  to?: string;
+  available?: boolean;
+  minPrice?: number;
+  maxPrice?: number;
+  status?: EventStatus;
+  page?: number;
+  pageSize?: number;
+}
+
+export function toQueryString(params: object): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '' || value === false) continue;
+    search.set(key, String(value));
+  }
+  const query = search.toString();
+  return query ? `?${query}` : '';
+}
+
+const id = encodeURIComponent;
+
+export const api = {
+  register: (body: { email: string; password: string; name: string }) =>
+    request<AuthResponse>('POST', '/api/auth/register', { body }),
+
+  login: (body: { email: string; password: string }) => request<AuthResponse>('POST', '/api/auth/login', { body }),
+
+  listEvents: (query: EventQuery, signal?: AbortSignal) =>
+    request<Page<EventSummary>>('GET', `/api/events${toQueryString(query)}`, { signal }),
+
+  getEvent: (eventId: string, signal?: AbortSignal) =>
+    request<EventDetail>('GET', `/api/events/${id(eventId)}`, { signal }),
+
+  getEventSeats: (eventId: string, signal?: AbortSignal) =>
+    request<{ eventId: string; seats: Seat[] }>('GET', `/api/events/${id(eventId)}/seats`, { signal }),
+
+  createReservation: async (body: ReservationRequest, idempotencyKey: string) =>
+    (await request<{ reservation: Reservation }>('POST', '/api/reservations', { body, idempotencyKey })).reservation,
+
+  listReservations: async (signal?: AbortSignal) =>
+    (await request<{ items: Reservation[] }>('GET', '/api/reservations', { signal })).items,
+
+  getReservation: (reservationId: string, signal?: AbortSignal) =>
+    request<Reservation>('GET', `/api/reservations/${id(reservationId)}`, { signal }),
+
+  checkout: (reservationId: string, card: Card, idempotencyKey: string) =>
+    request<CheckoutResult>('POST', `/api/reservations/${id(reservationId)}/checkout`, { body: { card }, idempotencyKey }),
+
+  cancelReservation: async (reservationId: string, reason?: string) =>
+    (await request<{ reservation: Reservation }>('POST', `/api/reservations/${id(reservationId)}/cancel`, { body: { reason } }))
+      .reservation,
+
+  listBookings: async (signal?: AbortSignal) => (await request<{ items: Booking[] }>('GET', '/api/bookings', { signal })).items,
+
+  supportListReservations: async (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>
+    (await request<{ items: SupportReservation[] }>('GET', `/api/support/reservations${toQueryString(filters)}`, { signal }))
+      .items,
+
+  supportCancel: (reservationId: string, reason: string) =>
+    request<{ reservation?: SupportReservation }>('POST', `/api/support/reservations/${id(reservationId)}/cancel`, {
+      body: { reason },
+    }),
+};
+
+/** Human-readable text for any error thrown by the API layer (or anything else). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error && error.message ? asSentence(error.message) : 'Something went wrong.';
+}
+
+/** Server messages are lower-case fragments ("the hold has expired"); show them as sentences. */
+export function asSentence(text: string): string {
+  const trimmed = text.trim();
+  const capitalised = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
+}
+
+/** A fresh idempotency key; falls back to getRandomValues outside secure contexts. */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

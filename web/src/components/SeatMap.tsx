@@ -1,0 +1,73 @@
+import { useMemo } from 'react';
+import type { SeatIndex } from '../realtime';
+import type { Seat, Section } from '../types';
+import { GaSection } from './GaSection';
+import { Legend } from './Legend';
+import { SeatSection } from './SeatSection';
+
+interface SeatMapProps {
+  sections: readonly Section[];
+  seats: SeatIndex;
+  selected: ReadonlySet<string>;
+  /** Seats in the customer's own active (HELD/PAYING) reservations. */
+  mine: ReadonlySet<string>;
+  interactive: boolean;
+  /** Section id of a GA hold in flight. */
+  holdingSectionId: string | null;
+  onToggleSeat: (seat: Seat) => void;
+  onHoldGa: (section: Section, quantity: number) => void;
+}
+
+function seatsBySection(seats: SeatIndex): Map<string, Seat[]> {
+  const grouped = new Map<string, Seat[]>();
+  for (const seat of seats.values()) {
+    const list = grouped.get(seat.sectionId) ?? [];
+    list.push(seat);
+    grouped.set(seat.sectionId, list);
+  }
+  return grouped;
+}
+
+/** The venue: a stage, then every section side by side; reserved sections as seat grids, GA by quantity. */
+export function SeatMap(props: SeatMapProps) {
+  const { sections, seats, selected, mine, interactive, holdingSectionId, onToggleSeat, onHoldGa } = props;
+  const grouped = useMemo(() => seatsBySection(seats), [seats]);
+
+  return (
+    <div className="seat-map" data-testid="seat-map">
+      <Legend />
+      <p id="seat-map-help" className="seat-map__help">
+        Choose seats with a click, or use Tab to reach a section, the arrow keys to move between seats and Enter or Space
+        to select.
+      </p>
+      <div className="stage" aria-hidden="true">
+        Stage
+      </div>
+      <div className="seat-map__sections">
+        {sections.map((section) =>
+          section.kind === 'GA' ? (
+            <GaSection
+              key={section.id}
+              section={section}
+              places={grouped.get(section.id) ?? []}
+              mine={mine}
+              interactive={interactive}
+              busy={holdingSectionId === section.id}
+              onHold={(quantity) => onHoldGa(section, quantity)}
+            />
+          ) : (
+            <SeatSection
+              key={section.id}
+              section={section}
+              seats={grouped.get(section.id) ?? []}
+              selected={selected}
+              mine={mine}
+              interactive={interactive}
+              onToggle={onToggleSeat}
+            />
+          ),
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+import { formatMoney, pluralize } from '../format';
+import type { Seat, Section } from '../types';
+import { Money } from './Money';
+import { sectionTitle } from './seatView';
+
+interface SelectionSummaryProps {
+  seats: readonly Seat[];
+  sections: ReadonlyMap<string, Section>;
+  busy: boolean;
+  disabled: boolean;
+  loggedIn: boolean;
+  onRemove: (seat: Seat) => void;
+  onClear: () => void;
+  onHold: () => void;
+}
+
+export function SelectionSummary({ seats, sections, busy, disabled, loggedIn, onRemove, onClear, onHold }: SelectionSummaryProps) {
+  const total = seats.reduce((sum, seat) => sum + (sections.get(seat.sectionId)?.priceCents ?? 0), 0);
+  return (
+    <section className="card summary" aria-labelledby="summary-title" data-testid="selection-summary">
+      <h2 id="summary-title" className="summary__title">
+        Your selection
+      </h2>
+      {seats.length === 0 ? (
+        <p className="muted">No seats selected yet. Pick seats on the map.</p>
+      ) : (
+        <ul className="summary__list">
+          {seats.map((seat) => {
+            const section = sections.get(seat.sectionId);
+            return (
+              <li key={seat.id} className="summary__item">
+                <span>
+                  <strong>{seat.label}</strong>
+                  {section && <span className="muted"> · {sectionTitle(section)}</span>}
+                </span>
+                <span className="summary__price">{section ? formatMoney(section.priceCents) : ''}</span>
+                <button
+                  type="button"
+                  className="icon-btn"
+                  onClick={() => onRemove(seat)}
+                  aria-label={`Remove seat ${seat.label}`}
+                >
+                  ×
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <div className="summary__total">
+        <span>Total ({pluralize(seats.length, 'seat')})</span>
+        <Money cents={total} className="summary__amount" />
+      </div>
+      <button
+        type="button"
+        className="btn btn--primary btn--block"
+        disabled={seats.length === 0 || busy || disabled}
+        onClick={onHold}
+      >
+        {busy ? 'Holding seats…' : 'Hold seats'}
+      </button>
+      {!loggedIn && seats.length > 0 && <p className="summary__hint">You will be asked to log in first.</p>}
+      {seats.length > 0 && (
+        <button type="button" className="btn btn--ghost btn--block" onClick={onClear} disabled={busy}>
+          Clear selection
+        </button>
+      )}
+    </section>
+  );
+}

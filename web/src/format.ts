@@ -1,0 +1,71 @@
+const euro = new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' });
+
+/** Formats integer cents as euros; zero is "Free". */
+export function formatMoney(cents: number): string {
+  return cents === 0 ? 'Free' : euro.format(cents / 100);
+}
+
+/** "Free", "€25.00", "From €25.00" or "Free – €40.00" for an event's price range. */
+export function formatPriceRange(min: number | null, max: number | null): string {
+  if (min === null || max === null) return 'Price to be announced';
+  if (max === 0) return 'Free';
+  if (min === max) return formatMoney(min);
+  if (min === 0) return `Free – ${formatMoney(max)}`;
+  return `From ${formatMoney(min)}`;
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const longDate = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
+
+export function formatDateTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
+}
+
+const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : time.format(date);
+}
+
+export function formatLongDate(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : longDate.format(date);
+}
+
+/** mm:ss for a number of whole seconds. */
+export function formatClock(totalSeconds: number): string {
+  const seconds = Math.max(0, totalSeconds);
+  const mm = Math.floor(seconds / 60);
+  const ss = seconds % 60;
+  return `${String(mm).padStart(2, '0')}:${String(ss).padStart(2, '0')}`;
+}
+
+/** Parses a euro amount typed by a person ("25", "25.50", "25,5") into cents. */
+export function eurosToCents(input: string): number | undefined {
+  const normalised = input.trim().replace(',', '.');
+  if (!normalised) return undefined;
+  const value = Number(normalised);
+  return Number.isFinite(value) && value >= 0 ? Math.round(value * 100) : undefined;
+}
+
+export function centsToEuros(cents: number | undefined): string {
+  return cents === undefined ? '' : String(cents / 100);
+}
+
+/** Seat ordering: rows "A".."Z","AA".. and numeric rows in natural order. */
+export function compareRows(a: string, b: string): number {
+  return a.length - b.length || a.localeCompare(b, undefined, { numeric: true });
+}
+
+export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}

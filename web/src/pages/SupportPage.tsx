@@ -1,0 +1,219 @@
+import { useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { api } from '../api';
+import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
+import { Money } from '../components/Money';
+import { StatusBadge } from '../components/StatusBadge';
+import { formatDateTime } from '../format';
+import { useDocumentTitle, useResource } from '../hooks';
+import type { ReservationStatus, SupportReservation } from '../types';
+
+const STATUSES: ReservationStatus[] = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED'];
+const CANCELLABLE: ReservationStatus[] = ['HELD', 'PAYING'];
+
+export function SupportPage() {
+  useDocumentTitle('Support');
+  const [params, setParams] = useSearchParams();
+  const eventId = params.get('eventId') ?? '';
+  const status = (params.get('status') ?? '') as ReservationStatus | '';
+  const reservations = useResource(
+    (signal) => api.supportListReservations({ eventId: eventId || undefined, status }, signal),
+    [eventId, status],
+  );
+  const [message, setMessage] = useState<string | null>(null);
+
+  const applyFilters = (next: { eventId: string; status: string }) => {
+    const search = new URLSearchParams();
+    if (next.eventId.trim()) search.set('eventId', next.eventId.trim());
+    if (next.status) search.set('status', next.status);
+    setParams(search);
+  };
+
+  const onCancelled = (reservation: SupportReservation) => {
+    setMessage(`Reservation for ${reservation.customerEmail} was cancelled.`);
+    reservations.reload();
+  };
+
+  return (
+    <>
+      <h1 className="page-title">Support · Reservations</h1>
+      <SupportFilters key={`${eventId}|${status}`} eventId={eventId} status={status} onApply={applyFilters} onRefresh={reservations.reload} />
+      {message && <Notice tone="success">{message}</Notice>}
+      <ErrorAlert error={reservations.error} title="Could not load reservations." />
+      {reservations.loading && !reservations.data && <Loading />}
+      {reservations.data && reservations.data.length === 0 && <EmptyState title="No reservations match these filters" />}
+      {reservations.data && reservations.data.length > 0 && (
+        <div className="table-wrap">
+          <table className="table" aria-busy={reservations.loading}>
+            <caption className="sr-only">Reservations</caption>
+            <thead>
+              <tr>
+                <th scope="col">Customer</th>
+                <th scope="col">Event</th>
+                <th scope="col">Seats</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {reservations.data.map((r) => (
+                <SupportRow key={r.id} reservation={r} onCancelled={onCancelled} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+interface FiltersProps {
+  eventId: string;
+  status: string;
+  onApply: (filters: { eventId: string; status: string }) => void;
+  onRefresh: () => void;
+}
+
+function SupportFilters({ eventId: initialEventId, status: initialStatus, onApply, onRefresh }: FiltersProps) {
+  const [eventId, setEventId] = useState(initialEventId);
+  const [status, setStatus] = useState(initialStatus);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onApply({ eventId, status });
+  };
+  return (
+    <form className="card toolbar" onSubmit={submit} aria-label="Filter reservations">
+      <div className="field">
+        <label htmlFor="support-event" className="field__label">
+          Event ID
+        </label>
+        <input
+          id="support-event"
+          className="input"
+          value={eventId}
+          placeholder="All events"
+          onChange={(e) => setEventId(e.target.value)}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor="support-status" className="field__label">
+          Status
+        </label>
+        <select id="support-status" className="input" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">Any status</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="toolbar__actions">
+        <button type="submit" className="btn btn--primary">
+          Filter
+        </button>
+        <button type="button" className="btn btn--secondary" onClick={onRefresh}>
+          Refresh
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReservation; onCancelled: (r: SupportReservation) => void }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <tr data-reservation-id={r.id}>
+        <td>{r.customerEmail}</td>
+        <td>
+          {r.eventName}
+          <div className="muted small">
+            <code>{r.eventId}</code>
+          </div>
+        </td>
+        <td>{r.seats.map((s) => s.label).join(', ')}</td>
+        <td>
+          <Money cents={r.amountCents} />
+        </td>
+        <td>
+          <StatusBadge status={r.status} />
+          {r.cancelReason && <div className="muted small">{r.cancelReason}</div>}
+        </td>
+        <td>{formatDateTime(r.createdAt)}</td>
+        <td className="table__actions">
+          {CANCELLABLE.includes(r.status) && !open && (
+            <button type="button" className="btn btn--danger-ghost btn--sm" onClick={() => setOpen(true)}>
+              Cancel
+            </button>
+          )}
+        </td>
+      </tr>
+      {open && (
+        <tr className="table__expansion">
+          <td colSpan={7}>
+            <CancelForm reservation={r} onClose={() => setOpen(false)} onCancelled={onCancelled} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+interface CancelFormProps {
+  reservation: SupportReservation;
+  onClose: () => void;
+  onCancelled: (r: SupportReservation) => void;
+}
+
+/** Asks for the reason inline (it is shown to the customer) and POSTs the support cancel. */
+function CancelForm({ reservation, onClose, onCancelled }: CancelFormProps) {
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const inputId = `cancel-reason-${reservation.id}`;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!reason.trim()) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.supportCancel(reservation.id, reason.trim());
+      onCancelled(reservation);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="cancel-form" onSubmit={(e) => void submit(e)}>
+      <label htmlFor={inputId} className="field__label">
+        Reason for cancelling {reservation.customerEmail}'s reservation (shown to the customer)
+      </label>
+      <div className="cancel-form__row">
+        <input
+          id={inputId}
+          className="input"
+          value={reason}
+          required
+          autoFocus
+          maxLength={500}
+          onChange={(e) => setReason(e.target.value)}
+        />
+        <button type="submit" className="btn btn--danger" disabled={busy || !reason.trim()}>
+          {busy ? 'Cancelling…' : 'Confirm cancel'}
+        </button>
+        <button type="button" className="btn btn--ghost" onClick={onClose} disabled={busy}>
+          Keep reservation
+        </button>
+      </div>
+      <ErrorAlert error={error} title="Could not cancel." />
+    </form>
+  );
+}

@@ -1,0 +1,164 @@
+/** Shapes of the booking API and the realtime gateway, as the web client uses them. */
+
+export type Role = 'customer' | 'support';
+
+export interface Customer {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export interface AuthResponse {
+  token: string;
+  customer: Customer;
+}
+
+export type EventStatus = 'ON_SALE' | 'CLOSED' | 'CANCELLED';
+
+export interface Venue {
+  id: string;
+  name: string;
+}
+
+export interface EventSummary {
+  id: string;
+  name: string;
+  description: string;
+  venue: Venue;
+  startsAt: string;
+  status: EventStatus;
+  minPriceCents: number | null;
+  maxPriceCents: number | null;
+  availableCount: number;
+  totalCount: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+export type SectionKind = 'RESERVED' | 'GA';
+
+export interface Section {
+  id: string;
+  name: string;
+  kind: SectionKind;
+  priceCents: number;
+  capacity: number;
+  availableCount: number;
+}
+
+export type SeatState = 'AVAILABLE' | 'HELD' | 'SOLD';
+
+export interface Seat {
+  id: string;
+  sectionId: string;
+  row: string | null;
+  number: number | null;
+  label: string;
+  state: SeatState;
+  version: number;
+}
+
+export interface EventDetail {
+  id: string;
+  name: string;
+  description: string;
+  venue: Venue;
+  startsAt: string;
+  status: EventStatus;
+  sections: Section[];
+  seats: Seat[];
+}
+
+export type ReservationStatus = 'HELD' | 'PAYING' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
+
+export interface ReservationSeat {
+  id: string;
+  label: string;
+  sectionId: string;
+  sectionName: string;
+  priceCents: number;
+}
+
+export interface Reservation {
+  id: string;
+  eventId: string;
+  eventName: string;
+  status: ReservationStatus;
+  seats: ReservationSeat[];
+  amountCents: number;
+  holdExpiresAt: string;
+  createdAt: string;
+  booking: { id: string; reference: string } | null;
+  cancelReason: string | null;
+  /** e.g. "support:ana@example.com", "customer:<id>", "system". */
+  cancelledBy: string | null;
+  failureReason?: string | null;
+  workflowId?: string;
+}
+
+export interface SupportReservation extends Reservation {
+  customerEmail: string;
+}
+
+export interface Booking {
+  id: string;
+  reference: string;
+  reservationId: string;
+  eventId: string;
+  eventName: string;
+  startsAt: string;
+  amountCents: number;
+  seats: string[];
+  createdAt: string;
+}
+
+export interface Card {
+  number: string;
+  expMonth: number;
+  expYear: number;
+  cvc: string;
+}
+
+export interface CheckoutResult {
+  reservation: Reservation;
+  booking: { id: string; reference: string; amountCents: number };
+}
+
+export type ReservationRequest =
+  | { eventId: string; seatIds: string[] }
+  | { eventId: string; sectionId: string; quantity: number };
+
+/** One seat's new state inside a `seats:changed` push. */
+export interface SeatChange {
+  id: string;
+  sectionId: string;
+  state: SeatState;
+  version: number;
+}
+
+export interface SeatsChangedMessage {
+  eventId: string;
+  changeId: number | string;
+  committedAt: number | string;
+  seats: SeatChange[];
+}
+
+export type JoinAck = { ok: true; eventId: string; seats: Seat[] } | { ok: false; error: unknown };
+
+export interface ReservationUpdate {
+  reservationId: string;
+  status: ReservationStatus;
+  reason?: string | null;
+  /** e.g. "support:ana@example.com" when support cancelled. */
+  actor?: string | null;
+  bookingReference?: string | null;
+}
+
+/** Reservations that still hold seats. */
+export const ACTIVE_STATUSES: readonly ReservationStatus[] = ['HELD', 'PAYING'];

@@ -1,0 +1,2 @@
+// Every workflow the worker runs. Deterministic code only: side effects live in activities/.
+export { reservationWorkflow } from './reservation.ts';
