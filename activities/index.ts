@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { DatabasePool } from 'slonik';
-import { confirmReservation, releaseReservation, type ReleaseOutcome, SeatsLostError } from '../src/db/reservations.ts';
+import { confirmReservation, extendHold, HoldNotExtendableError, releaseReservation, type ReleaseOutcome, SeatsLostError } from '../src/db/reservations.ts';
 import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider } from '../src/payments/provider.ts';
 import { FailureTypes } from '../workflows/messages.ts';
 
@@ -41,6 +41,17 @@ export function createActivities({ pool, payments }: ActivityDeps) {
       } catch (error) {
         if (error instanceof SeatsLostError) {
           throw ApplicationFailure.create({ type: FailureTypes.SeatsLost, message: error.message, nonRetryable: true });
+        }
+        throw error;
+      }
+    },
+
+    async extendHold(input: { reservationId: string; holdExpiresAt: string; passiveGraceSeconds: number }): Promise<void> {
+      try {
+        await extendHold(pool, input);
+      } catch (error) {
+        if (error instanceof HoldNotExtendableError) {
+          throw ApplicationFailure.create({ type: FailureTypes.ExtensionRefused, message: error.message, nonRetryable: true });
         }
         throw error;
       }

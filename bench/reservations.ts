@@ -209,7 +209,7 @@ async function run(): Promise<void> {
   closers.push({ what: 'worker', close: async () => { worker.shutdown(); await running; } });
   progress(`worker polling "${taskQueue}" (autoscaling pollers)`);
 
-  const service = createReservationService({ pool: db.pool, temporal: client, config, log });
+  const service = createReservationService({ pool: db.pool, temporal: client, payments, config, log });
   const api = createApi({ config, pool: db.pool, service, log, health: {} });
   const http: Server = createServer(api.callback());
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

@@ -48,13 +48,13 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
     closers.push(() => pool.end());
     if (role === 'all' && config.SEED_DEMO) await seedDemo(pool, log);
 
+    const payments = createSimulatedProvider(pool, { slowMs: config.PAYMENT_SLOW_MS });
     let native;
     if (has('worker')) {
       // we own shutdown (closers below run in order), so the SDK must not react to signals itself
       Runtime.install({ logger: new DefaultLogger('WARN', (entry) => log.warn(entry.meta ?? {}, entry.message)), shutdownSignals: [] });
       native = await connectNative(config);
       closers.push(() => native!.close());
-      const payments = createSimulatedProvider(pool, { slowMs: config.PAYMENT_SLOW_MS });
       const worker = await createReservationWorker({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ pool, payments }), log });
       const running = worker.run();
       closers.push(async () => {
@@ -76,7 +76,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
     if (has('api')) {
       const temporal = await createTemporalClient(config, role === 'all' ? native : undefined);
       closers.push(temporal.close);
-      const service = createReservationService({ pool, temporal: temporal.client, config, log });
+      const service = createReservationService({ pool, temporal: temporal.client, payments, config, log });
       const api = createApi({
         config, pool, service, log,
         health: {

@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
  * - cancel (Signal): fire-and-forget, from the customer, support, the CLI or the Temporal UI:
  *   temporal workflow signal --workflow-id reservation-<id> --name cancel \
  *     --input '{"actor":"support:ana","reason":"customer called"}'
+ * - extend (Update): more time on a live hold, within the limits the hold was created with.
  * - status (Query): the live state.
  */
 export type ReservationState = 'HELD' | 'PAYING' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
@@ -17,8 +18,17 @@ export interface ReservationInput {
   customerId: string;
   seatCount: number;
   amountCents: number;
-  /** ISO time at which the hold ends unless it is paid. */
+  /** ISO time at which the hold ends unless it is paid (or extended). */
   holdExpiresAt: string;
+  /** How a customer may extend the hold (from config when it was created); absent: never. */
+  extensions?: { maxCount: number; maxSeconds: number };
+  /** Extra life of the seat rows past the deadline (passive expiry), kept when extending. */
+  passiveGraceSeconds?: number;
+}
+
+export interface ExtendRequest {
+  /** Seconds to add to the current deadline, at most `extensions.maxSeconds`. */
+  seconds: number;
 }
 
 export interface CheckoutRequest {
@@ -45,6 +55,7 @@ export interface ReservationSnapshot {
   booking: BookingSummary | null;
   cancel: CancelRequest | null;
   declinedAttempts: number;
+  extensionsUsed: number;
 }
 
 /** Business failure types the workflow raises; the API maps each to an error code. */
@@ -54,9 +65,11 @@ export const FailureTypes = {
   HoldExpired: 'HoldExpired',
   InvalidState: 'InvalidState',
   SeatsLost: 'SeatsLost',
+  ExtensionRefused: 'ExtensionRefused',
 } as const;
 
 export const checkoutUpdate = defineUpdate<BookingSummary, [CheckoutRequest]>('checkout');
+export const extendUpdate = defineUpdate<{ holdExpiresAt: string }, [ExtendRequest]>('extend');
 export const cancelSignal = defineSignal<[Partial<CancelRequest>]>('cancel');
 export const statusQuery = defineQuery<ReservationSnapshot>('status');
 

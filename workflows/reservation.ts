@@ -3,7 +3,8 @@
  * PostgreSQL to a terminal state:
  *
  *   HELD ──checkout──► PAYING ──charged + confirmed──► CONFIRMED
- *     ▲                  │ declined (time left): back to HELD
+ *     ▲ ╰─extend: a later deadline (limited)
+ *     │                  │ declined (time left): back to HELD
  *     ├── timer fires ──────────────► EXPIRED   (release)
  *     ├── cancel signal ────────────► CANCELLED (release)
  *     └── charged, confirm fails ───► FAILED    (refund, release)
@@ -26,16 +27,18 @@ import {
   type BookingSummary,
   type CancelRequest,
   type CheckoutRequest,
+  type ExtendRequest,
   type ReservationInput,
   type ReservationSnapshot,
   type ReservationState,
   cancelSignal,
   checkoutUpdate,
+  extendUpdate,
   FailureTypes,
   statusQuery,
   TERMINAL_STATES,
 } from './messages.ts';
-import { ReservationStateKey } from './search-attributes.ts';
+import { HoldDeadlineKey, ReservationStateKey } from './search-attributes.ts';
 
 // Local activities: charge, confirm, refund and release run in the worker that runs the
 // workflow, inside the workflow task, instead of a round trip through an activity task queue
@@ -54,7 +57,9 @@ const database = proxyLocalActivities<Activities>(databaseOptions);
 
 export async function reservationWorkflow(input: ReservationInput): Promise<ReservationSnapshot> {
   const { reservationId } = input;
-  const deadline = Date.parse(input.holdExpiresAt);
+  let deadline = Date.parse(input.holdExpiresAt);
+  let extensionsUsed = 0;
+  let extending = false;
   let state: ReservationState = 'HELD';
   let chargeInFlight = false;
   let cancel = null as CancelRequest | null;
@@ -69,7 +74,7 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     upsertSearchAttributes([{ key: ReservationStateKey, value: next }]);
   };
   const snapshot = (): ReservationSnapshot => ({
-    reservationId, state, holdExpiresAt: input.holdExpiresAt, chargeInFlight, booking, cancel, declinedAttempts,
+    reservationId, state, holdExpiresAt: new Date(deadline).toISOString(), chargeInFlight, booking, cancel, declinedAttempts, extensionsUsed,
   });
 
   /** Runs the recorded compensations (LIFO), then releases the seats; cannot be cancelled. */
@@ -115,6 +120,22 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     }
   }
 
+  async function extend(request: ExtendRequest): Promise<{ holdExpiresAt: string }> {
+    extending = true;
+    try {
+      const holdExpiresAt = new Date(deadline + request.seconds * 1000).toISOString();
+      await database.extendHold({ reservationId, holdExpiresAt, passiveGraceSeconds: input.passiveGraceSeconds ?? 0 });
+      deadline = Date.parse(holdExpiresAt);
+      extensionsUsed++;
+      upsertSearchAttributes([{ key: HoldDeadlineKey, value: new Date(deadline) }]);
+      return { holdExpiresAt };
+    } catch (error) {
+      throw ApplicationFailure.create({ type: FailureTypes.ExtensionRefused, nonRetryable: true, message: 'the hold can no longer be extended', cause: error as Error });
+    } finally {
+      extending = false;
+    }
+  }
+
   setHandler(statusQuery, snapshot);
   setHandler(cancelSignal, (request) => {
     if (isOver() || cancel) return;
@@ -131,13 +152,27 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     },
   });
 
+  setHandler(extendUpdate, extend, {
+    validator: (request: ExtendRequest) => {
+      const limits = input.extensions ?? { maxCount: 0, maxSeconds: 0 };
+      const refuse = (message: string) => ApplicationFailure.create({ type: FailureTypes.ExtensionRefused, message });
+      if (state !== 'HELD' || cancel || chargeInFlight || extending) throw refuse(`the reservation is ${cancel ? 'being cancelled' : state}`);
+      if (Date.now() >= deadline) throw ApplicationFailure.create({ type: FailureTypes.HoldExpired, message: 'the hold has expired' });
+      if (extensionsUsed >= limits.maxCount) throw refuse(`a hold may be extended ${limits.maxCount} time(s), and this one has been`);
+      if (!Number.isInteger(request?.seconds) || request.seconds < 1 || request.seconds > limits.maxSeconds) {
+        throw refuse(`an extension is 1 to ${limits.maxSeconds} seconds`);
+      }
+    },
+  });
+
   // The main path: wait for the deadline, a cancel, or a checkout that ends the reservation.
   while (!isOver()) {
+    const waitingFor = deadline;
     const remaining = deadline - Date.now();
-    const woke = remaining > 0 && (await condition(() => isOver() || (cancel !== null && !chargeInFlight), remaining));
-    if (isOver()) break;
-    if (chargeInFlight) {
-      await condition(() => !chargeInFlight); // the payment settles first, then we decide
+    const woke = remaining > 0 && (await condition(() => isOver() || (cancel !== null && !chargeInFlight) || deadline !== waitingFor, remaining));
+    if (isOver() || deadline !== waitingFor) continue;
+    if (chargeInFlight || extending) {
+      await condition(() => !chargeInFlight && !extending); // the payment (or extension) settles first, then we decide
     } else if (cancel) {
       await end('CANCELLED', cancel.actor, cancel.reason);
     } else if (!woke) {

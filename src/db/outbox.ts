@@ -17,6 +17,8 @@ export type ReservationUpdate = {
   actor?: string | null;
   reason?: string | null;
   bookingReference?: string;
+  /** A hold's new deadline, when it was extended. */
+  holdExpiresAt?: string;
 };
 
 export async function seatsChanged(tx: CommonQueryMethods, eventId: string, seats: readonly SeatChange[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { sql } from './sql.ts';
 import { z } from 'zod';
@@ -44,6 +44,9 @@ export type Hold = {
   created: boolean;
 };
 
+/** A quantity claim that found too few free places without waiting (see createHold). */
+class ShortClaim extends Error {}
+
 /** The claimable predicate: free, or held by a hold whose own deadline has passed. */
 const claimable = sql.fragment`(s.state = 'AVAILABLE' OR (s.state = 'HELD' AND s.hold_expires_at < now()))`;
 
@@ -54,32 +57,28 @@ const claimable = sql.fragment`(s.state = 'AVAILABLE' OR (s.state = 'HELD' AND s
  */
 export async function createHold(pool: DatabasePool, request: HoldRequest): Promise<Hold> {
   const reservationId = randomUUID();
+  const fingerprint = requestFingerprint(request);
   const winner = await pool.transaction(async (tx) => {
     // a concurrent request of the same customer with the same key waits here for the first
     // one's commit, then inserts nothing and answers with the first one's reservation
     const inserted = await tx.maybeOneFirst(sql.type(z.object({ id: z.string() }))`
-      INSERT INTO reservations (id, customer_id, event_id, status, amount_cents, seat_count, hold_expires_at, idempotency_key)
+      INSERT INTO reservations (id, customer_id, event_id, status, amount_cents, seat_count, hold_expires_at, idempotency_key, request_fingerprint)
       VALUES (${reservationId}, ${request.customerId}, ${request.eventId}, 'HELD', 0, 1,
-              now() + make_interval(secs => ${request.holdSeconds}), ${request.idempotencyKey})
+              now() + make_interval(secs => ${request.holdSeconds}), ${request.idempotencyKey}, ${fingerprint})
       ON CONFLICT (customer_id, idempotency_key) DO NOTHING
       RETURNING id
     `);
-    if (!inserted) return findByIdempotencyKey(tx, request.customerId, request.idempotencyKey);
+    if (!inserted) {
+      const earlier = await findByIdempotencyKey(tx, request.customerId, request.idempotencyKey);
+      if (earlier.fingerprint !== null && earlier.fingerprint !== fingerprint) {
+        throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different hold request; use a new key', {
+          header: 'Idempotency-Key', reservationId: earlier.id,
+        });
+      }
+      return earlier.id;
+    }
     const seatDeadline = sql.fragment`now() + make_interval(secs => ${request.holdSeconds + request.passiveGraceSeconds})`;
-    const wanted =
-      'seatIds' in request
-        ? sql.fragment`
-            SELECT s.id FROM seats s
-            WHERE s.event_id = ${request.eventId} AND s.id = ANY(${sql.array(request.seatIds, 'uuid')}) AND ${claimable}
-            ORDER BY s.id
-            FOR UPDATE`
-        : sql.fragment`
-            SELECT s.id FROM seats s
-            WHERE s.event_id = ${request.eventId} AND s.section_id = ${request.sectionId} AND s.row_label IS NULL AND ${claimable}
-            ORDER BY s.id
-            LIMIT ${request.quantity}
-            FOR UPDATE SKIP LOCKED`;
-    const seats = await tx.any(sql.type(claimedSeat)`
+    const claim = (db: CommonQueryMethods, wanted: ReturnType<typeof sql.fragment>) => db.any(sql.type(claimedSeat)`
       WITH wanted AS (${wanted}),
       claimed AS (
         UPDATE seats s
@@ -91,6 +90,35 @@ export async function createHold(pool: DatabasePool, request: HoldRequest): Prom
       SELECT c.id, c.section_id AS "sectionId", c.state, c.version, sec.price_cents AS "priceCents"
       FROM claimed c JOIN sections sec ON sec.id = c.section_id
     `);
+    let seats: readonly z.infer<typeof claimedSeat>[];
+    if ('seatIds' in request) {
+      seats = await claim(tx, sql.fragment`
+        SELECT s.id FROM seats s
+        WHERE s.event_id = ${request.eventId} AND s.id = ANY(${sql.array(request.seatIds, 'uuid')}) AND ${claimable}
+        ORDER BY s.id
+        FOR UPDATE`);
+    } else {
+      const places = (lock: ReturnType<typeof sql.fragment>) => sql.fragment`
+        SELECT s.id FROM seats s
+        WHERE s.event_id = ${request.eventId} AND s.section_id = ${request.sectionId} AND s.row_label IS NULL AND ${claimable}
+        ORDER BY s.id
+        LIMIT ${request.quantity}
+        ${lock}`;
+      // Fast path: skip places other buyers are claiming right now, so buyers of one section
+      // do not queue behind each other. Skipped places may still come free (a competing claim
+      // can roll back), so a short result is not yet a sold-out answer: undo it (the savepoint
+      // releases its row locks) and wait for the in-flight claims instead. Both paths lock in
+      // id order, so waiting claims cannot deadlock.
+      const fast = await tx.transaction(async (sp) => {
+        const got = await claim(sp, places(sql.fragment`FOR UPDATE SKIP LOCKED`));
+        if (got.length < request.quantity) throw new ShortClaim();
+        return got;
+      }).catch((error: unknown) => {
+        if (error instanceof ShortClaim) return null;
+        throw error;
+      });
+      seats = fast ?? await claim(tx, places(sql.fragment`FOR UPDATE`));
+    }
     const wantedCount = 'seatIds' in request ? request.seatIds.length : request.quantity;
     if (seats.length < wantedCount) {
       if ('seatIds' in request) {
@@ -119,10 +147,19 @@ export async function createHold(pool: DatabasePool, request: HoldRequest): Prom
   return { reservationId, created: true };
 }
 
-async function findByIdempotencyKey(db: CommonQueryMethods, customerId: string, key: string): Promise<string | null> {
-  return db.maybeOneFirst(sql.type(z.object({ id: z.string() }))`
-    SELECT id FROM reservations WHERE customer_id = ${customerId} AND idempotency_key = ${key}
+async function findByIdempotencyKey(db: CommonQueryMethods, customerId: string, key: string) {
+  // the conflicting insert committed before ours went on (ON CONFLICT waits for it), so it is there
+  return db.one(sql.type(z.object({ id: z.string(), fingerprint: z.string().nullable() }))`
+    SELECT id, request_fingerprint AS fingerprint FROM reservations WHERE customer_id = ${customerId} AND idempotency_key = ${key}
   `);
+}
+
+/** What the hold asks for, independent of seat order; the hold length is not part of it. */
+function requestFingerprint(request: HoldRequest): string {
+  const asked = 'seatIds' in request
+    ? { eventId: request.eventId, seatIds: [...request.seatIds].sort() }
+    : { eventId: request.eventId, sectionId: request.sectionId, quantity: request.quantity };
+  return createHash('sha256').update(JSON.stringify(asked)).digest('hex');
 }
 
 /**
@@ -159,6 +196,46 @@ export async function releaseReservation(
       reason: input.reason ?? null,
     });
     return seats.length;
+  });
+}
+
+export class HoldNotExtendableError extends Error {
+  constructor(reservationId: string) {
+    super(`reservation ${reservationId} is no longer a live hold of all its seats`);
+    this.name = 'HoldNotExtendableError';
+  }
+}
+
+/**
+ * Moves a live hold's deadline (the reservation's, and its seats' passive-expiry deadline
+ * with the grace on top), in one transaction. Idempotent: the deadline is absolute, chosen by
+ * the workflow. Throws HoldNotExtendableError when the hold is over or lost any seat, since
+ * passive expiry may already have handed a seat to someone else.
+ */
+export async function extendHold(
+  pool: DatabasePool,
+  input: { reservationId: string; holdExpiresAt: string; passiveGraceSeconds: number },
+): Promise<void> {
+  await pool.transaction(async (tx) => {
+    const reservation = await tx.maybeOne(sql.type(z.object({ customerId: z.string(), seatCount: z.number() }))`
+      UPDATE reservations SET hold_expires_at = ${input.holdExpiresAt}::timestamptz, updated_at = now()
+      WHERE id = ${input.reservationId} AND status = 'HELD'
+      RETURNING customer_id AS "customerId", seat_count AS "seatCount"
+    `);
+    if (!reservation) throw new HoldNotExtendableError(input.reservationId);
+    const seats = await tx.anyFirst(sql.type(z.object({ id: z.string() }))`
+      UPDATE seats
+      SET hold_expires_at = ${input.holdExpiresAt}::timestamptz + make_interval(secs => ${input.passiveGraceSeconds}), updated_at = now()
+      WHERE reservation_id = ${input.reservationId} AND state = 'HELD' AND hold_expires_at > now()
+      RETURNING id
+    `);
+    if (seats.length !== reservation.seatCount) throw new HoldNotExtendableError(input.reservationId);
+    await reservationUpdated(tx, {
+      reservationId: input.reservationId,
+      customerId: reservation.customerId,
+      status: 'HELD',
+      holdExpiresAt: input.holdExpiresAt,
+    });
   });
 }
 

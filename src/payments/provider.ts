@@ -5,12 +5,19 @@
 export interface ChargeRequest {
   reservationId: string;
   amountCents: number;
-  /** A payment-method token (the simulated provider takes test card numbers). */
+  /** A payment-method token from `tokenize`: card numbers never travel further than that. */
   paymentToken: string;
   idempotencyKey: string;
 }
 
+/** What a customer types at checkout. Only the provider sees it; the engine keeps a token. */
+export interface CardDetails {
+  number: string;
+}
+
 export interface PaymentProvider {
+  /** Swaps card details for a payment-method token (a real provider does this in the browser). */
+  tokenize(card: CardDetails): Promise<{ paymentToken: string; last4: string }>;
   /** Charges once per idempotency key; throws PaymentDeclinedError for a declined card. */
   charge(request: ChargeRequest): Promise<{ chargeId: string }>;
   /** Refunds the successful charge made under the key, if there is one. */

@@ -14,26 +14,41 @@ export const TEST_CARDS = {
   slow: '4000000000000259',
 } as const;
 
-const DECLINES: Record<string, { code: string; message: string }> = {
-  [TEST_CARDS.declined]: { code: 'card_declined', message: 'The card was declined.' },
-  [TEST_CARDS.insufficientFunds]: { code: 'insufficient_funds', message: 'The card has insufficient funds.' },
+type Behaviour = 'SUCCESS' | 'DECLINED' | 'INSUFFICIENT_FUNDS' | 'TRANSIENT_FAILURE' | 'SLOW' | 'INVALID_NUMBER';
+
+const BEHAVIOUR_OF_CARD: Record<string, Behaviour> = {
+  [TEST_CARDS.success]: 'SUCCESS',
+  [TEST_CARDS.declined]: 'DECLINED',
+  [TEST_CARDS.insufficientFunds]: 'INSUFFICIENT_FUNDS',
+  [TEST_CARDS.transientFailure]: 'TRANSIENT_FAILURE',
+  [TEST_CARDS.slow]: 'SLOW',
 };
+
+const DECLINES: Partial<Record<Behaviour, { code: string; message: string }>> = {
+  DECLINED: { code: 'card_declined', message: 'The card was declined.' },
+  INSUFFICIENT_FUNDS: { code: 'insufficient_funds', message: 'The card has insufficient funds.' },
+  INVALID_NUMBER: { code: 'invalid_number', message: 'The card number is not valid.' },
+};
+const UNKNOWN_TOKEN = { code: 'invalid_token', message: 'The payment method is not known to the provider.' };
 /** How many calls with the transient-failure card fail before one succeeds. */
 const TRANSIENT_FAILURES = 2;
 
 const chargeRow = z.object({ id: z.string(), status: z.enum(['SUCCEEDED', 'DECLINED', 'REFUNDED']), declineCode: z.string().nullable() });
+const methodRow = z.object({ behaviour: z.enum(['SUCCESS', 'DECLINED', 'INSUFFICIENT_FUNDS', 'TRANSIENT_FAILURE', 'SLOW', 'INVALID_NUMBER']), last4: z.string() });
 
 /**
- * A provider that behaves like a real one by test card number and records every charge and
- * refund in PostgreSQL (payment_charges, payment_refunds), keyed by idempotency key.
+ * A provider that behaves like a real one by test card number and records every payment
+ * method, charge and refund in PostgreSQL (payment_methods, payment_charges,
+ * payment_refunds), keyed by token and idempotency key. It keeps no card number: a token
+ * stands for the behaviour of its test card and the card's last four digits.
  */
 export function createSimulatedProvider(pool: DatabasePool, options: { slowMs: number }): PaymentProvider {
-  async function record(request: ChargeRequest, card: string, decline?: { code: string }) {
+  async function record(request: ChargeRequest, last4: string, decline?: { code: string }) {
     return pool.one(sql.type(chargeRow)`
       WITH inserted AS (
         INSERT INTO payment_charges (id, reservation_id, idempotency_key, amount_cents, status, decline_code, card_last4)
         VALUES (${randomUUID()}, ${request.reservationId}, ${request.idempotencyKey}, ${request.amountCents},
-                ${decline ? 'DECLINED' : 'SUCCEEDED'}, ${decline?.code ?? null}, ${card.slice(-4)})
+                ${decline ? 'DECLINED' : 'SUCCEEDED'}, ${decline?.code ?? null}, ${last4})
         ON CONFLICT (idempotency_key) DO NOTHING
         RETURNING id, status, decline_code AS "declineCode"
       )
@@ -45,19 +60,29 @@ export function createSimulatedProvider(pool: DatabasePool, options: { slowMs: n
   }
 
   return {
+    async tokenize(card) {
+      const digits = card.number.replace(/[\s-]/g, '');
+      const valid = /^\d{12,19}$/.test(digits);
+      const behaviour: Behaviour = valid ? BEHAVIOUR_OF_CARD[digits] ?? 'SUCCESS' : 'INVALID_NUMBER';
+      const last4 = valid ? digits.slice(-4) : '0000';
+      const paymentToken = `pm_sim_${randomUUID()}`;
+      await pool.query(sql.typeAlias('void')`
+        INSERT INTO payment_methods (token, behaviour, card_last4) VALUES (${paymentToken}, ${behaviour}, ${last4})
+      `);
+      return { paymentToken, last4 };
+    },
+
     async charge(request) {
-      const card = request.paymentToken.replace(/[\s-]/g, '');
       const earlier = await pool.maybeOne(sql.type(chargeRow)`
         SELECT id, status, decline_code AS "declineCode" FROM payment_charges WHERE idempotency_key = ${request.idempotencyKey}
       `);
-      const outcome = earlier ?? (await decide(request, card));
+      const outcome = earlier ?? (await decide(request));
       if (outcome.status === 'DECLINED') {
-        const decline = Object.values(DECLINES).find((d) => d.code === outcome.declineCode);
+        const decline = [...Object.values(DECLINES), UNKNOWN_TOKEN].find((d) => d.code === outcome.declineCode);
         throw new PaymentDeclinedError(outcome.declineCode ?? 'card_declined', decline?.message ?? 'The card was declined.');
       }
       return { chargeId: outcome.id };
     },
-
     async refund({ idempotencyKey, reason }) {
       return pool.transaction(async (tx) => {
         const charge = await tx.maybeOne(sql.type(z.object({ id: z.string(), amountCents: z.number() }))`
@@ -79,13 +104,14 @@ export function createSimulatedProvider(pool: DatabasePool, options: { slowMs: n
     },
   };
 
-  async function decide(request: ChargeRequest, card: string) {
-    if (!/^\d{12,19}$/.test(card)) {
-      return record(request, '0000', { code: 'invalid_number' });
-    }
-    const decline = DECLINES[card];
-    if (decline) return record(request, card, decline);
-    if (card === TEST_CARDS.transientFailure) {
+  async function decide(request: ChargeRequest) {
+    const method = await pool.maybeOne(sql.type(methodRow)`
+      SELECT behaviour, card_last4 AS "last4" FROM payment_methods WHERE token = ${request.paymentToken}
+    `);
+    if (!method) return record(request, '0000', UNKNOWN_TOKEN);
+    const decline = DECLINES[method.behaviour];
+    if (decline) return record(request, method.last4, decline);
+    if (method.behaviour === 'TRANSIENT_FAILURE') {
       const attempts = await pool.oneFirst(sql.type(z.object({ attempts: z.number() }))`
         INSERT INTO payment_attempts (idempotency_key, attempts) VALUES (${request.idempotencyKey}, 1)
         ON CONFLICT (idempotency_key) DO UPDATE SET attempts = payment_attempts.attempts + 1
@@ -93,7 +119,7 @@ export function createSimulatedProvider(pool: DatabasePool, options: { slowMs: n
       `);
       if (attempts <= TRANSIENT_FAILURES) throw new TransientPaymentError(`simulated provider outage (attempt ${attempts})`);
     }
-    if (card === TEST_CARDS.slow) await sleep(options.slowMs);
-    return record(request, card);
+    if (method.behaviour === 'SLOW') await sleep(options.slowMs);
+    return record(request, method.last4);
   }
 }

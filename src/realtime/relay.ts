@@ -50,6 +50,8 @@ export interface ReservationUpdatedMessage {
   actor: string | null;
   reason: string | null;
   bookingReference: string | null;
+  /** The hold's deadline (ISO) when this update moved it (an extension); null otherwise. */
+  holdExpiresAt: string | null;
   changeId: number;
   committedAt: number;
 }
@@ -95,6 +97,7 @@ const reservationUpdatedPayload = z.object({
   actor: z.string().nullish(),
   reason: z.string().nullish(),
   bookingReference: z.string().nullish(),
+  holdExpiresAt: z.string().nullish(),
 });
 
 const MAX_ERROR_BACKOFF_MS = 5_000;
@@ -146,6 +149,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           actor: payload.data.actor ?? null,
           reason: payload.data.reason ?? null,
           bookingReference: payload.data.bookingReference ?? null,
+          holdExpiresAt: payload.data.holdExpiresAt ?? null,
           changeId: row.id,
           committedAt: row.committedAt,
         };

@@ -12,8 +12,9 @@ import { createHold, releaseReservation } from '../db/reservations.ts';
 import { eventStatus, getReservation, knownSeatIds, listBookings, listReservations, type ReservationView, sectionOfEvent } from '../db/reservation-reads.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { CardDetails, PaymentProvider } from '../payments/provider.ts';
 import type { reservationWorkflow } from '../../workflows/reservation.ts';
-import { type BookingSummary, cancelSignal, checkoutUpdate, FailureTypes, reservationWorkflowId } from '../../workflows/messages.ts';
+import { type BookingSummary, cancelSignal, checkoutUpdate, extendUpdate, FailureTypes, reservationWorkflowId } from '../../workflows/messages.ts';
 import { AmountCentsKey, CustomerIdKey, EventIdKey, HoldDeadlineKey, ReservationStateKey, SeatCountKey } from '../../workflows/search-attributes.ts';
 
 /**
@@ -26,13 +27,15 @@ export type HoldInput = { eventId: string; holdSeconds?: number } & ({ seatIds: 
 export interface ReservationServiceDeps {
   pool: DatabasePool;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'HOLD_DEFAULT_SECONDS' | 'PASSIVE_EXPIRY_GRACE_SECONDS'>;
+  /** Only to swap card details for a token before checkout; charging is the workflow's job. */
+  payments: Pick<PaymentProvider, 'tokenize'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'HOLD_DEFAULT_SECONDS' | 'PASSIVE_EXPIRY_GRACE_SECONDS' | 'HOLD_EXTENSIONS' | 'HOLD_EXTENSION_MAX_SECONDS'>;
   log: Logger;
 }
 
 export type ReservationService = ReturnType<typeof createReservationService>;
 
-export function createReservationService({ pool, temporal, config, log }: ReservationServiceDeps) {
+export function createReservationService({ pool, temporal, payments, config, log }: ReservationServiceDeps) {
   const view = (r: ReservationView): ReservationView => ({ ...r, workflowId: reservationWorkflowId(r.id) });
 
   async function ownReservation(principal: Principal, reservationId: string): Promise<ReservationView> {
@@ -71,6 +74,8 @@ export function createReservationService({ pool, temporal, config, log }: Reserv
         seatCount: reservation.seats.length,
         amountCents: reservation.amountCents,
         holdExpiresAt,
+        extensions: { maxCount: config.HOLD_EXTENSIONS, maxSeconds: config.HOLD_EXTENSION_MAX_SECONDS },
+        passiveGraceSeconds: config.PASSIVE_EXPIRY_GRACE_SECONDS,
       }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       requestEagerStart: true,
@@ -109,21 +114,35 @@ export function createReservationService({ pool, temporal, config, log }: Reserv
       return { reservation, created };
     },
 
-    async checkout(principal: Principal, reservationId: string, paymentToken: string, idempotencyKey: string = randomUUID()) {
+    async checkout(principal: Principal, reservationId: string, card: CardDetails, idempotencyKey: string = randomUUID()) {
       const before = await ownReservation(principal, reservationId);
       if (before.status === 'CONFIRMED' && before.booking) {
         return { reservation: before, booking: { ...before.booking, amountCents: before.amountCents } };
       }
       assertOpen(before);
+      // the card goes to the provider here and only its token goes on: workflow histories
+      // are readable by every operator, card numbers must not be in them
+      const { paymentToken } = await payments.tokenize(card);
       let booking: BookingSummary;
       try {
         booking = await temporal.workflow
           .getHandle(reservationWorkflowId(reservationId))
           .executeUpdate(checkoutUpdate, { args: [{ paymentToken }], updateId: `checkout:${idempotencyKey}` });
       } catch (error) {
-        throw await checkoutError(error, reservationId);
+        throw await updateError(error, reservationId);
       }
       return { reservation: await ownReservation(principal, reservationId), booking };
+    },
+
+    /** More time on a live hold (an Update: the caller learns the new deadline or why not). */
+    async extend(principal: Principal, reservationId: string, seconds: number = config.HOLD_EXTENSION_MAX_SECONDS) {
+      assertOpen(await ownReservation(principal, reservationId));
+      try {
+        await temporal.workflow.getHandle(reservationWorkflowId(reservationId)).executeUpdate(extendUpdate, { args: [{ seconds }] });
+      } catch (error) {
+        throw await updateError(error, reservationId);
+      }
+      return ownReservation(principal, reservationId);
     },
 
     /** Signals cancel; the workflow releases the seats (after any charge in flight settles). */
@@ -147,7 +166,7 @@ export function createReservationService({ pool, temporal, config, log }: Reserv
     supportList: (filter: { eventId?: string; status?: string }) => listReservations(pool, { ...filter, limit: 200 }).then((rs) => rs.map(view)),
   };
 
-  async function checkoutError(error: unknown, reservationId: string): Promise<AppError> {
+  async function updateError(error: unknown, reservationId: string): Promise<AppError> {
     const failure = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
     if (failure instanceof ApplicationFailure) {
       switch (failure.type) {
@@ -160,6 +179,8 @@ export function createReservationService({ pool, temporal, config, log }: Reserv
           return new AppError(409, 'HOLD_EXPIRED', failure.message, { reservationId });
         case FailureTypes.InvalidState:
           return new AppError(409, 'INVALID_STATE', failure.message, { reservationId });
+        case FailureTypes.ExtensionRefused:
+          return new AppError(409, 'HOLD_EXTENSION_REFUSED', failure.message, { reservationId });
       }
     }
     if (error instanceof WorkflowNotFoundError || /already completed/i.test(String((error as Error)?.message))) {

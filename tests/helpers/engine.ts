@@ -74,7 +74,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
   }
   await startWorker();
 
-  const service = createReservationService({ pool: db.pool, temporal: client, config, log });
+  const service = createReservationService({ pool: db.pool, temporal: client, payments, config, log });
   const app = createApi({ config, pool: db.pool, service, log, health: {} });
   const server: Server = createServer(app.callback());
   const closers: Array<() => Promise<unknown>> = [];

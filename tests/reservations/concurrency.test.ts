@@ -76,6 +76,17 @@ describe('holds under contention', () => {
       SELECT count(*) FROM reservations WHERE event_id = ${eventId}
     `);
     expect(count).toBe(1);
+
+    // the same key for a different request is a client bug: refused, and nothing is held for it
+    const other = await engine.request('POST', '/api/reservations', { token: buyer.token, body: { eventId, seatIds: [seatIds[1]] }, headers });
+    expect(other.status).toBe(422);
+    expect(other.body.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { header: 'Idempotency-Key', reservationId: a.body.reservation.id } });
+    const seat = await engine.request('GET', `/api/events/${eventId}`);
+    expect(seat.body.seats.find((s: { id: string }) => s.id === seatIds[1]).state).toBe('AVAILABLE');
+    // the hold length is not part of what was asked: a retry with another one gets the same hold
+    const reordered = await engine.request('POST', '/api/reservations', { token: buyer.token, body: { eventId, seatIds: [seatIds[0]], holdSeconds: 120 }, headers });
+    expect(reordered.status).toBe(200);
+    expect(reordered.body.reservation.id).toBe(a.body.reservation.id);
   });
 
   test('a seat whose hold deadline passed can be claimed again even though its workflow was lost', async () => {

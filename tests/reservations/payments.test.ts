@@ -19,6 +19,14 @@ async function holdSeats(seatCount = 1, holdSeconds?: number) {
 const checkout = (token: string, id: string, card: string, key?: string) =>
   engine.request('POST', `/api/reservations/${id}/checkout`, { token, body: { card: { number: card } }, headers: key ? { 'idempotency-key': key } : {} });
 
+/** Every payload of a workflow history (inputs, results, update arguments) as text. */
+function payloadTexts(node: unknown): string[] {
+  if (node instanceof Uint8Array) return [Buffer.from(node).toString('utf8')];
+  if (Array.isArray(node)) return node.flatMap(payloadTexts);
+  if (node && typeof node === 'object') return Object.values(node).flatMap(payloadTexts);
+  return [];
+}
+
 describe('payment at checkout', () => {
   test('a declined card leaves the hold HELD and charges nothing, and a retry with a good card confirms', async () => {
     const { customer, seats, reservationId } = await holdSeats(2);
@@ -34,6 +42,14 @@ describe('payment at checkout', () => {
     expect(retried.body.reservation.status).toBe('CONFIRMED');
     expect((await seatRows(engine.db.pool, seats)).map((s) => s.state)).toEqual(['SOLD', 'SOLD']);
     expect((await chargeRows(engine.db.pool, reservationId)).map((c) => c.status)).toEqual(['DECLINED', 'SUCCEEDED']);
+
+    // operators read workflow histories: only payment-method tokens are in them, no card number
+    const history = await engine.client.workflow.getHandle(reservationWorkflowId(reservationId)).fetchHistory();
+    const decoded = payloadTexts(history).join('\n');
+    expect(decoded).toMatch(/pm_sim_[0-9a-f-]{36}/);
+    for (const card of [TEST_CARDS.declined, TEST_CARDS.success]) {
+      expect(decoded).not.toContain(card);
+    }
   });
 
   test('a repeated checkout with the same idempotency key charges once', async () => {

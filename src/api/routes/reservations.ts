@@ -12,6 +12,7 @@ const Card = z.object({
   cvc: z.string().regex(/^\d{3,4}$/, 'must be 3 or 4 digits').optional(),
 });
 const Checkout = z.object({ card: Card });
+const Extend = z.object({ seconds: z.number().int().positive().optional() }).default({});
 const Cancel = z.object({ reason: z.string().trim().max(500).default('cancelled by the customer') });
 
 export function holdBody(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>) {
@@ -54,7 +55,13 @@ export function reservationRoutes(deps: { service: ReservationService; config: C
   router.post('/reservations/:id/checkout', signedIn, async (ctx) => {
     const { id } = parse(ReservationParams, ctx.params, 'params');
     const { card } = parse(Checkout, ctx.request.body, 'body');
-    ctx.body = await service.checkout(ctx.state.principal!, id, card.number, idempotencyKey(ctx));
+    ctx.body = await service.checkout(ctx.state.principal!, id, card, idempotencyKey(ctx));
+  });
+
+  router.post('/reservations/:id/extend', signedIn, async (ctx) => {
+    const { id } = parse(ReservationParams, ctx.params, 'params');
+    const { seconds } = parse(Extend, ctx.request.body, 'body');
+    ctx.body = { reservation: await service.extend(ctx.state.principal!, id, seconds) };
   });
 
   router.post('/reservations/:id/cancel', signedIn, async (ctx) => {
