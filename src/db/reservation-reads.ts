@@ -16,13 +16,18 @@ export const reservationView = z.object({
   seats: z.array(z.object({ id: z.string(), label: z.string(), sectionId: z.string(), sectionName: z.string(), priceCents: z.number() })),
   amountCents: z.number(),
   holdExpiresAt: iso,
+  extensionCount: z.number().int(),
   createdAt: iso,
   booking: z.object({ id: z.string(), reference: z.string() }).nullable(),
   cancelReason: z.string().nullable(),
   cancelledBy: z.string().nullable(),
   failureReason: z.string().nullable(),
 });
-export type ReservationView = z.infer<typeof reservationView> & { workflowId?: string };
+export type ReservationView = z.infer<typeof reservationView> & {
+  workflowId?: string;
+  /** Extensions this hold may still get, and how long each may be (from config). */
+  extensions?: { remaining: number; maxSeconds: number };
+};
 
 /**
  * A hold whose workflow was lost reads as EXPIRED once its seats' own deadline has passed
@@ -37,7 +42,7 @@ const reservationSelect = sql.fragment`
                                                 'priceCents', rs.price_cents) ORDER BY s.label)
               FROM reservation_seats rs JOIN seats s ON s.id = rs.seat_id JOIN sections sec ON sec.id = s.section_id
               WHERE rs.reservation_id = r.id), '[]') AS seats,
-    r.amount_cents AS "amountCents", r.hold_expires_at AS "holdExpiresAt", r.created_at AS "createdAt",
+    r.amount_cents AS "amountCents", r.hold_expires_at AS "holdExpiresAt", r.extension_count AS "extensionCount", r.created_at AS "createdAt",
     (SELECT json_build_object('id', b.id, 'reference', b.reference) FROM bookings b WHERE b.reservation_id = r.id) AS booking,
     r.cancel_reason AS "cancelReason", r.cancelled_by AS "cancelledBy", r.failure_reason AS "failureReason"
   FROM reservations r JOIN events e ON e.id = r.event_id JOIN customers c ON c.id = r.customer_id

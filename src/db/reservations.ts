@@ -218,7 +218,9 @@ export async function extendHold(
 ): Promise<void> {
   await pool.transaction(async (tx) => {
     const reservation = await tx.maybeOne(sql.type(z.object({ customerId: z.string(), seatCount: z.number() }))`
-      UPDATE reservations SET hold_expires_at = ${input.holdExpiresAt}::timestamptz, updated_at = now()
+      UPDATE reservations
+      SET extension_count = extension_count + CASE WHEN hold_expires_at = ${input.holdExpiresAt}::timestamptz THEN 0 ELSE 1 END,
+          hold_expires_at = ${input.holdExpiresAt}::timestamptz, updated_at = now()
       WHERE id = ${input.reservationId} AND status = 'HELD'
       RETURNING customer_id AS "customerId", seat_count AS "seatCount"
     `);

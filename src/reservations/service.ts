@@ -36,7 +36,14 @@ export interface ReservationServiceDeps {
 export type ReservationService = ReturnType<typeof createReservationService>;
 
 export function createReservationService({ pool, temporal, payments, config, log }: ReservationServiceDeps) {
-  const view = (r: ReservationView): ReservationView => ({ ...r, workflowId: reservationWorkflowId(r.id) });
+  const view = (r: ReservationView): ReservationView => ({
+    ...r,
+    workflowId: reservationWorkflowId(r.id),
+    extensions: {
+      remaining: r.status === 'HELD' ? Math.max(0, config.HOLD_EXTENSIONS - r.extensionCount) : 0,
+      maxSeconds: config.HOLD_EXTENSION_MAX_SECONDS,
+    },
+  });
 
   async function ownReservation(principal: Principal, reservationId: string): Promise<ReservationView> {
     const reservation = await getReservation(pool, reservationId);

@@ -223,7 +223,7 @@ describe('the live seat map in two browsers', () => {
     expect(status.body.status).toBe('EXPIRED');
   });
 
-  test('the countdown turns from yellow to red and pulses once less than a minute of the hold is left', async () => {
+  test('the countdown turns from yellow to red and pulses once less than a minute of the hold is left, and one extension makes it calm again', async () => {
     const { eventId, seatIds } = await expiryEngine.createEvent();
     const { a } = customers.get(expiryEngine.url)!;
     // 63 s: yellow (60 s to 3 min left) when the page opens, red about three seconds later
@@ -241,6 +241,17 @@ describe('the live seat map in two browsers', () => {
     await page.locator('[data-testid="countdown"][data-level="red"]').waitFor({ timeout: 6000 });
     expect(await timer.getAttribute('class')).toMatch(/\bpulse\b/);
     expect(await timer.textContent()).toMatch(/^00:5\d$/);
+
+    // one click buys five more minutes: the countdown is calm again and the offer is used up
+    const more = page.getByRole('button', { name: /^Need more time\? Add 5 minutes$/ });
+    expect(await page.locator('.checkout__extend').textContent()).toContain('You can do this once.');
+    await more.click();
+    await page.locator('[data-testid="countdown"][data-level="orange"]').waitFor({ timeout: 5000 });
+    expect(await timer.textContent()).toMatch(/^05:5\d$/);
+    expect(await timer.getAttribute('class')).not.toMatch(/\bpulse\b/);
+    await more.waitFor({ state: 'detached' });
+    const extended = await expiryEngine.request('GET', `/api/reservations/${held.body.reservation.id}`, { token: a.token });
+    expect(Date.parse(extended.body.holdExpiresAt)).toBe(Date.parse(held.body.reservation.holdExpiresAt) + 300_000);
     const cancelled = await expiryEngine.request('POST', `/api/reservations/${held.body.reservation.id}/cancel`, { token: a.token, body: {} });
     expect(cancelled.status).toBe(202);
   });

@@ -31,6 +31,7 @@ describe('extending a hold', () => {
     const res = await extend(customer.token, reservation.id, { seconds: 4 });
     expect(res.status).toBe(200);
     const newDeadline = Date.parse(res.body.reservation.holdExpiresAt);
+    expect(res.body.reservation).toMatchObject({ extensionCount: 1, extensions: { remaining: 0, maxSeconds: 60 } });
     expect(newDeadline).toBe(firstDeadline + 4000);
 
     const handle = engine.client.workflow.getHandle(reservationWorkflowId(reservation.id));
@@ -57,6 +58,7 @@ describe('extending a hold', () => {
 
   test('extensions are limited in number and length, and only the owner may extend', async () => {
     const { customer, reservation } = await hold(120);
+    expect(reservation).toMatchObject({ extensionCount: 0, extensions: { remaining: 1, maxSeconds: 60 } });
     const tooLong = await extend(customer.token, reservation.id, { seconds: 61 });
     expect(tooLong.status).toBe(409);
     expect(tooLong.body.error).toMatchObject({ code: 'HOLD_EXTENSION_REFUSED', message: 'an extension is 1 to 60 seconds' });

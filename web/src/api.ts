@@ -169,6 +169,9 @@ export const api = {
   checkout: (reservationId: string, card: Card, idempotencyKey: string) =>
     request<CheckoutResult>('POST', `/api/reservations/${id(reservationId)}/checkout`, { body: { card }, idempotencyKey }),
 
+  extendReservation: async (reservationId: string) =>
+    (await request<{ reservation: Reservation }>('POST', `/api/reservations/${id(reservationId)}/extend`, { body: {} })).reservation,
+
   cancelReservation: async (reservationId: string, reason?: string) =>
     (await request<{ reservation: Reservation }>('POST', `/api/reservations/${id(reservationId)}/cancel`, { body: { reason } }))
       .reservation,

@@ -93,6 +93,9 @@ export interface Reservation {
   seats: ReservationSeat[];
   amountCents: number;
   holdExpiresAt: string;
+  /** How often the hold was extended, and how many more extensions (of up to maxSeconds) it may get. */
+  extensionCount?: number;
+  extensions?: { remaining: number; maxSeconds: number };
   createdAt: string;
   booking: { id: string; reference: string } | null;
   cancelReason: string | null;
@@ -158,6 +161,8 @@ export interface ReservationUpdate {
   /** e.g. "support:ana@example.com" when support cancelled. */
   actor?: string | null;
   bookingReference?: string | null;
+  /** The hold's new deadline when it was extended (perhaps from another tab). */
+  holdExpiresAt?: string | null;
 }
 
 /** Reservations that still hold seats. */

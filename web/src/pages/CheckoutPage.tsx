@@ -69,6 +69,8 @@ function Checkout({ reservation, reload, patch }: CheckoutProps) {
   const [payError, setPayError] = useState<unknown>(undefined);
   const [cancelling, setCancelling] = useState(false);
   const [cancelError, setCancelError] = useState<unknown>(undefined);
+  const [extending, setExtending] = useState(false);
+  const [extendError, setExtendError] = useState<unknown>(undefined);
   const view = viewOf(reservation, timeUp, paying);
   const expiresAt = Date.parse(reservation.holdExpiresAt);
   const eventPath = `/events/${reservation.eventId}`;
@@ -141,7 +143,22 @@ function Checkout({ reservation, reload, patch }: CheckoutProps) {
     }
   };
 
+  const extendHold = async () => {
+    setExtending(true);
+    setExtendError(undefined);
+    try {
+      const extended = await api.extendReservation(reservation.id);
+      patch((current) => current && { ...current, ...extended });
+    } catch (err) {
+      setExtendError(err);
+      reload();
+    } finally {
+      setExtending(false);
+    }
+  };
+
   const holdRunning = view === 'active' || view === 'paying';
+  const canExtend = view === 'active' && !paying && (reservation.extensions?.remaining ?? 0) > 0;
   return (
     <div className="checkout">
       <Link to={eventPath} className="back-link">
@@ -154,6 +171,17 @@ function Checkout({ reservation, reload, patch }: CheckoutProps) {
           {(holdRunning || view === 'expired') && (
             <Countdown expiresAt={view === 'expired' ? 0 : expiresAt} onExpire={() => setTimeUp(true)} stopped={!holdRunning} />
           )}
+          {canExtend && reservation.extensions && (
+            <div className="checkout__extend">
+              <button type="button" className="btn btn--ghost" onClick={() => void extendHold()} disabled={extending}>
+                {extending ? 'Adding time…' : `Need more time? Add ${Math.round(reservation.extensions.maxSeconds / 60)} minutes`}
+              </button>
+              <span className="muted">
+                {reservation.extensions.remaining === 1 ? 'You can do this once.' : `You can do this ${reservation.extensions.remaining} times.`}
+              </span>
+            </div>
+          )}
+          <ErrorAlert error={extendError} title="Could not add time to your hold." />
         </ReservationSummary>
         <section className="card checkout__pay" aria-labelledby="pay-title">
           <h2 id="pay-title" className="card__title">
@@ -188,6 +216,7 @@ function applyUpdate(current: Reservation, update: ReservationUpdate): Reservati
   return {
     ...current,
     status: update.status,
+    holdExpiresAt: update.holdExpiresAt ?? current.holdExpiresAt,
     cancelReason: update.reason ?? current.cancelReason,
     cancelledBy: update.actor ?? current.cancelledBy,
     booking:
