@@ -10,6 +10,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { createActivities } from '../activities/index.ts';
 import { createApi } from './api/app.ts';
+import { createRateLimits } from './api/rate-limits.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createDatabasePool, ensureDatabase } from './db/pool.ts';
 import { migrate } from './db/migrate.ts';
@@ -79,6 +80,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       const service = createReservationService({ pool, temporal: temporal.client, payments, config, log });
       const api = createApi({
         config, pool, service, log,
+        limits: createRateLimits(redis!, config, log),
         health: {
           postgres: () => pool.query(sqlPing),
           redis: () => redis!.ping(),

@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { ReservationService } from '../reservations/service.ts';
 import { type AppContext, type AppState, authenticate, errors } from './middleware.ts';
+import type { RateLimits } from './rate-limits.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { reservationRoutes } from './routes/reservations.ts';
@@ -20,10 +21,12 @@ export interface ApiDeps {
   log: Logger;
   /** Readiness probes of the engine's dependencies, by name. */
   health: Record<string, () => Promise<unknown>>;
+  /** Redis-backed rate limits (see rate-limits.ts); none when absent. */
+  limits?: RateLimits;
 }
 
 /** The HTTP API under /api, and the built web client for every other GET. */
-export function createApi({ config, pool, service, log, health }: ApiDeps): Koa<AppState, AppContext> {
+export function createApi({ config, pool, service, log, health, limits }: ApiDeps): Koa<AppState, AppContext> {
   const app = new Koa<AppState, AppContext>();
   app.proxy = config.NODE_ENV === 'production';
   app.silent = true; // errors are logged by the error middleware
@@ -42,9 +45,9 @@ export function createApi({ config, pool, service, log, health }: ApiDeps): Koa<
   });
 
   for (const router of [
-    authRoutes({ pool, jwtSecret: config.JWT_SECRET, jwtTtlSeconds: config.JWT_TTL_SECONDS }),
+    authRoutes({ pool, jwtSecret: config.JWT_SECRET, jwtTtlSeconds: config.JWT_TTL_SECONDS, limits }),
     eventRoutes({ pool }),
-    reservationRoutes({ service, config }),
+    reservationRoutes({ service, config, limits }),
     supportRoutes({ service }),
   ]) {
     app.use(router.routes()).use(router.allowedMethods());

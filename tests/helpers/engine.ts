@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { createActivities } from '../../activities/index.ts';
 import { Redis } from 'ioredis';
 import { createApi } from '../../src/api/app.ts';
+import { createRateLimits } from '../../src/api/rate-limits.ts';
 import { createGateway } from '../../src/realtime/gateway.ts';
 import { startOutboxRelay } from '../../src/realtime/relay.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -75,9 +76,11 @@ export async function startTestEngine(label: string, env: Record<string, string>
   await startWorker();
 
   const service = createReservationService({ pool: db.pool, temporal: client, payments, config, log });
-  const app = createApi({ config, pool: db.pool, service, log, health: {} });
-  const server: Server = createServer(app.callback());
   const closers: Array<() => Promise<unknown>> = [];
+  const limitsRedis = new Redis(config.REDIS_URL);
+  closers.push(() => limitsRedis.quit());
+  const app = createApi({ config, pool: db.pool, service, log, health: {}, limits: createRateLimits(limitsRedis, config, log) });
+  const server: Server = createServer(app.callback());
   if (options.realtime) {
     // the gateway, relay and web client on the API's port, as `npm start` serves them;
     // a Redis key of this file's own keeps parallel test files apart

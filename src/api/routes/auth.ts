@@ -6,6 +6,7 @@ import { signToken } from '../../auth/tokens.ts';
 import { createCustomer, findCustomerByEmail } from '../../db/customers.ts';
 import { AppError } from '../../errors.ts';
 import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+import { guardLogin, type RateLimits } from '../rate-limits.ts';
 
 const Register = z.object({
   email: z.string().trim().email().max(254),
@@ -14,7 +15,7 @@ const Register = z.object({
 });
 const Login = z.object({ email: z.string().trim().email(), password: z.string().min(1).max(200) });
 
-export function authRoutes(deps: { pool: DatabasePool; jwtSecret: string; jwtTtlSeconds: number }) {
+export function authRoutes(deps: { pool: DatabasePool; jwtSecret: string; jwtTtlSeconds: number; limits?: RateLimits }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api' });
   const issue = (customer: { id: string; email: string; role: 'customer' | 'support' }) =>
     signToken({ customerId: customer.id, email: customer.email, role: customer.role }, deps.jwtSecret, deps.jwtTtlSeconds);
@@ -28,10 +29,11 @@ export function authRoutes(deps: { pool: DatabasePool; jwtSecret: string; jwtTtl
 
   router.post('/auth/login', async (ctx) => {
     const body = parse(Login, ctx.request.body, 'body');
-    const found = await findCustomerByEmail(deps.pool, body.email);
-    if (!found || !(await verify(found.passwordHash, body.password))) {
-      throw new AppError(401, 'INVALID_CREDENTIALS', 'the email or password is wrong');
-    }
+    const found = await guardLogin(deps.limits, ctx, body.email, async () => {
+      const candidate = await findCustomerByEmail(deps.pool, body.email);
+      return candidate && (await verify(candidate.passwordHash, body.password)) ? candidate : null;
+    });
+    if (!found) throw new AppError(401, 'INVALID_CREDENTIALS', 'the email or password is wrong');
     const { passwordHash: _, ...customer } = found;
     ctx.body = { token: issue(customer), customer };
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { ReservationService } from '../../reservations/service.ts';
 import { type AppContext, type AppState, idempotencyKey, parse, requireRole } from '../middleware.ts';
+import { limitHolds, type RateLimits } from '../rate-limits.ts';
 
 const ReservationParams = z.object({ id: z.string().uuid() });
 const Card = z.object({
@@ -29,13 +30,13 @@ export function holdBody(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SEC
   ], { error: 'give either seatIds (reserved seating) or sectionId and quantity (general admission)' });
 }
 
-export function reservationRoutes(deps: { service: ReservationService; config: Config }) {
+export function reservationRoutes(deps: { service: ReservationService; config: Config; limits?: RateLimits }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api' });
   const { service } = deps;
   const HoldBody = holdBody(deps.config);
   const signedIn = requireRole('customer', 'support');
 
-  router.post('/reservations', signedIn, async (ctx) => {
+  router.post('/reservations', signedIn, limitHolds(deps.limits), async (ctx) => {
     const body = parse(HoldBody, ctx.request.body, 'body');
     const { reservation, created } = await service.hold(ctx.state.principal!, body, idempotencyKey(ctx));
     ctx.status = created ? 201 : 200;
