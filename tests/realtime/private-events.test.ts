@@ -1,5 +1,5 @@
 import { signToken } from '../../src/auth/tokens.ts';
-import { confirmReservation, createHold, releaseReservation } from '../../src/db/reservations.ts';
+import { confirmReservation, createHold, extendHold, releaseReservation } from '../../src/db/reservations.ts';
 import type { TestDatabase } from '../helpers/database.ts';
 import {
   connectionError,
@@ -43,10 +43,12 @@ describe('private reservation updates', () => {
     // Bob's change commits last; the relay publishes in commit order, so once Bob has it,
     // anything of Alice's that was going to reach him would already have arrived
     const expired = await holdFor(bob.customerId, seatIds[2], 'bob-1');
+    const later = new Date(Date.now() + 900_000).toISOString();
+    await extendHold(db.pool, { reservationId: expired.reservationId, holdExpiresAt: later, passiveGraceSeconds: 1 });
     await releaseReservation(db.pool, { reservationId: expired.reservationId, outcome: 'EXPIRED' });
 
     await waitFor(() => aliceSocket.reservationUpdates.length === 2, 3_000, "Alice's two updates");
-    await waitFor(() => bobSocket.reservationUpdates.length >= 1, 3_000, "Bob's update");
+    await waitFor(() => bobSocket.reservationUpdates.length >= 2, 3_000, "Bob's updates");
 
     expect(aliceSocket.reservationUpdates).toEqual([
       {
@@ -55,6 +57,7 @@ describe('private reservation updates', () => {
         actor: 'support',
         reason: 'customer called',
         bookingReference: null,
+        holdExpiresAt: null,
         changeId: expect.any(Number),
         committedAt: expect.any(Number),
       },
@@ -64,12 +67,14 @@ describe('private reservation updates', () => {
         actor: null,
         reason: null,
         bookingReference: booking.reference,
+        holdExpiresAt: null,
         changeId: expect.any(Number),
         committedAt: expect.any(Number),
       },
     ]);
     expect(aliceSocket.reservationUpdates[1].changeId).toBeGreaterThan(aliceSocket.reservationUpdates[0].changeId);
     expect(bobSocket.reservationUpdates).toEqual([
+      expect.objectContaining({ reservationId: expired.reservationId, status: 'HELD', holdExpiresAt: later }),
       expect.objectContaining({ reservationId: expired.reservationId, status: 'EXPIRED' }),
     ]);
     expect(anonymous.reservationUpdates).toEqual([]);
