@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { DatabasePool } from 'slonik';
-import { confirmReservation, extendHold, HoldNotExtendableError, releaseReservation, type ReleaseOutcome, SeatsLostError } from '../src/db/reservations.ts';
+import { confirmReservation, extendHold, HoldNotExtendableError, markPaying, markPaymentAbandoned, releaseReservation, type ReleaseOutcome, SeatsLostError } from '../src/db/reservations.ts';
 import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider } from '../src/payments/provider.ts';
 import { FailureTypes } from '../workflows/messages.ts';
 
@@ -44,6 +44,17 @@ export function createActivities({ pool, payments }: ActivityDeps) {
         }
         throw error;
       }
+    },
+
+    /** PAYING, if the hold still owns all its seats; a SeatsLost failure otherwise (charge nothing). */
+    async markPaying({ reservationId }: { reservationId: string }): Promise<void> {
+      if (!(await markPaying(pool, reservationId))) {
+        throw ApplicationFailure.create({ type: FailureTypes.SeatsLost, message: `reservation ${reservationId} no longer holds all of its seats`, nonRetryable: true });
+      }
+    },
+
+    async markPaymentAbandoned({ reservationId }: { reservationId: string }): Promise<void> {
+      await markPaymentAbandoned(pool, reservationId);
     },
 
     async extendHold(input: { reservationId: string; holdExpiresAt: string; passiveGraceSeconds: number }): Promise<void> {

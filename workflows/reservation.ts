@@ -90,6 +90,13 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     moveTo('PAYING');
     chargeInFlight = true;
     try {
+      try {
+        await database.markPaying({ reservationId });
+      } catch {
+        // passive expiry gave a seat away before the customer paid: nothing is charged
+        await end('EXPIRED', 'system', 'the hold lost its seats before payment');
+        throw ApplicationFailure.create({ type: FailureTypes.HoldExpired, nonRetryable: true, message: 'the hold has expired; nothing was charged' });
+      }
       if (input.amountCents > 0) {
         const idempotencyKey = `${reservationId}:charge:${declinedAttempts}`;
         try {
@@ -102,6 +109,7 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
           if (failure.type !== FailureTypes.PaymentDeclined) {
             await payments.refundPayment({ idempotencyKey, reason: 'charge did not complete' });
           }
+          await database.markPaymentAbandoned({ reservationId });
           moveTo('HELD');
           throw failure;
         }

@@ -199,6 +199,41 @@ export async function releaseReservation(
   });
 }
 
+/**
+ * Marks a hold PAYING while its charge runs, and only if it is still a live hold of all its
+ * seats (passive expiry may have handed one to someone else): returns false then, and
+ * nothing may be charged. Idempotent.
+ */
+export async function markPaying(pool: DatabasePool, reservationId: string): Promise<boolean> {
+  return pool.transaction(async (tx) => {
+    const reservation = await tx.maybeOne(sql.type(z.object({ customerId: z.string(), status: z.string(), seatCount: z.number() }))`
+      SELECT customer_id AS "customerId", status, seat_count AS "seatCount" FROM reservations
+      WHERE id = ${reservationId} AND status IN ('HELD', 'PAYING')
+      FOR UPDATE
+    `);
+    if (!reservation) return false;
+    const live = await tx.oneFirst(sql.type(z.object({ count: z.number() }))`
+      SELECT count(*) FROM seats WHERE reservation_id = ${reservationId} AND state = 'HELD' AND hold_expires_at > now()
+    `);
+    if (live !== reservation.seatCount) return false;
+    if (reservation.status === 'PAYING') return true;
+    await tx.query(sql.typeAlias('void')`UPDATE reservations SET status = 'PAYING', updated_at = now() WHERE id = ${reservationId}`);
+    await reservationUpdated(tx, { reservationId, customerId: reservation.customerId, status: 'PAYING' });
+    return true;
+  });
+}
+
+/** A payment that did not go through: the hold is HELD again (if it is still PAYING). */
+export async function markPaymentAbandoned(pool: DatabasePool, reservationId: string): Promise<void> {
+  await pool.transaction(async (tx) => {
+    const customerId = await tx.maybeOneFirst(sql.type(z.object({ customerId: z.string() }))`
+      UPDATE reservations SET status = 'HELD', updated_at = now() WHERE id = ${reservationId} AND status = 'PAYING'
+      RETURNING customer_id AS "customerId"
+    `);
+    if (customerId) await reservationUpdated(tx, { reservationId, customerId, status: 'HELD' });
+  });
+}
+
 export class HoldNotExtendableError extends Error {
   constructor(reservationId: string) {
     super(`reservation ${reservationId} is no longer a live hold of all its seats`);

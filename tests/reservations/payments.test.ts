@@ -1,6 +1,6 @@
 import { sql } from '../../src/db/sql.ts';
 import { TEST_CARDS } from '../../src/payments/simulated.ts';
-import { reservationWorkflowId } from '../../workflows/messages.ts';
+import { checkoutUpdate, reservationWorkflowId } from '../../workflows/messages.ts';
 import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { chargeRows, reservationRow, seatRows } from '../helpers/queries.ts';
 
@@ -34,6 +34,7 @@ describe('payment at checkout', () => {
     expect(declined.status).toBe(402);
     expect(declined.body.error).toMatchObject({ code: 'PAYMENT_DECLINED', details: { declineCode: 'card_declined' } });
     expect((await engine.request('GET', `/api/reservations/${reservationId}`, { token: customer.token })).body.status).toBe('HELD');
+    expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('HELD'); // PAYING while charging, HELD again after
     expect((await seatRows(engine.db.pool, seats)).map((s) => s.state)).toEqual(['HELD', 'HELD']);
     expect((await chargeRows(engine.db.pool, reservationId)).filter((c) => c.status !== 'DECLINED')).toEqual([]);
 
@@ -68,10 +69,9 @@ describe('payment at checkout', () => {
   test('a charge whose confirm fails is refunded and the reservation ends FAILED with its seats released', async () => {
     const { customer, seats, reservationId, eventId } = await holdSeats(1);
     const paying = checkout(customer.token, reservationId, TEST_CARDS.slow); // settles after 2.5 s
-    // Give the update time to reach the worker and start the charge. Nothing observable marks
-    // that moment: the charge runs as a local activity inside the workflow task, so a query
-    // waits for it and the update is not in the history yet. 0.7 s leaves 1.8 s of the charge.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // the reservation reads PAYING once the charge is about to start, for the customer and for support
+    await eventually(async () => (await reservationRow(engine.db.pool, reservationId)).status === 'PAYING', 2000, 'PAYING');
+    expect((await engine.request('GET', `/api/reservations/${reservationId}`, { token: customer.token })).body.status).toBe('PAYING');
     // while the charge is in flight the hold passively expires in PostgreSQL and another customer takes the seat
     await engine.db.pool.query(sql.typeAlias('void')`UPDATE seats SET hold_expires_at = now() - interval '1 second' WHERE id = ${seats[0]}`);
     const rival = await engine.register();
@@ -96,6 +96,15 @@ describe('payment at checkout', () => {
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('HOLD_EXPIRED');
     expect(await chargeRows(engine.db.pool, reservationId)).toEqual([]);
+
+    // the workflow checks too, for a checkout that gets past the API's check (or comes from an operator's client)
+    const direct = engine.client.workflow.getHandle(reservationWorkflowId(reservationId))
+      .executeUpdate(checkoutUpdate, { args: [{ paymentToken: 'pm_sim_00000000-0000-0000-0000-000000000000' }] });
+    await expect(direct).rejects.toMatchObject({ cause: { type: 'HoldExpired' } });
+    expect(await chargeRows(engine.db.pool, reservationId)).toEqual([]);
+    expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ status: 'EXPIRED' });
+    expect((await seatRows(engine.db.pool, seats))[0]).toMatchObject({ state: 'HELD' });
+    expect((await seatRows(engine.db.pool, seats))[0].reservationId).not.toBe(reservationId);
   });
 
   test('a transient provider failure is retried with the same key and charges once', async () => {
