@@ -166,7 +166,8 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
       const refuse = (message: string) => ApplicationFailure.create({ type: FailureTypes.ExtensionRefused, message });
       if (state !== 'HELD' || cancel || chargeInFlight || extending) throw refuse(`the reservation is ${cancel ? 'being cancelled' : state}`);
       if (Date.now() >= deadline) throw ApplicationFailure.create({ type: FailureTypes.HoldExpired, message: 'the hold has expired' });
-      if (extensionsUsed >= limits.maxCount) throw refuse(`a hold may be extended ${limits.maxCount} time(s), and this one has been`);
+      if (limits.maxCount === 0) throw refuse('holds cannot be extended');
+      if (extensionsUsed >= limits.maxCount) throw refuse(`this hold has already been extended the most times allowed (${limits.maxCount})`);
       if (!Number.isInteger(request?.seconds) || request.seconds < 1 || request.seconds > limits.maxSeconds) {
         throw refuse(`an extension is 1 to ${limits.maxSeconds} seconds`);
       }
