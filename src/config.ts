@@ -33,6 +33,7 @@ const schema = z
     TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
     TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
     TEMPORAL_DB_FILE: z.string().min(1).default('.data/temporal.db'),
+    TEMPORAL_UI_URL: z.string().url().optional(),
 
     HOLD_DEFAULT_SECONDS: z.coerce.number().int().positive().default(600),
     HOLD_MIN_SECONDS: z.coerce.number().int().positive().default(2),
@@ -84,5 +85,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     /** The project starts its own Temporal dev server unless an address is given. */
     startTemporalDevServer: env.TEMPORAL_ADDRESS === undefined,
     temporalAddress: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`,
+    /** Where operators open workflows: given, or the UI of the dev server we start; else none. */
+    temporalUiUrl: (env.TEMPORAL_UI_URL ?? (env.TEMPORAL_ADDRESS === undefined ? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}` : undefined))?.replace(/\/+$/, ''),
   };
 }

@@ -48,7 +48,7 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
     authRoutes({ pool, jwtSecret: config.JWT_SECRET, jwtTtlSeconds: config.JWT_TTL_SECONDS, limits }),
     eventRoutes({ pool }),
     reservationRoutes({ service, config, limits }),
-    supportRoutes({ service }),
+    supportRoutes({ service, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
   ]) {
     app.use(router.routes()).use(router.allowedMethods());
   }

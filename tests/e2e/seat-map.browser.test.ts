@@ -36,7 +36,7 @@ const customers = new Map<string, { a: Customer; b: Customer }>();
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   [buyEngine, expiryEngine, browser] = await Promise.all([
-    startTestEngine('e2e_buy', {}, { realtime: true }),
+    startTestEngine('e2e_buy', { TEMPORAL_UI_URL: 'http://127.0.0.1:8233' }, { realtime: true }),
     startTestEngine('e2e_expiry', { HOLD_DEFAULT_SECONDS: String(SHORT_HOLD_SECONDS) }, { realtime: true }),
     chromium.launch({
       executablePath: CHROMIUM,
@@ -306,6 +306,50 @@ describe('the live seat map in two browsers', () => {
     // the reference shown is the booking the engine recorded
     const bookings = await buyEngine.request('GET', '/api/bookings', { token: customers.get(buyEngine.url)!.a.token });
     expect(bookings.body.items.map((b: { reference: string }) => b.reference)).toContain(referenceText);
+  });
+
+  test("support cancels A's hold from the support page while A's checkout is open: A reads why, and B sees the seats free", async () => {
+    const { eventId, seatIds } = await buyEngine.createEvent();
+    const wanted = [seatIds[15], seatIds[16]];
+    const [pageA, pageB] = await Promise.all([openEventPage(contextA, buyEngine, eventId), openEventPage(contextB, buyEngine, eventId)]);
+    const { reservation } = await holdThroughTheMap(pageA, wanted);
+    await pageA.waitForURL(`**/checkout/${reservation.id}`);
+    await countdown(pageA).waitFor({ state: 'visible' });
+    await seatsShow(pageB, wanted, 'held', 2000);
+
+    const staff = await buyEngine.register('support');
+    const supportContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await supportContext.addInitScript((session: { token: string; customer: unknown }) => {
+      localStorage.setItem('token', session.token);
+      localStorage.setItem('customer', JSON.stringify(session.customer));
+    }, { token: staff.token, customer: { id: staff.customerId, email: staff.email, name: 'Sam Support', role: 'support' } });
+    try {
+      const supportPage = await supportContext.newPage();
+      await supportPage.goto(`${buyEngine.url}/support?eventId=${eventId}&status=HELD`);
+      const row = supportPage.locator(`tr[data-reservation-id="${reservation.id}"]`);
+      await row.waitFor();
+      // operators jump from here to the workflow, or to this filter, in the Temporal UI
+      expect(await row.getByTestId('workflow-link').getAttribute('href'))
+        .toBe(`http://127.0.0.1:8233/namespaces/default/workflows/reservation-${reservation.id}`);
+      expect(decodeURIComponent((await supportPage.getByTestId('temporal-ui-filter').getAttribute('href')) ?? ''))
+        .toContain(`BookingEventId="${eventId}" AND ReservationState="HELD"`);
+
+      await row.getByRole('button', { name: 'Cancel' }).click();
+      await supportPage.getByLabel(/Reason for cancelling/).fill('duplicate order, refunded by phone');
+      await supportPage.getByRole('button', { name: 'Confirm cancel' }).click();
+      await supportPage.getByText(/was cancelled\./).waitFor();
+      // once the workflow has released the hold, it leaves this list of HELD reservations
+      await row.waitFor({ state: 'detached', timeout: 5000 });
+      await supportPage.screenshot({ path: `${SCREENSHOTS}/support.png`, fullPage: true });
+    } finally {
+      await supportContext.close();
+    }
+
+    const message = pageA.locator('[data-testid="cancelled-message"]');
+    await message.waitFor({ timeout: 5000 });
+    expect(await message.textContent()).toBe('Support cancelled your hold: duplicate order, refunded by phone');
+    await pageA.screenshot({ path: `${SCREENSHOTS}/checkout-cancelled-by-support.png`, fullPage: true });
+    await seatsShow(pageB, wanted, 'available', 5000);
   });
 
   test('a seat B sees held cannot be selected by B', async () => {

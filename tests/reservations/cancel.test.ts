@@ -3,7 +3,7 @@ import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.
 import { reservationRow, seatRows } from '../helpers/queries.ts';
 
 let engine: TestEngine;
-beforeAll(async () => { engine = await startTestEngine('cancel'); });
+beforeAll(async () => { engine = await startTestEngine('cancel', { TEMPORAL_UI_URL: 'http://temporal-ui.example:8080/' }); });
 afterAll(async () => { await engine?.close(); });
 
 async function holdOne() {
@@ -44,7 +44,11 @@ describe('cancelling a hold', () => {
     await ended(reservationId, 'CANCELLED');
     expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ cancelledBy: `support:${support.email}`, cancelReason: 'payment fraud suspected' });
     const listed = await engine.request('GET', `/api/support/reservations?status=CANCELLED`, { token: support.token });
-    expect(listed.body.items.map((r: { id: string }) => r.id)).toContain(reservationId);
+    const row = listed.body.items.find((r: { id: string }) => r.id === reservationId);
+    // with a link for operators to the workflow, and to the same filter, in the Temporal UI
+    expect(row.workflowUrl).toBe(`http://temporal-ui.example:8080/namespaces/default/workflows/reservation-${reservationId}`);
+    expect(decodeURIComponent(listed.body.temporalUiUrl)).toBe(
+      'http://temporal-ui.example:8080/namespaces/default/workflows?query=WorkflowType="reservationWorkflow" AND ReservationState="CANCELLED"');
   });
 
   test('operators find reservations by event, customer and state through search attributes', async () => {

@@ -178,9 +178,9 @@ export const api = {
 
   listBookings: async (signal?: AbortSignal) => (await request<{ items: Booking[] }>('GET', '/api/bookings', { signal })).items,
 
-  supportListReservations: async (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>
-    (await request<{ items: SupportReservation[] }>('GET', `/api/support/reservations${toQueryString(filters)}`, { signal }))
-      .items,
+  /** Reservations for support, and the same filter as a Temporal Web UI link (null without a UI). */
+  supportListReservations: (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>
+    request<{ items: SupportReservation[]; temporalUiUrl: string | null }>('GET', `/api/support/reservations${toQueryString(filters)}`, { signal }),
 
   supportCancel: (reservationId: string, reason: string) =>
     request<{ reservation?: SupportReservation }>('POST', `/api/support/reservations/${id(reservationId)}/cancel`, {

@@ -107,6 +107,8 @@ export interface Reservation {
 
 export interface SupportReservation extends Reservation {
   customerEmail: string;
+  /** This reservation's workflow in the Temporal Web UI, when the engine knows the UI's address. */
+  workflowUrl: string | null;
 }
 
 export interface Booking {

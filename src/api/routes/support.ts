@@ -10,12 +10,27 @@ const SupportQuery = z.object({
 const SupportCancel = z.object({ reason: z.string().trim().min(1, 'say why the hold is cancelled').max(500) });
 
 /** Support staff: see any reservation, cancel any hold (the workflow records actor and reason). */
-export function supportRoutes(deps: { service: ReservationService }) {
+export function supportRoutes(deps: { service: ReservationService; temporalUi?: { url?: string; namespace: string } }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api/support' });
   const support = requireRole('support');
 
+  // links into the Temporal Web UI, for operators: one reservation's workflow, and the
+  // reservations of the filter (by the custom search attributes) when there is a UI to link to
+  const ui = deps.temporalUi?.url ? `${deps.temporalUi.url}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows` : null;
+  const uiQuery = (filter: z.infer<typeof SupportQuery>) => {
+    const terms = ['WorkflowType="reservationWorkflow"'];
+    if (filter.eventId) terms.push(`BookingEventId="${filter.eventId}"`);
+    if (filter.status) terms.push(`ReservationState="${filter.status}"`);
+    return `${ui}?query=${encodeURIComponent(terms.join(' AND '))}`;
+  };
+
   router.get('/reservations', support, async (ctx) => {
-    ctx.body = { items: await deps.service.supportList(parse(SupportQuery, ctx.query, 'query')) };
+    const filter = parse(SupportQuery, ctx.query, 'query');
+    const items = await deps.service.supportList(filter);
+    ctx.body = {
+      items: items.map((r) => ({ ...r, workflowUrl: ui && r.workflowId ? `${ui}/${encodeURIComponent(r.workflowId)}` : null })),
+      temporalUiUrl: ui ? uiQuery(filter) : null,
+    };
   });
 
   router.post('/reservations/:id/cancel', support, async (ctx) => {

@@ -10,6 +10,7 @@ import type { ReservationStatus, SupportReservation } from '../types';
 
 const STATUSES: ReservationStatus[] = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED'];
 const CANCELLABLE: ReservationStatus[] = ['HELD', 'PAYING'];
+const CANCEL_SETTLE_MS = 1500;
 
 export function SupportPage() {
   useDocumentTitle('Support');
@@ -31,7 +32,10 @@ export function SupportPage() {
 
   const onCancelled = (reservation: SupportReservation) => {
     setMessage(`Reservation for ${reservation.customerEmail} was cancelled.`);
+    // the cancel is a signal: the workflow releases the seats a moment later (after any charge
+    // in flight settles), so look again shortly
     reservations.reload();
+    window.setTimeout(reservations.reload, CANCEL_SETTLE_MS);
   };
 
   return (
@@ -41,8 +45,16 @@ export function SupportPage() {
       {message && <Notice tone="success">{message}</Notice>}
       <ErrorAlert error={reservations.error} title="Could not load reservations." />
       {reservations.loading && !reservations.data && <Loading />}
-      {reservations.data && reservations.data.length === 0 && <EmptyState title="No reservations match these filters" />}
-      {reservations.data && reservations.data.length > 0 && (
+      {reservations.data?.temporalUiUrl && (
+        <p className="muted small support__temporal">
+          Operators:{' '}
+          <a href={reservations.data.temporalUiUrl} target="_blank" rel="noreferrer" data-testid="temporal-ui-filter">
+            these reservations' workflows in the Temporal UI<span className="sr-only"> (opens in a new tab)</span>
+          </a>
+        </p>
+      )}
+      {reservations.data && reservations.data.items.length === 0 && <EmptyState title="No reservations match these filters" />}
+      {reservations.data && reservations.data.items.length > 0 && (
         <div className="table-wrap">
           <table className="table" aria-busy={reservations.loading}>
             <caption className="sr-only">Reservations</caption>
@@ -60,7 +72,7 @@ export function SupportPage() {
               </tr>
             </thead>
             <tbody>
-              {reservations.data.map((r) => (
+              {reservations.data.items.map((r) => (
                 <SupportRow key={r.id} reservation={r} onCancelled={onCancelled} />
               ))}
             </tbody>
@@ -126,6 +138,8 @@ function SupportFilters({ eventId: initialEventId, status: initialStatus, onAppl
 
 function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReservation; onCancelled: (r: SupportReservation) => void }) {
   const [open, setOpen] = useState(false);
+  const [requested, setRequested] = useState(false);
+  const cancellable = CANCELLABLE.includes(r.status);
   return (
     <>
       <tr data-reservation-id={r.id}>
@@ -143,10 +157,18 @@ function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReser
         <td>
           <StatusBadge status={r.status} />
           {r.cancelReason && <div className="muted small">{r.cancelReason}</div>}
+          {r.workflowUrl && (
+            <div className="small">
+              <a href={r.workflowUrl} target="_blank" rel="noreferrer" data-testid="workflow-link">
+                Workflow<span className="sr-only"> of {r.customerEmail}'s reservation in the Temporal UI (opens in a new tab)</span>
+              </a>
+            </div>
+          )}
         </td>
         <td>{formatDateTime(r.createdAt)}</td>
         <td className="table__actions">
-          {CANCELLABLE.includes(r.status) && !open && (
+          {cancellable && requested && <span className="muted small" role="status">Cancellation requested…</span>}
+          {cancellable && !open && !requested && (
             <button type="button" className="btn btn--danger-ghost btn--sm" onClick={() => setOpen(true)}>
               Cancel
             </button>
@@ -156,7 +178,15 @@ function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReser
       {open && (
         <tr className="table__expansion">
           <td colSpan={7}>
-            <CancelForm reservation={r} onClose={() => setOpen(false)} onCancelled={onCancelled} />
+            <CancelForm
+              reservation={r}
+              onClose={() => setOpen(false)}
+              onCancelled={(reservation) => {
+                setOpen(false);
+                setRequested(true);
+                onCancelled(reservation);
+              }}
+            />
           </td>
         </tr>
       )}
