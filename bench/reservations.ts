@@ -430,9 +430,9 @@ async function run(): Promise<void> {
       ['HTTP request, as the client saw it', 'http'],
       ['inside Temporal: first workflow task scheduled → update completed', 'total'],
       ['  workflow tasks waiting for the worker (sum)', 'workflowTaskWait'],
-      ['  workflow tasks running on the worker (sum)', 'workflowTaskRun'],
-      ['  activities waiting for the worker (sum)', 'activityWait'],
-      ['  activities running: charge + confirm (sum)', 'activityRun'],
+      ['  workflow tasks running on the worker (sum; includes the local activities: mark PAYING, charge, confirm)', 'workflowTaskRun'],
+      ['  task-queue activities waiting for the worker (sum; none expected)', 'activityWait'],
+      ['  task-queue activities running (sum; none expected)', 'activityRun'],
     ] as const).map(([name, key]) => `| ${name} | ${f1(phases1[key])} | ${f1(phases50[key])} |`),
     '',
   ];
