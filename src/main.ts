@@ -63,7 +63,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
         await running;
       });
       log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}"`);
-      const sweeper = startLostHoldSweeper({ pool, log, intervalMs: 30_000, marginSeconds: 60 });
+      const sweeper = startLostHoldSweeper({ pool, log, intervalMs: config.LOST_HOLD_SWEEP_INTERVAL_SECONDS * 1000, marginSeconds: config.LOST_HOLD_SWEEP_MARGIN_SECONDS });
       closers.push(sweeper.stop);
     }
 
