@@ -67,6 +67,8 @@ const schema = z
   });
 
 export type Env = z.infer<typeof schema>;
+/** The names of every variable the engine reads (each must be documented in .env.example). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
 export type Config = ReturnType<typeof loadConfig>;
 
 export class ConfigError extends Error {}

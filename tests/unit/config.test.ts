@@ -1,4 +1,5 @@
-import { loadConfig } from '../../src/config.ts';
+import { readFileSync } from 'node:fs';
+import { CONFIG_VARIABLES, loadConfig } from '../../src/config.ts';
 
 describe('configuration', () => {
   test('production refuses to start without a JWT secret, naming the variable', () => {
@@ -22,5 +23,12 @@ describe('configuration', () => {
     const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal.example:7233' });
     expect(config.startTemporalDevServer).toBe(false);
     expect(config.temporalAddress).toBe('temporal.example:7233');
+  });
+
+  test('.env.example documents every variable the engine reads, and nothing else', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    expect(new Set(documented)).toEqual(new Set(CONFIG_VARIABLES));
+    expect(CONFIG_VARIABLES.length).toBeGreaterThan(30);
   });
 });
