@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
+import helmet from 'koa-helmet';
 import serve from 'koa-static';
 import type { DatabasePool } from 'slonik';
 import type { Config } from '../config.ts';
@@ -31,6 +32,13 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
   app.proxy = config.NODE_ENV === 'production';
   app.silent = true; // errors are logged by the error middleware
   app.use(errors(log, config.NODE_ENV === 'development'));
+  // security headers for the API and the web client (helmet's defaults: a same-origin content
+  // security policy, no sniffing, no framing by others); plain-HTTP local use keeps http
+  const production = config.NODE_ENV === 'production';
+  app.use(helmet({
+    contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': production ? [] : null } },
+    strictTransportSecurity: production,
+  }));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
   app.use(authenticate(config.JWT_SECRET));
 

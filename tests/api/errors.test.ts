@@ -97,4 +97,18 @@ describe('bad requests get a 4xx with the error shape, never a 500', () => {
   test('an unknown API route is a 404 with the error shape', async () => {
     expectError(await engine.request('GET', '/api/nothing-here'), 404, 'NOT_FOUND');
   });
+
+  test('the web client and the API are served with security headers', async () => {
+    for (const path of ['/', '/api/events', '/api/nothing-here']) {
+      const { headers } = await engine.request('GET', path);
+      const policy = headers.get('content-security-policy') ?? '';
+      for (const directive of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'self'"]) {
+        expect(policy.split(';')).toContain(directive);
+      }
+      expect(headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests'); // plain HTTP outside production
+      expect(headers.get('x-content-type-options')).toBe('nosniff');
+      expect(headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(headers.get('x-powered-by')).toBeNull();
+    }
+  });
 });
