@@ -42,6 +42,8 @@ const schema = z
     HOLD_EXTENSION_MAX_SECONDS: z.coerce.number().int().positive().max(3600).default(300),
     LOST_HOLD_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().positive().default(15),
     LOST_HOLD_SWEEP_MARGIN_SECONDS: z.coerce.number().int().min(0).default(30),
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    TEMPORAL_METRICS_BIND_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port').optional(),
     RATE_LIMIT_HOLDS_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     RATE_LIMIT_FAILED_LOGINS: z.coerce.number().int().min(0).default(10),
     HOLD_MAX_SEATS: z.coerce.number().int().positive().max(100).default(10),

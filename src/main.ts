@@ -17,6 +17,7 @@ import { migrate } from './db/migrate.ts';
 import { DEMO_ACCOUNTS, seedDemo } from './db/seed.ts';
 import { sql } from './db/sql.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { registerDatabaseGauges, startMetricsServer } from './metrics.ts';
 import { createSimulatedProvider } from './payments/simulated.ts';
 import { createGateway } from './realtime/gateway.ts';
 import { startOutboxRelay } from './realtime/relay.ts';
@@ -49,11 +50,23 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
     closers.push(() => pool.end());
     if (role === 'all' && config.SEED_DEMO) await seedDemo(pool, log);
 
+    if (config.METRICS_PORT !== undefined) {
+      registerDatabaseGauges(pool);
+      const metricsServer = await startMetricsServer({ host: config.HOST, port: config.METRICS_PORT, log });
+      closers.push(() => new Promise((resolve) => metricsServer.close(resolve)));
+    }
     const payments = createSimulatedProvider(pool, { slowMs: config.PAYMENT_SLOW_MS });
     let native;
     if (has('worker')) {
       // we own shutdown (closers below run in order), so the SDK must not react to signals itself
-      Runtime.install({ logger: new DefaultLogger('WARN', (entry) => log.warn(entry.meta ?? {}, entry.message)), shutdownSignals: [] });
+      Runtime.install({
+        logger: new DefaultLogger('WARN', (entry) => log.warn(entry.meta ?? {}, entry.message)),
+        shutdownSignals: [],
+        // the SDK's own worker metrics (task latencies, slots, pollers) for Prometheus, if asked for
+        ...(config.TEMPORAL_METRICS_BIND_ADDRESS
+          ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.TEMPORAL_METRICS_BIND_ADDRESS } } } }
+          : {}),
+      });
       native = await connectNative(config);
       closers.push(() => native!.close());
       const worker = await createReservationWorker({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ pool, payments }), log });
@@ -117,6 +130,9 @@ function announce(role: Role, config: Config, log: Logger) {
   if (role === 'all' || role === 'gateway') lines.push(`  Socket.io    ${base}/socket.io`);
   if (role === 'all' && config.startTemporalDevServer) lines.push(`  Temporal UI  http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
   lines.push(`  Temporal     ${config.temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE})`);
+  if (config.METRICS_PORT !== undefined) lines.push(`  metrics      http://${config.HOST}:${config.METRICS_PORT}/metrics`);
+  else if (role === 'all' || role === 'api') lines.push(`  metrics      ${base}/metrics`);
+  if (config.TEMPORAL_METRICS_BIND_ADDRESS && (role === 'all' || role === 'worker')) lines.push(`  SDK metrics  http://${config.TEMPORAL_METRICS_BIND_ADDRESS}/metrics`);
   if (role === 'all' && config.SEED_DEMO) lines.push(...DEMO_ACCOUNTS.map((a) => `  demo login   ${a.email} / ${a.password} (${a.role})`));
   log.info(lines.join('\n'));
 }

@@ -7,6 +7,7 @@ import serve from 'koa-static';
 import type { DatabasePool } from 'slonik';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { httpMetrics, metricsRoute, registerDatabaseGauges } from '../metrics.ts';
 import type { ReservationService } from '../reservations/service.ts';
 import { type AppContext, type AppState, authenticate, errors } from './middleware.ts';
 import type { RateLimits } from './rate-limits.ts';
@@ -31,6 +32,7 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
   const app = new Koa<AppState, AppContext>();
   app.proxy = config.NODE_ENV === 'production';
   app.silent = true; // errors are logged by the error middleware
+  app.use(httpMetrics());
   app.use(errors(log, config.NODE_ENV === 'development'));
   // security headers for the API and the web client (helmet's defaults: a same-origin content
   // security policy, no sniffing, no framing by others); plain-HTTP local use keeps http
@@ -41,6 +43,11 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
   }));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
   app.use(authenticate(config.JWT_SECRET));
+  if (config.METRICS_PORT === undefined) {
+    // Prometheus scrapes this port unless metrics have a port of their own
+    registerDatabaseGauges(pool);
+    app.use(metricsRoute());
+  }
 
   app.use(async (ctx, next) => {
     if (ctx.path !== '/api/health') return next();

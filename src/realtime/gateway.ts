@@ -8,6 +8,7 @@ import { verifyToken, type Principal } from '../auth/tokens.ts';
 import { seatSnapshot, type SeatView } from '../db/events.ts';
 import { sql } from '../db/sql.ts';
 import type { Logger } from '../logger.ts';
+import { trackSocketServer } from '../metrics.ts';
 import {
   customerRoom,
   DEFAULT_REDIS_KEY,
@@ -92,6 +93,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     serveClient: false,
     ...(options.corsOrigin ? { cors: { origin: options.corsOrigin, credentials: true } } : {}),
   });
+  const untrack = trackSocketServer(io);
 
   // Authentication is optional (anyone may watch a seat map), but a token that is present must
   // be valid: a client with a stale token learns it at once instead of silently missing its
@@ -148,6 +150,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     io,
     async close() {
+      untrack();
       await io.close();
       await Promise.all(
         [pubClient, subClient].map((client) =>

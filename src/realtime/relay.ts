@@ -5,6 +5,7 @@ import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { relayBatch, type OutboxRow } from '../db/outbox.ts';
 import { sql } from '../db/sql.ts';
+import { commitToPublishSeconds, outboxPublishedTotal } from '../metrics.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -159,6 +160,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const sent = pending;
     pending = [];
     await Promise.all(sent);
+    const now = Date.now();
+    for (const row of rows) {
+      outboxPublishedTotal.inc({ topic: row.topic });
+      commitToPublishSeconds.observe(Math.max(0, now - row.committedAt) / 1000);
+    }
   }
 
   // One batch at a time, whether the loop or drain() asks: two overlapping batches would

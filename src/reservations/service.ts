@@ -12,6 +12,7 @@ import { createHold, releaseReservation } from '../db/reservations.ts';
 import { eventStatus, getReservation, knownSeatIds, listBookings, listReservations, type ReservationView, sectionOfEvent } from '../db/reservation-reads.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { checkoutsTotal, holdsTotal } from '../metrics.ts';
 import type { CardDetails, PaymentProvider } from '../payments/provider.ts';
 import type { reservationWorkflow } from '../../workflows/reservation.ts';
 import { type BookingSummary, cancelSignal, checkoutUpdate, extendUpdate, FailureTypes, reservationWorkflowId } from '../../workflows/messages.ts';
@@ -107,7 +108,11 @@ export function createReservationService({ pool, temporal, payments, config, log
         idempotencyKey,
         holdSeconds: input.holdSeconds ?? config.HOLD_DEFAULT_SECONDS,
         passiveGraceSeconds: config.PASSIVE_EXPIRY_GRACE_SECONDS,
+      }).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'SEAT_TAKEN') holdsTotal.inc({ outcome: 'seat_taken' });
+        throw error;
       });
+      holdsTotal.inc({ outcome: created ? 'created' : 'replayed' });
       const reservation = await ownReservation(principal, reservationId);
       if (created || reservation.status === 'HELD') {
         try {
@@ -136,8 +141,11 @@ export function createReservationService({ pool, temporal, payments, config, log
           .getHandle(reservationWorkflowId(reservationId))
           .executeUpdate(checkoutUpdate, { args: [{ paymentToken }], updateId: `checkout:${idempotencyKey}` });
       } catch (error) {
-        throw await updateError(error, reservationId);
+        const refused = await updateError(error, reservationId);
+        checkoutsTotal.inc({ outcome: refused instanceof AppError ? refused.code.toLowerCase() : 'error' });
+        throw refused;
       }
+      checkoutsTotal.inc({ outcome: 'confirmed' });
       return { reservation: await ownReservation(principal, reservationId), booking };
     },
 
