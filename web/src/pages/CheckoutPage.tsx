@@ -83,8 +83,10 @@ function Checkout({ reservation, reload, patch }: CheckoutProps) {
   useReservationUpdates(
     (update) => {
       if (update.reservationId !== reservation.id) return;
+      // PAYING and HELD come and go during a payment (a decline goes PAYING → HELD), and a push
+      // may arrive after this page's own answer: ask the server instead of applying a stale one
+      if (update.status === 'PAYING' || update.status === 'HELD') return reload();
       patch((current) => current && applyUpdate(current, update));
-      if (update.status === 'PAYING' || update.status === 'HELD') reload();
     },
     { onReconnect: reload },
   );
@@ -126,7 +128,11 @@ function Checkout({ reservation, reload, patch }: CheckoutProps) {
       patch((current) => current && { ...current, status: 'EXPIRED' });
       return;
     }
-    if (err instanceof ApiError && err.code === 'INVALID_STATE') reload();
+    if (err instanceof ApiError && (err.code === 'PAYMENT_DECLINED' || err.code === 'PAYMENT_UNAVAILABLE')) {
+      // the engine put the hold back to HELD before answering; a PAYING read still in flight is stale
+      patch((current) => current && { ...current, status: 'HELD' });
+    }
+    reload();
     setPayError(err);
   };
 
@@ -216,7 +222,6 @@ function applyUpdate(current: Reservation, update: ReservationUpdate): Reservati
   return {
     ...current,
     status: update.status,
-    holdExpiresAt: update.holdExpiresAt ?? current.holdExpiresAt,
     cancelReason: update.reason ?? current.cancelReason,
     cancelledBy: update.actor ?? current.cancelledBy,
     booking:
