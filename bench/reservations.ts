@@ -43,6 +43,8 @@ const HOLDS = { serial: 200, concurrent: 1000 };
 const CHECKOUTS = { serial: 100, concurrent: 500 };
 const FLASH = { buyers: 500, seats: 50 };
 const GA = { holds: 300, capacity: 600 };
+/** A GA section sold out in pairs: every place must go, and no pair-buyer may be turned away early. */
+const GA_SELLOUT = { buyers: 150, capacity: 100, quantity: 2 };
 const CONCURRENCY = 50;
 const WARMUP = 20;
 const HISTORY_SAMPLES = 20;
@@ -250,6 +252,10 @@ async function run(): Promise<void> {
     ],
   });
   const gaSectionId = big.sectionIds[2];
+  const sellout = await createEvent(db.pool, {
+    venueName: 'Bench Field', name: 'Bench GA sell-out', startsAt: new Date(Date.now() + 86_400_000),
+    sections: [{ name: 'Lawn', kind: 'GA', priceCents: 3000, capacity: GA_SELLOUT.capacity }],
+  });
   const flash = await createEvent(db.pool, {
     venueName: 'Bench Club', name: 'Bench flash sale', startsAt: new Date(Date.now() + 86_400_000),
     sections: [{ name: 'Pit', kind: 'RESERVED', priceCents: 9900, rows: 5, seatsPerRow: 10 }],
@@ -387,6 +393,20 @@ async function run(): Promise<void> {
   check(stats(gaRun).ok === GA.holds, 'every GA hold is a winner (enough places)');
   check(gaHeldSeats === gaPlaces, `GA: held places (${gaHeldSeats}) = places asked for (${gaPlaces})`);
 
+  // f. a GA section sold out by concurrent pair buyers: exactly capacity/2 winners, no false 409
+  const selloutRun = await measure('f. GA sell-out (pairs)', GA_SELLOUT.buyers, CONCURRENCY, async (i) => {
+    const res = await request('POST', '/api/reservations', tokens[i % tokens.length], { eventId: sellout.eventId, sectionId: sellout.sectionIds[0], quantity: GA_SELLOUT.quantity });
+    return res.status;
+  });
+  const selloutStats = stats(selloutRun);
+  const selloutHeld = await db.pool.oneFirst(sql.type(z.object({ count: z.number() }))`
+    SELECT count(DISTINCT id) FROM seats WHERE event_id = ${sellout.eventId} AND state = 'HELD'
+  `);
+  const selloutWinners = GA_SELLOUT.capacity / GA_SELLOUT.quantity;
+  check(selloutStats.ok === selloutWinners, `GA sell-out: winners (${selloutStats.ok}) = capacity / quantity (${selloutWinners})`);
+  check(selloutStats.conflicts === GA_SELLOUT.buyers - selloutWinners && selloutStats.other === 0, `GA sell-out: every other buyer got 409 (${selloutStats.conflicts}), none another status (${selloutStats.other})`);
+  check(selloutHeld === GA_SELLOUT.capacity, `GA sell-out: every place held once (${selloutHeld} of ${GA_SELLOUT.capacity})`);
+
   // ---------------------------------------------------------------- report
   const rows = [
     ['a. bare workflow start (empty, unpolled queue)', bare1],
@@ -397,6 +417,7 @@ async function run(): Promise<void> {
     ['c. checkout, card 4242…', checkout50],
     ['d. flash sale, 500 buyers / 50 seats', flashRun],
     ['e. hold, GA quantity 1–2', gaRun],
+    [`f. GA sell-out, ${GA_SELLOUT.buyers} buyers of ${GA_SELLOUT.quantity} / ${GA_SELLOUT.capacity} places`, selloutRun],
   ] as const;
   const f1 = (n: number) => n.toFixed(1);
   const lines = [
@@ -422,6 +443,7 @@ async function run(): Promise<void> {
     `| flash sale: p50 winner / p50 loser (ms) | ${f1(percentile(winnerMs, 50))} / ${f1(percentile(loserMs, 50))} |`,
     `| flash sale: reservation workflows listed for the event | ${workflowCount} ${workflowCount === winners ? '(= winners)' : '(≠ winners: FAIL)'} |`,
     `| flash sale: seats held by two live reservations (SQL) | ${doubleHeld} |`,
+    `| GA sell-out: winners / 409 / places held | ${selloutStats.ok} / ${selloutStats.conflicts} / ${selloutHeld} of ${GA_SELLOUT.capacity} |`,
     `| checks | ${failures.length === 0 ? 'all passed' : `${failures.length} FAILED`} |`,
     '',
     `| Checkout, where the time goes (median of ${phases1.samples} sampled histories each, ms) | concurrency 1 | concurrency ${CONCURRENCY} |`,
