@@ -1,6 +1,19 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { TEST_CARDS } from '../../src/payments/simulated.ts';
 import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { reservationRow, seatRows } from '../helpers/queries.ts';
+
+/**
+ * Histories recorded by earlier versions of the workflow. Workflows run for minutes, so a
+ * deploy meets running ones: new code must replay their histories. If this fails after a
+ * change to workflows/, guard the change with `patched()`; re-record (RECORD_WORKFLOW_HISTORIES=1
+ * npm test -- tests/reservations/recovery) only for a deploy that leaves no workflow running.
+ */
+const FIXTURES = new URL('../fixtures/workflow-histories/', import.meta.url);
+const bundle = () => ({ workflowBundle: { codePath: process.env.TEMPORAL_WORKFLOW_BUNDLE! } });
+const historyOf = (json: unknown) => temporal.api.history.v1.History.fromObject(json as Record<string, unknown>);
 
 let engine: TestEngine;
 beforeAll(async () => { engine = await startTestEngine('recovery'); });
@@ -30,5 +43,48 @@ describe('crash recovery', () => {
     await eventually(async () => (await reservationRow(engine.db.pool, toCancel)).status === 'CANCELLED', 15_000, 'cancel after restart');
     expect((await seatRows(engine.db.pool, seatIds.slice(0, 3))).map((s) => s.state).sort()).toEqual(['AVAILABLE', 'AVAILABLE', 'SOLD']);
     expect((await seatRows(engine.db.pool, [seatIds[1]]))[0].state).toBe('SOLD');
+  });
+
+  test('every path of a reservation replays deterministically from its recorded history', async () => {
+    const { eventId, seatIds } = await engine.createEvent();
+    const customer = await engine.register();
+    const hold = async (seatId: string, holdSeconds = 60) =>
+      (await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId, seatIds: [seatId], holdSeconds } })).body.reservation.id as string;
+    const pay = (id: string, card: string) =>
+      engine.request('POST', `/api/reservations/${id}/checkout`, { token: customer.token, body: { card: { number: card } } });
+    // extended, declined, then paid
+    const paid = await hold(seatIds[5]);
+    expect((await engine.request('POST', `/api/reservations/${paid}/extend`, { token: customer.token, body: { seconds: 30 } })).status).toBe(200);
+    expect((await pay(paid, TEST_CARDS.declined)).status).toBe(402);
+    expect((await pay(paid, TEST_CARDS.transientFailure)).status).toBe(200);
+    // expired by its timer, and cancelled
+    const expired = await hold(seatIds[6], 2);
+    const cancelled = await hold(seatIds[7]);
+    expect((await engine.request('POST', `/api/reservations/${cancelled}/cancel`, { token: customer.token, body: {} })).status).toBe(202);
+    for (const [id, status] of [[paid, 'CONFIRMED'], [expired, 'EXPIRED'], [cancelled, 'CANCELLED']] as const) {
+      await eventually(async () => (await reservationRow(engine.db.pool, id)).status === status, 15_000, status);
+    }
+
+    for (const [name, id] of [['paid-after-extension-and-decline', paid], ['expired', expired], ['cancelled', cancelled]] as const) {
+      const handle = engine.client.workflow.getHandle(`reservation-${id}`);
+      await handle.result(); // the workflow has completed, so its history is whole
+      const history = await handle.fetchHistory();
+      expect(history.events?.length).toBeGreaterThan(5);
+      // throws a DeterminismViolationError if the code would take another path than the history did
+      await Worker.runReplayHistory(bundle(), history, `reservation-${id}`);
+      if (process.env.RECORD_WORKFLOW_HISTORIES === '1') {
+        mkdirSync(FIXTURES, { recursive: true });
+        writeFileSync(new URL(`${name}.json`, FIXTURES), `${JSON.stringify(history, null, 1)}\n`);
+      }
+    }
+  });
+
+  test('histories recorded by earlier versions of the workflow still replay with the current code', async () => {
+    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+    expect(files).toEqual(['cancelled.json', 'expired.json', 'paid-after-extension-and-decline.json']);
+    for (const file of files) {
+      const history = historyOf(JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8')));
+      await Worker.runReplayHistory(bundle(), history, file);
+    }
   });
 });
