@@ -22,17 +22,13 @@ export const httpRequestSeconds = new Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 });
 
-export const holdsTotal = new Counter({
-  name: 'booking_holds_total',
-  help: 'Hold requests by outcome: created, replayed (same Idempotency-Key), seat_taken (lost the race)',
-  labelNames: ['outcome'] as const,
-});
+const outcomeCounter = (name: string, help: string) => new Counter({ name, help, labelNames: ['outcome'] as const });
 
-export const checkoutsTotal = new Counter({
-  name: 'booking_checkouts_total',
-  help: 'Checkouts by outcome: confirmed, or the error code in lower case (payment_declined, hold_expired, ...)',
-  labelNames: ['outcome'] as const,
-});
+export const holdsTotal = outcomeCounter('booking_holds_total',
+  'Hold requests by outcome: created, replayed (same Idempotency-Key), seat_taken (lost the race)');
+
+export const checkoutsTotal = outcomeCounter('booking_checkouts_total',
+  'Checkouts by outcome: confirmed, or the error code in lower case (payment_declined, hold_expired, ...)');
 
 export const outboxPublishedTotal = new Counter({
   name: 'booking_outbox_published_total',
@@ -91,27 +87,26 @@ export function registerDatabaseGauges(pool: DatabasePool): void {
       `));
     },
   });
+  // both outbox gauges are collected together on a scrape: one query serves them
+  let backlog: Promise<{ rows: number; oldestSeconds: number }> | null = null;
+  const outboxBacklog = () => (backlog ??= pool.one(sql.type(z.object({ rows: z.number(), oldestSeconds: z.number() }))`
+    SELECT count(*) AS rows, COALESCE(EXTRACT(EPOCH FROM now() - min(committed_at)), 0)::float8 AS "oldestSeconds"
+    FROM outbox WHERE published_at IS NULL
+  `).finally(() => { backlog = null; }));
   new Gauge({
     name: 'booking_outbox_unpublished',
     help: 'Outbox rows not yet published',
     async collect() {
-      this.set((await outboxBacklog(pool)).rows);
+      this.set((await outboxBacklog()).rows);
     },
   });
   new Gauge({
     name: 'booking_outbox_oldest_unpublished_seconds',
     help: 'Age of the oldest unpublished outbox row (0 when none)',
     async collect() {
-      this.set((await outboxBacklog(pool)).oldestSeconds);
+      this.set((await outboxBacklog()).oldestSeconds);
     },
   });
-}
-
-async function outboxBacklog(pool: DatabasePool) {
-  return pool.one(sql.type(z.object({ rows: z.number(), oldestSeconds: z.number() }))`
-    SELECT count(*) AS rows, COALESCE(EXTRACT(EPOCH FROM now() - min(committed_at)), 0)::float8 AS "oldestSeconds"
-    FROM outbox WHERE published_at IS NULL
-  `);
 }
 
 export async function metricsText(): Promise<{ contentType: string; body: string }> {

@@ -149,23 +149,20 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     if (isOver() || cancel) return;
     cancel = { actor: String(request?.actor ?? 'unknown'), reason: String(request?.reason ?? '') };
   });
+  /** Update validators: refuses (with `type`) unless the hold is HELD, not being cancelled nor busy, and before its deadline. */
+  function requireLiveHold(type: string, busy = false) {
+    if (state !== 'HELD' || cancel || busy) throw ApplicationFailure.create({ type, message: `the reservation is ${cancel ? 'being cancelled' : state}` });
+    if (Date.now() >= deadline) throw ApplicationFailure.create({ type: FailureTypes.HoldExpired, message: 'the hold has expired' });
+  }
   setHandler(checkoutUpdate, checkout, {
-    validator: (_request: CheckoutRequest) => {
-      if (state !== 'HELD' || cancel) {
-        throw ApplicationFailure.create({ type: FailureTypes.InvalidState, message: `the reservation is ${cancel ? 'being cancelled' : state}` });
-      }
-      if (Date.now() >= deadline) {
-        throw ApplicationFailure.create({ type: FailureTypes.HoldExpired, message: 'the hold has expired' });
-      }
-    },
+    validator: (_request: CheckoutRequest) => requireLiveHold(FailureTypes.InvalidState),
   });
 
   setHandler(extendUpdate, extend, {
     validator: (request: ExtendRequest) => {
       const limits = input.extensions ?? { maxCount: 0, maxSeconds: 0 };
       const refuse = (message: string) => ApplicationFailure.create({ type: FailureTypes.ExtensionRefused, message });
-      if (state !== 'HELD' || cancel || chargeInFlight || extending) throw refuse(`the reservation is ${cancel ? 'being cancelled' : state}`);
-      if (Date.now() >= deadline) throw ApplicationFailure.create({ type: FailureTypes.HoldExpired, message: 'the hold has expired' });
+      requireLiveHold(FailureTypes.ExtensionRefused, chargeInFlight || extending);
       if (limits.maxCount === 0) throw refuse('holds cannot be extended');
       if (extensionsUsed >= limits.maxCount) throw refuse(`this hold has already been extended the most times allowed (${limits.maxCount})`);
       if (!Number.isInteger(request?.seconds) || request.seconds < 1 || request.seconds > limits.maxSeconds) {

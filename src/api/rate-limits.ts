@@ -35,17 +35,29 @@ function tooMany(ctx: AppContext, result: RateLimiterRes, what: string): AppErro
   return new AppError(429, 'RATE_LIMITED', `too many ${what}; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
 }
 
+/**
+ * Runs one limiter call, failing open: a Redis error is logged and reads as "no answer"
+ * (undefined). A limiter's own rejection (RateLimiterRes: over the limit) goes to the caller.
+ */
+async function failOpen<R>(log: Logger, what: string, step: () => Promise<R>): Promise<R | undefined> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof RateLimiterRes) throw error;
+    log.warn({ err: error }, `${what} rate limit not checked: Redis did not answer`);
+    return undefined;
+  }
+}
+
 /** Counts one hold attempt of the signed-in customer; 429 RATE_LIMITED past the limit. */
 export function limitHolds(limits: RateLimits | undefined): Middleware<AppState, AppContext> {
   return async (ctx, next) => {
     const principal = ctx.state.principal;
-    if (limits?.holds && principal) {
-      try {
-        await limits.holds.consume(principal.customerId);
-      } catch (error) {
-        if (error instanceof RateLimiterRes) throw tooMany(ctx, error, 'hold requests');
-        limits.log.warn({ err: error }, 'hold rate limit not checked: Redis did not answer');
-      }
+    const limiter = limits?.holds;
+    if (limiter && principal) {
+      await failOpen(limits.log, 'hold', () => limiter.consume(principal.customerId)).catch((rejected: unknown) => {
+        throw rejected instanceof RateLimiterRes ? tooMany(ctx, rejected, 'hold requests') : rejected;
+      });
     }
     await next();
   };
@@ -59,15 +71,7 @@ export async function guardLogin<T>(limits: RateLimits | undefined, ctx: AppCont
   const limiter = limits?.failedLogins;
   if (!limiter) return attempt();
   const key = `${email.toLowerCase()}|${ctx.ip}`;
-  const fallible = async <R>(step: () => Promise<R>): Promise<R | undefined> => {
-    try {
-      return await step();
-    } catch (error) {
-      if (error instanceof RateLimiterRes) throw error;
-      limits.log.warn({ err: error }, 'login rate limit not checked: Redis did not answer');
-      return undefined;
-    }
-  };
+  const fallible = <R>(step: () => Promise<R>) => failOpen(limits.log, 'login', step);
   const seen = await fallible(() => limiter.get(key));
   if (seen && seen.consumedPoints >= limiter.points) throw tooMany(ctx, seen, 'failed logins for this account');
   const result = await attempt();
