@@ -1,76 +1,75 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { DatabasePool } from 'slonik';
-import { confirmReservation, extendHold, HoldNotExtendableError, markPaying, markPaymentAbandoned, releaseReservation, type ReleaseOutcome, SeatsLostError } from '../src/db/reservations.ts';
-import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider } from '../src/payments/provider.ts';
-import { FailureTypes } from '../workflows/messages.ts';
+import { beginPayment, finishRefund, openAttempt, type PaymentTimings, type ProviderOutcome, readSettlement, recordProviderOutcome } from '../src/db/payments.ts';
+import { extendHold, releaseReservation } from '../src/db/reservations.ts';
+import { type ChargeRequest, PaymentAttemptClosedError, PaymentDeclinedError, type PaymentProvider } from '../src/payments/provider.ts';
+import { FailureTypes, type HoldEnd, type PaymentStart, type Settlement } from '../workflows/messages.ts';
+import { createLegacyActivities } from './legacy.ts';
 
 export interface ActivityDeps {
   pool: DatabasePool;
   payments: PaymentProvider;
+  timings: PaymentTimings;
 }
+
+/** What the checkout saw of its own charge: the provider's answer, when it gave a final one. */
+export type ObservedCharge = { idempotencyKey: string } & ({ outcome: 'CHARGED' } | { outcome: 'DECLINED'; declineCode: string });
 
 /**
  * The reservation workflow's side effects. Built from their dependencies so the worker and
- * the tests wire them the same way. Each is idempotent: Temporal may run one more than once.
+ * the tests wire them the same way. Each is idempotent (Temporal may run one more than once)
+ * and answers with PostgreSQL's state, which the workflow adopts.
  */
-export function createActivities({ pool, payments }: ActivityDeps) {
+export function createActivities({ pool, payments, timings }: ActivityDeps) {
   return {
+    /** Opens a durable payment attempt (the reservation becomes PAYING), or says why it cannot be paid. */
+    async beginPayment({ reservationId }: { reservationId: string }): Promise<PaymentStart> {
+      return beginPayment(pool, reservationId, timings);
+    },
+
+    /** Charges under the attempt's key; a decline and a closed attempt are final, other failures are retried. */
     async chargePayment(request: ChargeRequest): Promise<{ chargeId: string }> {
       try {
         return await payments.charge(request);
       } catch (error) {
         if (error instanceof PaymentDeclinedError) {
-          throw ApplicationFailure.create({
-            type: FailureTypes.PaymentDeclined,
-            message: error.message,
-            nonRetryable: true,
-            details: [{ declineCode: error.declineCode }],
-          });
+          throw ApplicationFailure.create({ type: FailureTypes.PaymentDeclined, message: error.message, nonRetryable: true, details: [{ declineCode: error.declineCode }] });
+        }
+        if (error instanceof PaymentAttemptClosedError) {
+          throw ApplicationFailure.create({ type: FailureTypes.PaymentAttemptClosed, message: error.message, nonRetryable: true });
         }
         throw error;
       }
     },
 
-    async refundPayment(request: { idempotencyKey: string; reason: string }): Promise<{ refunded: boolean }> {
-      return payments.refund(request);
-    },
-
-    async confirmReservation({ reservationId }: { reservationId: string }) {
-      try {
-        return await confirmReservation(pool, reservationId);
-      } catch (error) {
-        if (error instanceof SeatsLostError) {
-          throw ApplicationFailure.create({ type: FailureTypes.SeatsLost, message: error.message, nonRetryable: true });
-        }
-        throw error;
+    /**
+     * Brings the reservation to what its records say: an open payment attempt is settled from
+     * the provider's record (`observed` spares the question when the checkout just heard the
+     * answer), a refund due is made, and then, if the hold is still live, it ends as asked.
+     */
+    async settleReservation({ reservationId, observed, end }: { reservationId: string; observed?: ObservedCharge; end?: HoldEnd }): Promise<Settlement> {
+      let open = await openAttempt(pool, reservationId);
+      if (open?.status === 'PENDING') {
+        const key = open.idempotencyKey;
+        const provider: ProviderOutcome = open.amountCents === 0
+          ? { outcome: 'CHARGED' }
+          : observed?.idempotencyKey === key ? observed : await payments.closeAttempt({ idempotencyKey: key, reservationId, amountCents: open.amountCents });
+        open = await recordProviderOutcome(pool, key, provider, timings);
       }
-    },
-
-    /** PAYING, if the hold still owns all its seats; a SeatsLost failure otherwise (charge nothing). */
-    async markPaying({ reservationId }: { reservationId: string }): Promise<void> {
-      if (!(await markPaying(pool, reservationId))) {
-        throw ApplicationFailure.create({ type: FailureTypes.SeatsLost, message: `reservation ${reservationId} no longer holds all of its seats`, nonRetryable: true });
+      if (open?.status === 'REFUNDING') {
+        await payments.refund({ idempotencyKey: open.idempotencyKey, reason: 'the booking could not be confirmed' });
+        await finishRefund(pool, open.idempotencyKey, 'the hold lost its seats before the booking was confirmed; the charge was refunded', timings);
       }
+      if (end) await releaseReservation(pool, { reservationId, ...end, onlyIfDue: true });
+      return readSettlement(pool, reservationId);
     },
 
-    async markPaymentAbandoned({ reservationId }: { reservationId: string }): Promise<void> {
-      await markPaymentAbandoned(pool, reservationId);
+    /** Moves a live hold's deadline; `extended: false` when it is no longer a live hold of all its seats. */
+    async extendHoldDeadline(input: { reservationId: string; holdExpiresAt: string; passiveGraceSeconds: number }): Promise<{ extended: boolean }> {
+      return { extended: await extendHold(pool, input) };
     },
 
-    async extendHold(input: { reservationId: string; holdExpiresAt: string; passiveGraceSeconds: number }): Promise<void> {
-      try {
-        await extendHold(pool, input);
-      } catch (error) {
-        if (error instanceof HoldNotExtendableError) {
-          throw ApplicationFailure.create({ type: FailureTypes.ExtensionRefused, message: error.message, nonRetryable: true });
-        }
-        throw error;
-      }
-    },
-
-    async releaseReservation(input: { reservationId: string; outcome: ReleaseOutcome; actor?: string; reason?: string }) {
-      return releaseReservation(pool, input);
-    },
+    ...createLegacyActivities({ pool, payments }),
   };
 }
 

@@ -30,6 +30,7 @@ import { createEvent } from '../src/db/events.ts';
 import { sql } from '../src/db/sql.ts';
 import { createSimulatedProvider, TEST_CARDS } from '../src/payments/simulated.ts';
 import { createReservationService } from '../src/reservations/service.ts';
+import { startWorkflowStarter } from '../src/reservations/starter.ts';
 import { provideTemporalCli, TEMPORAL_CLI_VERSION } from '../src/temporal/cli.ts';
 import { startDevServer } from '../src/temporal/dev-server.ts';
 import { createReservationWorker } from '../src/temporal/worker.ts';
@@ -205,10 +206,12 @@ async function run(): Promise<void> {
   progress('bundling the workflows and starting the worker...');
   const payments = createSimulatedProvider(db.pool, { slowMs: config.PAYMENT_SLOW_MS });
   const worker: Worker = await createReservationWorker({
-    connection, namespace: 'default', taskQueue, activities: createActivities({ pool: db.pool, payments }), log,
+    connection, namespace: 'default', taskQueue, activities: createActivities({ pool: db.pool, payments, timings: config.paymentTimings }), log,
   });
   const running = worker.run();
   closers.push({ what: 'worker', close: async () => { worker.shutdown(); await running; } });
+  const starter = startWorkflowStarter({ pool: db.pool, temporal: client, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: config.WORKFLOW_STARTER_POLL_MS });
+  closers.push({ what: 'workflow starter', close: starter.stop });
   progress(`worker polling "${taskQueue}" (autoscaling pollers)`);
 
   const service = createReservationService({ pool: db.pool, temporal: client, payments, config, log });

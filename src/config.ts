@@ -47,7 +47,12 @@ const schema = z
     RATE_LIMIT_HOLDS_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     RATE_LIMIT_FAILED_LOGINS: z.coerce.number().int().min(0).default(10),
     HOLD_MAX_SEATS: z.coerce.number().int().positive().max(100).default(10),
-    PASSIVE_EXPIRY_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
+    PASSIVE_EXPIRY_GRACE_SECONDS: z.coerce.number().int().min(0).default(1),
+    PAYMENT_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3600).default(120),
+    PAYMENT_FOLLOW_UP_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    WORKFLOW_STARTS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(32),
+    WORKFLOW_STARTER_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
     PAYMENT_SLOW_MS: z.coerce.number().int().min(0).default(4000),
 
     SEED_DEMO: booleanString.optional(),
@@ -92,6 +97,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     startTemporalDevServer: env.TEMPORAL_ADDRESS === undefined,
     temporalAddress: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`,
     /** Where operators open workflows: given, or the UI of the dev server we start; else none. */
+    /** How payment attempts are timed (src/db/payments.ts). */
+    paymentTimings: {
+      windowSeconds: env.PAYMENT_WINDOW_SECONDS,
+      followUpSeconds: env.PAYMENT_FOLLOW_UP_SECONDS,
+      passiveGraceSeconds: env.PASSIVE_EXPIRY_GRACE_SECONDS,
+    },
     temporalUiUrl: (env.TEMPORAL_UI_URL ?? (env.TEMPORAL_ADDRESS === undefined ? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}` : undefined))?.replace(/\/+$/, ''),
   };
 }

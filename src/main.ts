@@ -6,6 +6,7 @@
  *   gateway  Socket.io gateway + outbox relay  migrate  apply migrations and exit
  */
 import { createServer, type Server } from 'node:http';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { createActivities } from '../activities/index.ts';
@@ -22,6 +23,8 @@ import { createSimulatedProvider } from './payments/simulated.ts';
 import { createGateway } from './realtime/gateway.ts';
 import { startOutboxRelay } from './realtime/relay.ts';
 import { createReservationService } from './reservations/service.ts';
+import { startReconciler } from './reservations/reconciler.ts';
+import { startWorkflowStarter } from './reservations/starter.ts';
 import { startLostHoldSweeper } from './reservations/sweeper.ts';
 import { provideTemporalCli } from './temporal/cli.ts';
 import { connectNative, createTemporalClient } from './temporal/client.ts';
@@ -69,13 +72,20 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       });
       native = await connectNative(config);
       closers.push(() => native!.close());
-      const worker = await createReservationWorker({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ pool, payments }), log });
+      const activities = createActivities({ pool, payments, timings: config.paymentTimings });
+      const worker = await createReservationWorker({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities, log });
       const running = worker.run();
       closers.push(async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
       });
       log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}"`);
+      // after the holds' answers: their workflows; after a crash: the payments it cut off
+      const temporal = new Client({ connection: native, namespace: config.TEMPORAL_NAMESPACE });
+      const starter = startWorkflowStarter({ pool, temporal, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: config.WORKFLOW_STARTER_POLL_MS });
+      closers.push(starter.stop);
+      const reconciler = startReconciler({ pool, temporal, config, log, intervalMs: config.RECONCILE_INTERVAL_MS });
+      closers.push(reconciler.stop);
       const sweeper = startLostHoldSweeper({ pool, log, intervalMs: config.LOST_HOLD_SWEEP_INTERVAL_SECONDS * 1000, marginSeconds: config.LOST_HOLD_SWEEP_MARGIN_SECONDS });
       closers.push(sweeper.stop);
     }

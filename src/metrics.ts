@@ -30,6 +30,12 @@ export const holdsTotal = outcomeCounter('booking_holds_total',
 export const checkoutsTotal = outcomeCounter('booking_checkouts_total',
   'Checkouts by outcome: confirmed, or the error code in lower case (payment_declined, hold_expired, ...)');
 
+export const workflowStartsTotal = outcomeCounter('booking_workflow_starts_total',
+  'Reservation workflows started after their hold: started, already_ended (a checkout or cancel had started and finished it), failed (retried)');
+
+export const reconcilerNudgesTotal = outcomeCounter('booking_reconciler_nudges_total',
+  'Payment attempts the reconciler followed up: nudged (sync sent to the workflow), acknowledged (its workflow had ended), failed (retried)');
+
 export const outboxPublishedTotal = new Counter({
   name: 'booking_outbox_published_total',
   help: 'Outbox rows the relay published to Redis, by topic',

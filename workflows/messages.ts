@@ -11,6 +11,10 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
  */
 export type ReservationState = 'HELD' | 'PAYING' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
 export const TERMINAL_STATES: readonly ReservationState[] = ['CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED'];
+export const isTerminal = (state: ReservationState) => TERMINAL_STATES.includes(state);
+
+/** Where a payment attempt stands (table payment_intents): PENDING until settled from the provider's record. */
+export type PaymentAttemptStatus = 'PENDING' | 'SUCCEEDED' | 'DECLINED' | 'VOIDED' | 'REFUNDING' | 'REFUNDED';
 
 export interface ReservationInput {
   reservationId: string;
@@ -24,6 +28,8 @@ export interface ReservationInput {
   extensions?: { maxCount: number; maxSeconds: number };
   /** Extra life of the seat rows past the deadline (passive expiry), kept when extending. */
   passiveGraceSeconds?: number;
+  /** PostgreSQL's status of the reservation when its workflow was started (absent: HELD). */
+  status?: ReservationState;
 }
 
 export interface ExtendRequest {
@@ -47,6 +53,27 @@ export interface CancelRequest {
   reason: string;
 }
 
+/** What PostgreSQL says of a reservation after its payment attempts were settled: the workflow adopts it. */
+export interface Settlement {
+  status: ReservationState;
+  holdExpiresAt: string;
+  booking: BookingSummary | null;
+  /** The latest payment attempt, if any. */
+  payment: { idempotencyKey: string; status: PaymentAttemptStatus; amountCents: number; declineCode: string | null } | null;
+}
+
+/** A checkout's first step: an open attempt to charge under this key, or the reservation is past paying. */
+export type PaymentStart =
+  | { kind: 'OPEN'; idempotencyKey: string; amountCents: number }
+  | { kind: 'SETTLED'; settlement: Settlement };
+
+/** How a hold should end, if it is still live once its payments are settled. */
+export interface HoldEnd {
+  outcome: 'EXPIRED' | 'CANCELLED';
+  actor: string;
+  reason: string;
+}
+
 export interface ReservationSnapshot {
   reservationId: string;
   state: ReservationState;
@@ -62,15 +89,31 @@ export interface ReservationSnapshot {
 export const FailureTypes = {
   PaymentDeclined: 'PaymentDeclined',
   PaymentUnavailable: 'PaymentUnavailable',
+  /** The provider refused a charge under a key the engine had already settled as not charged. */
+  PaymentAttemptClosed: 'PaymentAttemptClosed',
   HoldExpired: 'HoldExpired',
   InvalidState: 'InvalidState',
   SeatsLost: 'SeatsLost',
   ExtensionRefused: 'ExtensionRefused',
+  /** An Update whose input is not what the workflow accepts (e.g. sent by hand from the CLI). */
+  InvalidRequest: 'InvalidRequest',
 } as const;
 
 export const checkoutUpdate = defineUpdate<BookingSummary, [CheckoutRequest]>('checkout');
 export const extendUpdate = defineUpdate<{ holdExpiresAt: string }, [ExtendRequest]>('extend');
 export const cancelSignal = defineSignal<[Partial<CancelRequest>]>('cancel');
+/**
+ * Sent by the reconciler (src/reservations/reconciler.ts) when PostgreSQL may know more than
+ * the workflow: a payment attempt left open by a crash, or an outcome the workflow may not have
+ * recorded. The workflow settles the reservation from PostgreSQL and adopts what it finds.
+ */
+export const syncSignal = defineSignal<[]>('sync');
 export const statusQuery = defineQuery<ReservationSnapshot>('status');
 
 export const reservationWorkflowId = (reservationId: string) => `reservation-${reservationId}`;
+
+/** `patched()` ids of the workflow's versions (see workflows/reservation.ts). */
+export const Patches = {
+  /** Payments settled from durable attempts in PostgreSQL; the hold's start may come late. */
+  durablePayments: 'durable-payments',
+} as const;

@@ -2,167 +2,153 @@
  * The life of one reservation (a hold on seats), from the moment its seats were claimed in
  * PostgreSQL to a terminal state:
  *
- *   HELD ──checkout──► PAYING ──charged + confirmed──► CONFIRMED
+ *   HELD ──checkout──► PAYING ──charged + booked──► CONFIRMED
  *     ▲ ╰─extend: a later deadline (limited)
- *     │                  │ declined (time left): back to HELD
- *     ├── timer fires ──────────────► EXPIRED   (release)
- *     ├── cancel signal ────────────► CANCELLED (release)
- *     └── charged, confirm fails ───► FAILED    (refund, release)
+ *     │                  │ declined, or not charged: back to HELD
+ *     ├── timer fires ──────────────────────► EXPIRED   (release)
+ *     ├── cancel signal, or Temporal cancel ─► CANCELLED (release)
+ *     └── charged, but the seats were lost ──► FAILED    (refund, release)
  *
- * A charge in flight is never cut short: when the timer fires or a cancel arrives during a
- * charge, the workflow waits for the charge to settle and then decides.
+ * PostgreSQL is the record and this workflow its driver: every step is an activity that
+ * answers with PostgreSQL's state, and the workflow adopts that answer (`adopt`), so the two
+ * never disagree. Money moves only under a payment attempt written to PostgreSQL first
+ * (beginPayment); whatever crashes after that, `settleReservation` finishes the attempt from
+ * the provider's own record: a booking, or a refund. A checkout lost in a crash is finished
+ * the same way when the reconciler sends `sync`, or when the timer or a cancel wakes us.
+ * A payment in flight is never cut short: the timer and a cancel wait for it to settle.
  */
 import {
-  type LocalActivityOptions,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
+  isCancellation,
+  type LocalActivityOptions,
+  patched,
   proxyLocalActivities,
   setHandler,
+  TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import {
-  type BookingSummary,
-  type CancelRequest,
-  type CheckoutRequest,
-  type ExtendRequest,
-  type ReservationInput,
-  type ReservationSnapshot,
-  type ReservationState,
-  cancelSignal,
-  checkoutUpdate,
-  extendUpdate,
-  FailureTypes,
-  statusQuery,
-  TERMINAL_STATES,
+  type BookingSummary, type CancelRequest, type CheckoutRequest, type ExtendRequest, type HoldEnd, type ReservationInput,
+  type ReservationSnapshot, type ReservationState, type Settlement,
+  cancelSignal, checkoutUpdate, extendUpdate, FailureTypes, isTerminal, Patches, statusQuery, syncSignal,
 } from './messages.ts';
+import { reservationWorkflowV1 } from './reservation-v1.ts';
 import { HoldDeadlineKey, ReservationStateKey } from './search-attributes.ts';
 
-// Local activities: charge, confirm, refund and release run in the worker that runs the
-// workflow, inside the workflow task, instead of a round trip through an activity task queue
-// each. A checkout then costs one workflow task instead of three (measured in bench/).
+// Local activities run in the worker that runs this workflow, inside its workflow task: a
+// checkout costs one workflow task (measured in bench/). Their results are recorded when the
+// task completes; a crash before that is covered by the attempt already in PostgreSQL.
 const paymentOptions: LocalActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 6, nonRetryableErrorTypes: [FailureTypes.PaymentDeclined] },
-};
-const databaseOptions: LocalActivityOptions = {
   startToCloseTimeout: '15s',
-  retry: { initialInterval: '100ms', maximumInterval: '10s', nonRetryableErrorTypes: [FailureTypes.SeatsLost] },
+  retry: { initialInterval: '200ms', maximumInterval: '2s', maximumAttempts: 4, nonRetryableErrorTypes: [FailureTypes.PaymentDeclined, FailureTypes.PaymentAttemptClosed] },
 };
-
+const databaseOptions: LocalActivityOptions = { startToCloseTimeout: '15s', retry: { initialInterval: '100ms', maximumInterval: '10s' } };
 const payments = proxyLocalActivities<Activities>(paymentOptions);
 const database = proxyLocalActivities<Activities>(databaseOptions);
 
 export async function reservationWorkflow(input: ReservationInput): Promise<ReservationSnapshot> {
+  if (!patched(Patches.durablePayments)) return reservationWorkflowV1(input);
   const { reservationId } = input;
+  let state: ReservationState = input.status && isTerminal(input.status) ? input.status : 'HELD';
   let deadline = Date.parse(input.holdExpiresAt);
-  let extensionsUsed = 0;
-  let extending = false;
-  let state: ReservationState = 'HELD';
-  let chargeInFlight = false;
-  let cancel = null as CancelRequest | null;
   let booking: BookingSummary | null = null;
+  let cancel = null as CancelRequest | null;
+  // started late for a reservation that was already paying (its earlier run was lost): settle first
+  let syncRequested = input.status === 'PAYING';
+  let extending = false;
+  let extensionsUsed = 0;
   let declinedAttempts = 0;
-  /** Undo steps for what succeeded (refunds), run last-in-first-out when the hold ends badly. */
-  const compensations: Array<() => Promise<unknown>> = [];
 
-  const isOver = () => TERMINAL_STATES.includes(state);
+  const isOver = () => isTerminal(state);
   const moveTo = (next: ReservationState) => {
+    if (next !== state) upsertSearchAttributes([{ key: ReservationStateKey, value: next }]);
     state = next;
-    upsertSearchAttributes([{ key: ReservationStateKey, value: next }]);
   };
+  /** Takes PostgreSQL's word for the reservation's state, deadline and booking. */
+  const adopt = (truth: Settlement) => {
+    booking = truth.booking;
+    if (Date.parse(truth.holdExpiresAt) !== deadline) {
+      deadline = Date.parse(truth.holdExpiresAt);
+      upsertSearchAttributes([{ key: HoldDeadlineKey, value: new Date(deadline) }]);
+    }
+    moveTo(truth.status);
+  };
+  /** Settles any payment attempt from the provider's record, then ends the hold if asked and still live. */
+  const settle = async (end?: HoldEnd) =>
+    adopt(await CancellationScope.nonCancellable(() => database.settleReservation({ reservationId, end })));
   const snapshot = (): ReservationSnapshot => ({
-    reservationId, state, holdExpiresAt: new Date(deadline).toISOString(), chargeInFlight, booking, cancel, declinedAttempts, extensionsUsed,
+    reservationId, state, holdExpiresAt: new Date(deadline).toISOString(), chargeInFlight: state === 'PAYING', booking, cancel, declinedAttempts, extensionsUsed,
   });
 
-  /** Runs the recorded compensations (LIFO), then releases the seats; cannot be cancelled. */
-  async function end(outcome: 'EXPIRED' | 'CANCELLED' | 'FAILED', actor?: string, reason?: string) {
-    await CancellationScope.nonCancellable(async () => {
-      for (const undo of compensations.reverse()) await undo();
-      await database.releaseReservation({ reservationId, outcome, actor, reason });
-    });
-    moveTo(outcome);
-  }
-
-  async function checkout(request: CheckoutRequest): Promise<BookingSummary> {
+  async function checkout({ paymentToken }: CheckoutRequest): Promise<BookingSummary> {
     moveTo('PAYING');
-    chargeInFlight = true;
-    try {
-      try {
-        await database.markPaying({ reservationId });
-      } catch {
-        // passive expiry gave a seat away before the customer paid: nothing is charged
-        await end('EXPIRED', 'system', 'the hold lost its seats before payment');
-        throw ApplicationFailure.create({ type: FailureTypes.HoldExpired, nonRetryable: true, message: 'the hold has expired; nothing was charged' });
-      }
-      if (input.amountCents > 0) {
-        const idempotencyKey = `${reservationId}:charge:${declinedAttempts}`;
+    const truth = await CancellationScope.nonCancellable(async () => {
+      const attempt = await database.beginPayment({ reservationId });
+      if (attempt.kind === 'SETTLED') return attempt.settlement;
+      let observed: { idempotencyKey: string; outcome: 'CHARGED' } | { idempotencyKey: string; outcome: 'DECLINED'; declineCode: string } | undefined;
+      if (attempt.amountCents > 0) {
+        const { idempotencyKey, amountCents } = attempt;
         try {
-          await payments.chargePayment({ reservationId, amountCents: input.amountCents, paymentToken: request.paymentToken, idempotencyKey });
+          await payments.chargePayment({ reservationId, amountCents, paymentToken, idempotencyKey });
+          observed = { idempotencyKey, outcome: 'CHARGED' };
         } catch (error) {
-          // declined, or the provider kept failing: nothing is kept (a charge that went through
-          // unseen is refunded), and the customer may try again while time remains
-          declinedAttempts++;
-          const failure = paymentFailure(error);
-          if (failure.type !== FailureTypes.PaymentDeclined) {
-            await payments.refundPayment({ idempotencyKey, reason: 'charge did not complete' });
-          }
-          await database.markPaymentAbandoned({ reservationId });
-          moveTo('HELD');
-          throw failure;
+          if (!(error instanceof TemporalFailure)) throw error; // a local activity's failure (not a bug in this code)
+          const declineCode = declineCodeOf(error);
+          // a decline is final; any other failure leaves the outcome to the provider's record
+          if (declineCode) observed = { idempotencyKey, outcome: 'DECLINED', declineCode };
         }
-        compensations.push(() => payments.refundPayment({ idempotencyKey, reason: 'booking could not be confirmed' }));
       }
-      try {
-        booking = await database.confirmReservation({ reservationId });
-      } catch {
-        await end('FAILED', 'system', 'the hold lost its seats before the booking was confirmed');
-        throw ApplicationFailure.create({ type: FailureTypes.SeatsLost, nonRetryable: true, message: 'the hold expired before the booking was confirmed; any charge was refunded' });
-      }
-      moveTo('CONFIRMED');
-      return booking;
-    } finally {
-      chargeInFlight = false;
-    }
+      return database.settleReservation({ reservationId, observed });
+    });
+    adopt(truth);
+    if (state === 'CONFIRMED' && booking) return booking;
+    if (truth.payment?.status === 'DECLINED') declinedAttempts++;
+    throw checkoutFailure(truth);
   }
 
   async function extend(request: ExtendRequest): Promise<{ holdExpiresAt: string }> {
     extending = true;
     try {
       const holdExpiresAt = new Date(deadline + request.seconds * 1000).toISOString();
-      await database.extendHold({ reservationId, holdExpiresAt, passiveGraceSeconds: input.passiveGraceSeconds ?? 0 });
-      deadline = Date.parse(holdExpiresAt);
+      const { extended } = await database.extendHoldDeadline({ reservationId, holdExpiresAt, passiveGraceSeconds: input.passiveGraceSeconds ?? 0 });
+      if (!extended) throw ApplicationFailure.create({ type: FailureTypes.ExtensionRefused, nonRetryable: true, message: 'the hold can no longer be extended' });
       extensionsUsed++;
-      upsertSearchAttributes([{ key: HoldDeadlineKey, value: new Date(deadline) }]);
+      adopt({ status: state, holdExpiresAt, booking, payment: null });
       return { holdExpiresAt };
-    } catch (error) {
-      throw ApplicationFailure.create({ type: FailureTypes.ExtensionRefused, nonRetryable: true, message: 'the hold can no longer be extended', cause: error as Error });
     } finally {
       extending = false;
     }
   }
 
-  setHandler(statusQuery, snapshot);
-  setHandler(cancelSignal, (request) => {
-    if (isOver() || cancel) return;
-    cancel = { actor: String(request?.actor ?? 'unknown'), reason: String(request?.reason ?? '') };
-  });
   /** Update validators: refuses (with `type`) unless the hold is HELD, not being cancelled nor busy, and before its deadline. */
   function requireLiveHold(type: string, busy = false) {
     if (state !== 'HELD' || cancel || busy) throw ApplicationFailure.create({ type, message: `the reservation is ${cancel ? 'being cancelled' : state}` });
     if (Date.now() >= deadline) throw ApplicationFailure.create({ type: FailureTypes.HoldExpired, message: 'the hold has expired' });
   }
-  setHandler(checkoutUpdate, checkout, {
-    validator: (_request: CheckoutRequest) => requireLiveHold(FailureTypes.InvalidState),
+  setHandler(statusQuery, snapshot);
+  setHandler(cancelSignal, (request) => {
+    if (!isOver() && !cancel) cancel = { actor: cleanText(request?.actor, 200) || 'unknown', reason: cleanText(request?.reason, 500) };
   });
-
+  setHandler(syncSignal, () => {
+    syncRequested = true;
+  });
+  setHandler(checkoutUpdate, checkout, {
+    validator: (request: CheckoutRequest) => {
+      if (typeof request?.paymentToken !== 'string' || !/^[\w-]{1,200}$/.test(request.paymentToken)) {
+        throw ApplicationFailure.create({ type: FailureTypes.InvalidRequest, message: 'a checkout needs a paymentToken' });
+      }
+      requireLiveHold(FailureTypes.InvalidState);
+    },
+  });
   setHandler(extendUpdate, extend, {
     validator: (request: ExtendRequest) => {
       const limits = input.extensions ?? { maxCount: 0, maxSeconds: 0 };
       const refuse = (message: string) => ApplicationFailure.create({ type: FailureTypes.ExtensionRefused, message });
-      requireLiveHold(FailureTypes.ExtensionRefused, chargeInFlight || extending);
+      requireLiveHold(FailureTypes.ExtensionRefused, extending);
       if (limits.maxCount === 0) throw refuse('holds cannot be extended');
       if (extensionsUsed >= limits.maxCount) throw refuse(`this hold has already been extended the most times allowed (${limits.maxCount})`);
       if (!Number.isInteger(request?.seconds) || request.seconds < 1 || request.seconds > limits.maxSeconds) {
@@ -171,30 +157,61 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     },
   });
 
-  // The main path: wait for the deadline, a cancel, or a checkout that ends the reservation.
-  while (!isOver()) {
-    const waitingFor = deadline;
-    const remaining = deadline - Date.now();
-    const woke = remaining > 0 && (await condition(() => isOver() || (cancel !== null && !chargeInFlight) || deadline !== waitingFor, remaining));
-    if (isOver() || deadline !== waitingFor) continue;
-    if (chargeInFlight || extending) {
-      await condition(() => !chargeInFlight && !extending); // the payment (or extension) settles first, then we decide
-    } else if (cancel) {
-      await end('CANCELLED', cancel.actor, cancel.reason);
-    } else if (!woke) {
-      await end('EXPIRED', 'timer', 'the hold expired');
+  // The main path: wait for the deadline, a cancel or a sync, and let PostgreSQL's answer end it.
+  try {
+    while (!isOver()) {
+      const waitingFor = deadline;
+      const remaining = deadline - Date.now();
+      const woke = remaining > 0 && (await condition(() => isOver() || cancel !== null || syncRequested || deadline !== waitingFor, remaining));
+      if (isOver() || deadline !== waitingFor) continue;
+      if (state === 'PAYING' || extending) {
+        await condition(() => state !== 'PAYING' && !extending); // the payment (or extension) settles first, then we decide
+      } else if (cancel) {
+        await settle({ outcome: 'CANCELLED', ...cancel });
+      } else if (syncRequested) {
+        syncRequested = false;
+        await settle();
+      } else if (!woke) {
+        await settle({ outcome: 'EXPIRED', actor: 'timer', reason: 'the hold expired' });
+      }
     }
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // "Request Cancellation" from the Temporal UI or CLI cancels the hold like the cancel signal
+    await CancellationScope.nonCancellable(async () => {
+      await condition(() => state !== 'PAYING' && !extending);
+      if (!isOver()) await settle({ outcome: 'CANCELLED', actor: 'temporal', reason: 'the workflow was cancelled in Temporal' });
+    });
+    if (state === 'CANCELLED') throw error;
   }
   await condition(allHandlersFinished);
   return snapshot();
 }
 
-function paymentFailure(error: unknown): ApplicationFailure {
-  // the decline is the ApplicationFailure somewhere in the activity failure's cause chain
+/** Why a checkout did not end in a booking, as the failure its caller (the API) maps to an answer. */
+function checkoutFailure(truth: Settlement): ApplicationFailure {
+  const fail = (type: string, message: string, details: unknown[] = []) => ApplicationFailure.create({ type, message, nonRetryable: true, details });
+  if (truth.status === 'HELD' && truth.payment?.status === 'DECLINED') {
+    return fail(FailureTypes.PaymentDeclined, 'the card was declined', [{ declineCode: truth.payment.declineCode }]);
+  }
+  if (truth.status === 'HELD') return fail(FailureTypes.PaymentUnavailable, 'the payment did not go through; nothing was charged');
+  if (truth.status === 'FAILED') return fail(FailureTypes.SeatsLost, 'the hold lost its seats before the booking was confirmed; the charge was refunded');
+  if (truth.status === 'EXPIRED') return fail(FailureTypes.HoldExpired, 'the hold has expired; nothing was charged');
+  return fail(FailureTypes.InvalidState, `the reservation is ${truth.status}`);
+}
+
+/** The provider's decline code, from the ApplicationFailure somewhere in the activity failure's cause chain. */
+function declineCodeOf(error: unknown): string | undefined {
   for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
     if (cause instanceof ApplicationFailure && cause.type === FailureTypes.PaymentDeclined) {
-      return ApplicationFailure.create({ type: FailureTypes.PaymentDeclined, nonRetryable: true, message: cause.message, details: cause.details as unknown[] });
+      return String((cause.details?.[0] as { declineCode?: unknown } | undefined)?.declineCode ?? 'card_declined');
     }
   }
-  return ApplicationFailure.create({ type: FailureTypes.PaymentUnavailable, nonRetryable: true, message: 'the payment provider did not answer; nothing was charged' });
+  return undefined;
+}
+
+/** Text from a signal anyone can send (CLI, UI): no control characters (NUL breaks PostgreSQL), bounded. */
+function cleanText(value: unknown, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  return String(value ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, max);
 }

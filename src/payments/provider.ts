@@ -20,9 +20,29 @@ export interface PaymentProvider {
   tokenize(card: CardDetails): Promise<{ paymentToken: string; last4: string }>;
   /** Charges once per idempotency key; throws PaymentDeclinedError for a declined card. */
   charge(request: ChargeRequest): Promise<{ chargeId: string }>;
+  /**
+   * Ends the attempt made under this key and says what became of it: charged, declined, or
+   * never charged. Afterwards no charge under the key can take money (a charge still on its
+   * way is refused), so the engine can settle the attempt on this answer after a crash.
+   */
+  closeAttempt(request: { idempotencyKey: string; reservationId: string; amountCents: number }): Promise<AttemptOutcome>;
   /** Refunds the successful charge made under the key, if there is one. */
   refund(request: { idempotencyKey: string; reason: string }): Promise<{ refunded: boolean }>;
 }
+
+export type AttemptOutcome =
+  | { outcome: 'CHARGED'; chargeId: string }
+  | { outcome: 'DECLINED'; declineCode: string }
+  | { outcome: 'NOT_CHARGED' };
+
+/** What a customer reads for a provider's decline code. */
+const DECLINE_MESSAGES: Record<string, string> = {
+  card_declined: 'The card was declined.',
+  insufficient_funds: 'The card has insufficient funds.',
+  invalid_number: 'The card number is not valid.',
+  invalid_token: 'The payment method is not known to the provider.',
+};
+export const declineMessage = (code: string) => DECLINE_MESSAGES[code] ?? 'The card was declined.';
 
 export class PaymentDeclinedError extends Error {
   readonly declineCode: string;
@@ -30,6 +50,14 @@ export class PaymentDeclinedError extends Error {
     super(message);
     this.declineCode = declineCode;
     this.name = 'PaymentDeclinedError';
+  }
+}
+
+/** The attempt under this key was closed before the charge reached the provider: nothing was taken. */
+export class PaymentAttemptClosedError extends Error {
+  constructor(idempotencyKey: string) {
+    super(`the payment attempt ${idempotencyKey} was closed before it was charged`);
+    this.name = 'PaymentAttemptClosedError';
   }
 }
 

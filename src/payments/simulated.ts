@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { sql } from '../db/sql.ts';
-import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider, TransientPaymentError } from './provider.ts';
+import { type ChargeRequest, declineMessage, PaymentAttemptClosedError, PaymentDeclinedError, type PaymentProvider, TransientPaymentError } from './provider.ts';
 
 /** Test cards of the simulated provider (spaces are ignored). Any other 16-digit number succeeds. */
 export const TEST_CARDS = {
@@ -24,16 +24,16 @@ const BEHAVIOUR_OF_CARD: Record<string, Behaviour> = {
   [TEST_CARDS.slow]: 'SLOW',
 };
 
-const DECLINES: Partial<Record<Behaviour, { code: string; message: string }>> = {
-  DECLINED: { code: 'card_declined', message: 'The card was declined.' },
-  INSUFFICIENT_FUNDS: { code: 'insufficient_funds', message: 'The card has insufficient funds.' },
-  INVALID_NUMBER: { code: 'invalid_number', message: 'The card number is not valid.' },
+const DECLINES: Partial<Record<Behaviour, { code: string }>> = {
+  DECLINED: { code: 'card_declined' },
+  INSUFFICIENT_FUNDS: { code: 'insufficient_funds' },
+  INVALID_NUMBER: { code: 'invalid_number' },
 };
-const UNKNOWN_TOKEN = { code: 'invalid_token', message: 'The payment method is not known to the provider.' };
+const UNKNOWN_TOKEN = { code: 'invalid_token' };
 /** How many calls with the transient-failure card fail before one succeeds. */
 const TRANSIENT_FAILURES = 2;
 
-const chargeRow = z.object({ id: z.string(), status: z.enum(['SUCCEEDED', 'DECLINED', 'REFUNDED']), declineCode: z.string().nullable() });
+const chargeRow = z.object({ id: z.string(), status: z.enum(['SUCCEEDED', 'DECLINED', 'REFUNDED', 'VOIDED']), declineCode: z.string().nullable() });
 const methodRow = z.object({ behaviour: z.enum(['SUCCESS', 'DECLINED', 'INSUFFICIENT_FUNDS', 'TRANSIENT_FAILURE', 'SLOW', 'INVALID_NUMBER']), last4: z.string() });
 
 /**
@@ -77,12 +77,32 @@ export function createSimulatedProvider(pool: DatabasePool, options: { slowMs: n
         SELECT id, status, decline_code AS "declineCode" FROM payment_charges WHERE idempotency_key = ${request.idempotencyKey}
       `);
       const outcome = earlier ?? (await decide(request));
+      if (outcome.status === 'VOIDED') throw new PaymentAttemptClosedError(request.idempotencyKey);
       if (outcome.status === 'DECLINED') {
-        const decline = [...Object.values(DECLINES), UNKNOWN_TOKEN].find((d) => d.code === outcome.declineCode);
-        throw new PaymentDeclinedError(outcome.declineCode ?? 'card_declined', decline?.message ?? 'The card was declined.');
+        const code = outcome.declineCode ?? 'card_declined';
+        throw new PaymentDeclinedError(code, declineMessage(code));
       }
       return { chargeId: outcome.id };
     },
+    async closeAttempt({ idempotencyKey, reservationId, amountCents }) {
+      // the first record under a key wins: a charge that arrives after this finds VOIDED
+      const outcome = await pool.one(sql.type(chargeRow)`
+        WITH closed AS (
+          INSERT INTO payment_charges (id, reservation_id, idempotency_key, amount_cents, status, card_last4)
+          VALUES (${randomUUID()}, ${reservationId}, ${idempotencyKey}, ${Math.max(1, amountCents)}, 'VOIDED', '0000')
+          ON CONFLICT (idempotency_key) DO NOTHING
+          RETURNING id, status, decline_code AS "declineCode"
+        )
+        SELECT * FROM closed
+        UNION ALL
+        SELECT id, status, decline_code FROM payment_charges WHERE idempotency_key = ${idempotencyKey}
+        LIMIT 1
+      `);
+      if (outcome.status === 'VOIDED') return { outcome: 'NOT_CHARGED' };
+      if (outcome.status === 'DECLINED') return { outcome: 'DECLINED', declineCode: outcome.declineCode ?? 'card_declined' };
+      return { outcome: 'CHARGED', chargeId: outcome.id };
+    },
+
     async refund({ idempotencyKey, reason }) {
       return pool.transaction(async (tx) => {
         const charge = await tx.maybeOne(sql.type(z.object({ id: z.string(), amountCents: z.number() }))`

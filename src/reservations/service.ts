@@ -1,27 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type Client,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DatabasePool } from 'slonik';
 import type { Principal } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
-import { createHold, releaseReservation } from '../db/reservations.ts';
-import { eventStatus, getReservation, knownSeatIds, listBookings, listReservations, type ReservationView, sectionOfEvent } from '../db/reservation-reads.ts';
-import { AppError, notFound } from '../errors.ts';
+import { acknowledgeSettledAttempts, readSettlement } from '../db/payments.ts';
+import { getReservation, listBookings, listReservations, type ReservationView } from '../db/reservation-reads.ts';
+import { claimHold } from '../db/reservations.ts';
+import { AppError, notFound, SeatTakenError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { checkoutsTotal, holdsTotal } from '../metrics.ts';
-import type { CardDetails, PaymentProvider } from '../payments/provider.ts';
+import { type CardDetails, declineMessage, type PaymentProvider } from '../payments/provider.ts';
 import type { reservationWorkflow } from '../../workflows/reservation.ts';
-import { type BookingSummary, cancelSignal, checkoutUpdate, extendUpdate, FailureTypes, reservationWorkflowId } from '../../workflows/messages.ts';
-import { AmountCentsKey, CustomerIdKey, EventIdKey, HoldDeadlineKey, ReservationStateKey, SeatCountKey } from '../../workflows/search-attributes.ts';
+import { type BookingSummary, type CancelRequest, cancelSignal, checkoutUpdate, extendUpdate, FailureTypes, type Settlement } from '../../workflows/messages.ts';
+import { reservationStart } from './workflow-start.ts';
 
 /**
- * The one module that turns requests into reservation operations: PostgreSQL decides who
- * wins the seats, and only winners start a workflow; checkout, cancel and status go to the
- * reservation's workflow as Update, Signal and Query.
+ * The one module that turns requests into reservation operations. A hold is decided by
+ * PostgreSQL in one statement and answered at once; its workflow is started after the answer
+ * (src/reservations/starter.ts). Checkout, extend and cancel go to the reservation's workflow
+ * as Update-with-Start and Signal-with-Start, so they never depend on the starter having run.
+ * Whatever the workflow answers, a failed checkout is reported from PostgreSQL's truth.
  */
 export type HoldInput = { eventId: string; holdSeconds?: number } & ({ seatIds: string[] } | { sectionId: string; quantity: number });
 
@@ -39,178 +38,193 @@ export type ReservationService = ReturnType<typeof createReservationService>;
 export function createReservationService({ pool, temporal, payments, config, log }: ReservationServiceDeps) {
   const view = (r: ReservationView): ReservationView => ({
     ...r,
-    workflowId: reservationWorkflowId(r.id),
+    workflowId: reservationStart({ ...r, seatCount: r.seats.length }, config).workflowId,
     extensions: {
       remaining: r.status === 'HELD' ? Math.max(0, config.HOLD_EXTENSIONS - r.extensionCount) : 0,
       maxSeconds: config.HOLD_EXTENSION_MAX_SECONDS,
     },
   });
 
-  async function ownReservation(principal: Principal, reservationId: string): Promise<ReservationView> {
+  /** A reservation the principal may see: their own, or any for support (unless `ownerOnly`). */
+  async function reservationOf(principal: Principal, reservationId: string, ownerOnly = false): Promise<ReservationView> {
     const reservation = await getReservation(pool, reservationId);
+    const mayRead = reservation && (reservation.customerId === principal.customerId || (principal.role === 'support' && !ownerOnly));
     // another customer's reservation is reported as not found: its existence is not theirs to know
-    if (!reservation || (reservation.customerId !== principal.customerId && principal.role !== 'support')) {
-      throw notFound('Reservation', reservationId);
-    }
+    if (!mayRead) throw notFound('Reservation', reservationId);
     return view(reservation);
   }
 
-  async function checkHoldable(input: HoldInput): Promise<void> {
-    const status = await eventStatus(pool, input.eventId);
-    if (status === null) throw notFound('Event', input.eventId);
-    if (status !== 'ON_SALE') throw new AppError(409, 'EVENT_NOT_ON_SALE', `event ${input.eventId} is ${status}`, { status });
-    if ('seatIds' in input) {
-      const known = await knownSeatIds(pool, input.eventId, input.seatIds);
-      const unknown = input.seatIds.filter((id) => !known.has(id));
-      if (unknown.length) throw new AppError(422, 'UNKNOWN_SEATS', `${unknown.length} seat(s) do not exist in this event`, { seatIds: unknown });
-    } else {
-      const section = await sectionOfEvent(pool, input.eventId, input.sectionId);
-      if (!section) throw new AppError(422, 'VALIDATION_FAILED', `section ${input.sectionId} does not exist in this event`, { field: 'sectionId' });
-      if (section.kind !== 'GA') throw new AppError(422, 'VALIDATION_FAILED', 'this section has reserved seats: choose them by seatIds', { field: 'sectionId' });
-    }
+  /** Why a reservation that is over (or being paid) cannot be paid, extended or cancelled, from PostgreSQL. */
+  async function refusal(reservation: ReservationView): Promise<AppError> {
+    // the view's status counts passive expiry (a HELD row whose seats' deadline passed reads EXPIRED)
+    return truthError({ ...(await readSettlement(pool, reservation.id)), status: reservation.status }, reservation.id);
   }
 
-  async function startWorkflow(reservation: ReservationView): Promise<void> {
-    const holdExpiresAt = reservation.holdExpiresAt;
-    await temporal.workflow.start<typeof reservationWorkflow>('reservationWorkflow', {
-      workflowId: reservationWorkflowId(reservation.id),
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      args: [{
-        reservationId: reservation.id,
-        eventId: reservation.eventId,
-        customerId: reservation.customerId,
-        seatCount: reservation.seats.length,
-        amountCents: reservation.amountCents,
-        holdExpiresAt,
-        extensions: { maxCount: config.HOLD_EXTENSIONS, maxSeconds: config.HOLD_EXTENSION_MAX_SECONDS },
-        passiveGraceSeconds: config.PASSIVE_EXPIRY_GRACE_SECONDS,
-      }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      requestEagerStart: true,
-      typedSearchAttributes: [
-        { key: EventIdKey, value: reservation.eventId },
-        { key: CustomerIdKey, value: reservation.customerId },
-        { key: ReservationStateKey, value: 'HELD' },
-        { key: SeatCountKey, value: reservation.seats.length },
-        { key: AmountCentsKey, value: reservation.amountCents },
-        { key: HoldDeadlineKey, value: new Date(holdExpiresAt) },
-      ],
-    });
-  }
+  /** Starts the reservation's workflow with an Update when nothing has started it yet. */
+  const startOperation = (reservation: ReservationView) =>
+    new WithStartWorkflowOperation<typeof reservationWorkflow>('reservationWorkflow', reservationStart({ ...reservation, seatCount: reservation.seats.length }, config));
 
   return {
-    /** Claims the seats in PostgreSQL; only a winner starts its workflow. */
+    /** Claims the seats in PostgreSQL, in one statement; the loser is answered from it. */
     async hold(principal: Principal, input: HoldInput, idempotencyKey: string = randomUUID()) {
-      await checkHoldable(input);
-      const { reservationId, created } = await createHold(pool, {
+      const result = await claimHold(pool, {
         ...input,
         customerId: principal.customerId,
         idempotencyKey,
         holdSeconds: input.holdSeconds ?? config.HOLD_DEFAULT_SECONDS,
         passiveGraceSeconds: config.PASSIVE_EXPIRY_GRACE_SECONDS,
-      }).catch((error: unknown) => {
-        if (error instanceof AppError && error.code === 'SEAT_TAKEN') holdsTotal.inc({ outcome: 'seat_taken' });
-        throw error;
       });
-      holdsTotal.inc({ outcome: created ? 'created' : 'replayed' });
-      const reservation = await ownReservation(principal, reservationId);
-      if (created || reservation.status === 'HELD') {
-        try {
-          await startWorkflow(reservation);
-        } catch (error) {
-          log.error({ err: error, reservationId }, 'could not start the reservation workflow; releasing the hold');
-          await releaseReservation(pool, { reservationId, outcome: 'FAILED', actor: 'system', reason: 'the workflow could not be started' });
-          throw new AppError(503, 'SERVICE_UNAVAILABLE', 'reservations are temporarily unavailable; nothing was held', {});
-        }
+      switch (result.outcome) {
+        case 'CREATED':
+        case 'REPLAYED':
+          holdsTotal.inc({ outcome: result.outcome === 'CREATED' ? 'created' : 'replayed' });
+          return { reservation: view(result.reservation), created: result.outcome === 'CREATED' };
+        case 'SEAT_TAKEN':
+          holdsTotal.inc({ outcome: 'seat_taken' });
+          if ('sectionId' in input) {
+            throw new AppError(409, 'SEAT_TAKEN', `only ${result.available ?? 0} places are left in this section`, {
+              sectionId: input.sectionId, requested: result.requested, available: result.available, seatIds: [],
+            });
+          }
+          throw new SeatTakenError(result.seatIds ?? []);
+        case 'KEY_REUSED':
+          throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different hold request; use a new key', {
+            header: 'Idempotency-Key', reservationId: result.reservationId,
+          });
+        case 'UNKNOWN_SEATS':
+          throw new AppError(422, 'UNKNOWN_SEATS', `${result.seatIds.length} seat(s) do not exist in this event`, { seatIds: result.seatIds });
+        case 'SECTION_INVALID':
+          throw new AppError(422, 'VALIDATION_FAILED', result.reason === 'RESERVED'
+            ? 'this section has reserved seats: choose them by seatIds'
+            : `section ${'sectionId' in input ? input.sectionId : ''} does not exist in this event`, { field: 'sectionId' });
+        case 'EVENT_NOT_FOUND':
+          throw notFound('Event', input.eventId);
+        case 'NOT_ON_SALE':
+          throw new AppError(409, 'EVENT_NOT_ON_SALE', `event ${input.eventId} is ${result.status}`, { status: result.status });
+        case 'CUSTOMER_UNKNOWN':
+          throw new AppError(401, 'UNAUTHENTICATED', 'the account of this access token no longer exists');
       }
-      return { reservation, created };
     },
 
     async checkout(principal: Principal, reservationId: string, card: CardDetails, idempotencyKey: string = randomUUID()) {
-      const before = await ownReservation(principal, reservationId);
+      const before = await reservationOf(principal, reservationId, true);
       if (before.status === 'CONFIRMED' && before.booking) {
         return { reservation: before, booking: { ...before.booking, amountCents: before.amountCents } };
       }
-      assertOpen(before);
+      if (before.status !== 'HELD' && before.status !== 'PAYING') throw await refusal(before);
       // the card goes to the provider here and only its token goes on: workflow histories
       // are readable by every operator, card numbers must not be in them
       const { paymentToken } = await payments.tokenize(card);
       let booking: BookingSummary;
       try {
-        booking = await temporal.workflow
-          .getHandle(reservationWorkflowId(reservationId))
-          .executeUpdate(checkoutUpdate, { args: [{ paymentToken }], updateId: `checkout:${idempotencyKey}` });
+        booking = await temporal.workflow.executeUpdateWithStart(checkoutUpdate, {
+          args: [{ paymentToken }], updateId: `checkout:${idempotencyKey}`, startWorkflowOperation: startOperation(before),
+        });
       } catch (error) {
-        const refused = await updateError(error, reservationId);
-        checkoutsTotal.inc({ outcome: refused instanceof AppError ? refused.code.toLowerCase() : 'error' });
-        throw refused;
+        const truth = await readSettlement(pool, reservationId);
+        if (truth.status === 'CONFIRMED' && truth.booking) {
+          booking = truth.booking; // an earlier checkout (perhaps cut off by a crash) already paid
+        } else {
+          const refused = updateError(error, truth, reservationId);
+          checkoutsTotal.inc({ outcome: refused.code.toLowerCase() });
+          if (refused.status >= 500) log.warn({ err: error, reservationId }, 'checkout did not complete');
+          throw refused;
+        }
       }
       checkoutsTotal.inc({ outcome: 'confirmed' });
-      return { reservation: await ownReservation(principal, reservationId), booking };
+      // the caller has the workflow's answer, so its history holds the outcome: no nudge needed
+      await acknowledgeSettledAttempts(pool, reservationId);
+      return { reservation: await reservationOf(principal, reservationId, true), booking };
     },
 
     /** More time on a live hold (an Update: the caller learns the new deadline or why not). */
     async extend(principal: Principal, reservationId: string, seconds: number = config.HOLD_EXTENSION_MAX_SECONDS) {
-      assertOpen(await ownReservation(principal, reservationId));
+      const before = await reservationOf(principal, reservationId, true);
+      if (before.status !== 'HELD') throw await refusal(before);
       try {
-        await temporal.workflow.getHandle(reservationWorkflowId(reservationId)).executeUpdate(extendUpdate, { args: [{ seconds }] });
+        await temporal.workflow.executeUpdateWithStart(extendUpdate, { args: [{ seconds }], startWorkflowOperation: startOperation(before) });
       } catch (error) {
-        throw await updateError(error, reservationId);
+        throw updateError(error, await readSettlement(pool, reservationId), reservationId);
       }
-      return ownReservation(principal, reservationId);
+      return reservationOf(principal, reservationId, true);
     },
 
-    /** Signals cancel; the workflow releases the seats (after any charge in flight settles). */
+    /** Signals cancel (starting the workflow if need be); it releases the seats once any payment in flight settles. */
     async cancel(principal: Principal, reservationId: string, reason: string) {
-      const reservation = await ownReservation(principal, reservationId);
-      assertOpen(reservation);
+      const reservation = await reservationOf(principal, reservationId);
+      if (reservation.status !== 'HELD' && reservation.status !== 'PAYING') throw await refusal(reservation);
       const actor = principal.role === 'support' ? `support:${principal.email}` : `customer:${principal.customerId}`;
       try {
-        await temporal.workflow.getHandle(reservationWorkflowId(reservationId)).signal(cancelSignal, { actor, reason });
+        await temporal.workflow.signalWithStart<typeof reservationWorkflow, [Partial<CancelRequest>]>('reservationWorkflow', {
+          ...reservationStart({ ...reservation, seatCount: reservation.seats.length }, config),
+          signal: cancelSignal,
+          signalArgs: [{ actor, reason }],
+        });
       } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-        assertOpen(await ownReservation(principal, reservationId));
-        throw new AppError(409, 'HOLD_EXPIRED', 'the hold has already ended', { reservationId });
+        // the workflow already ended (a run that ended normally is not started again)
+        throw updateError(error, await readSettlement(pool, reservationId), reservationId);
       }
       return reservation;
     },
 
-    get: ownReservation,
+    get: (principal: Principal, reservationId: string) => reservationOf(principal, reservationId),
     list: (principal: Principal) => listReservations(pool, { customerId: principal.customerId, limit: 100 }).then((rs) => rs.map(view)),
     bookings: (principal: Principal) => listBookings(pool, principal.customerId),
     supportList: (filter: { eventId?: string; status?: string }) => listReservations(pool, { ...filter, limit: 200 }).then((rs) => rs.map(view)),
   };
+}
 
-  async function updateError(error: unknown, reservationId: string): Promise<AppError> {
-    const failure = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-    if (failure instanceof ApplicationFailure) {
-      switch (failure.type) {
-        case FailureTypes.PaymentDeclined:
-          return new AppError(402, 'PAYMENT_DECLINED', failure.message, { ...(failure.details?.[0] as object), retryable: true });
-        case FailureTypes.PaymentUnavailable:
-          return new AppError(503, 'PAYMENT_UNAVAILABLE', failure.message, { retryable: true });
-        case FailureTypes.HoldExpired:
-        case FailureTypes.SeatsLost:
-          return new AppError(409, 'HOLD_EXPIRED', failure.message, { reservationId });
-        case FailureTypes.InvalidState:
-          return new AppError(409, 'INVALID_STATE', failure.message, { reservationId });
-        case FailureTypes.ExtensionRefused:
-          return new AppError(409, 'HOLD_EXTENSION_REFUSED', failure.message, { reservationId });
-      }
-    }
-    if (error instanceof WorkflowNotFoundError || /already completed/i.test(String((error as Error)?.message))) {
-      const now = await getReservation(pool, reservationId);
-      return now?.status === 'EXPIRED'
-        ? new AppError(409, 'HOLD_EXPIRED', 'the hold has expired', { reservationId })
-        : new AppError(409, 'INVALID_STATE', `the reservation is ${now?.status ?? 'gone'}`, { reservationId, status: now?.status });
-    }
-    return error as AppError;
+/** What the customer was charged, from PostgreSQL: the truth every refusal of a checkout carries. */
+function paymentFacts(truth: Settlement) {
+  const status = truth.payment?.status;
+  return {
+    charged: status === 'SUCCEEDED' || status === 'REFUNDING' || status === 'REFUNDED',
+    refunded: status === 'REFUNDED',
+    ...(status === 'REFUNDED' ? { refundedCents: truth.payment!.amountCents } : {}),
+  };
+}
+
+/** The answer for a reservation that is over, or being paid, told from PostgreSQL's state. */
+function truthError(truth: Settlement, reservationId: string): AppError {
+  const facts = paymentFacts(truth);
+  const money = facts.refunded ? 'the charge was refunded' : facts.charged ? 'the charge is being refunded' : 'nothing was charged';
+  const details = { reservationId, status: truth.status, ...facts };
+  switch (truth.status) {
+    case 'EXPIRED':
+      return new AppError(409, 'HOLD_EXPIRED', `the hold has expired; ${money}`, details);
+    case 'FAILED':
+      return new AppError(409, 'HOLD_EXPIRED', `the hold lost its seats before the booking was confirmed; ${money}`, details);
+    case 'PAYING':
+      return new AppError(409, 'INVALID_STATE', 'a payment for this reservation is being settled; try again in a few seconds', { ...details, retryable: true });
+    default:
+      return new AppError(409, 'INVALID_STATE', `the reservation is ${truth.status}${truth.status === 'CANCELLED' ? `; ${money}` : ''}`, details);
   }
 }
 
-function assertOpen(reservation: ReservationView): void {
-  if (reservation.status === 'EXPIRED') throw new AppError(409, 'HOLD_EXPIRED', 'the hold has expired', { reservationId: reservation.id });
-  if (reservation.status !== 'HELD' && reservation.status !== 'PAYING') {
-    throw new AppError(409, 'INVALID_STATE', `the reservation is ${reservation.status}`, { reservationId: reservation.id, status: reservation.status });
+/** Maps a refused Update (or Signal-with-Start) to the answer, checked against PostgreSQL's state. */
+function updateError(error: unknown, truth: Settlement, reservationId: string): AppError {
+  if (truth.status !== 'HELD' && truth.status !== 'PAYING') return truthError(truth, reservationId);
+  const failure = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+  const details = { reservationId, status: truth.status, ...paymentFacts(truth) };
+  if (failure instanceof ApplicationFailure) {
+    switch (failure.type) {
+      case FailureTypes.PaymentDeclined: {
+        const declineCode = truth.payment?.declineCode ?? 'card_declined';
+        return new AppError(402, 'PAYMENT_DECLINED', declineMessage(declineCode), { ...details, declineCode, retryable: true });
+      }
+      case FailureTypes.PaymentUnavailable:
+        return new AppError(503, 'PAYMENT_UNAVAILABLE', failure.message, { ...details, retryable: true });
+      case FailureTypes.HoldExpired:
+      case FailureTypes.SeatsLost:
+        return new AppError(409, 'HOLD_EXPIRED', 'the hold has expired; nothing was charged', details);
+      case FailureTypes.InvalidState:
+        return new AppError(409, 'INVALID_STATE', failure.message, details);
+      case FailureTypes.ExtensionRefused:
+        return new AppError(409, 'HOLD_EXTENSION_REFUSED', failure.message, details);
+      case FailureTypes.InvalidRequest:
+        return new AppError(400, 'VALIDATION_FAILED', failure.message, details);
+    }
   }
+  if (truth.status === 'PAYING') return truthError(truth, reservationId);
+  return new AppError(503, 'SERVICE_UNAVAILABLE', 'the reservation could not be reached; try again: nothing was charged', { ...details, retryable: true });
 }

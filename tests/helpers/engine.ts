@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker, DefaultLogger } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createActivities } from '../../activities/index.ts';
@@ -14,11 +14,16 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { createEvent, type EventSpec } from '../../src/db/events.ts';
 import { createSimulatedProvider } from '../../src/payments/simulated.ts';
 import { sql } from '../../src/db/sql.ts';
+import { startReconciler } from '../../src/reservations/reconciler.ts';
 import { createReservationService } from '../../src/reservations/service.ts';
+import { startWorkflowStarter } from '../../src/reservations/starter.ts';
 import { createReservationWorker } from '../../src/temporal/worker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
-export { eventually } from './wait.ts';
+import { eventually } from './wait.ts';
+import { reservationWorkflowId } from '../../workflows/messages.ts';
+
+export { eventually };
 
 try {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -36,6 +41,8 @@ export interface TestEngine {
   stopWorker(): Promise<void>;
   createEvent(spec?: Partial<EventSpec>): Promise<{ eventId: string; sectionIds: string[]; seatIds: string[] }>;
   register(role?: 'customer' | 'support'): Promise<{ token: string; customerId: string; email: string }>;
+  /** The reservation's workflow handle once the starters have started it (holds answer first). */
+  workflowOf(reservationId: string): Promise<WorkflowHandle>;
   request(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -59,16 +66,24 @@ export async function startTestEngine(label: string, env: Record<string, string>
   const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection });
   const payments = createSimulatedProvider(db.pool, { slowMs: config.PAYMENT_SLOW_MS });
-  const activities = createActivities({ pool: db.pool, payments });
+  const activities = createActivities({ pool: db.pool, payments, timings: config.paymentTimings });
 
+  // the worker role: the worker, and the starters and reconciler that run beside it
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
+  let companions: Array<{ stop(): Promise<void> }> = [];
   async function startWorker() {
     worker = await createReservationWorker({ connection, namespace: 'default', taskQueue, activities, workflowBundlePath: bundle, log });
     running = worker.run();
+    companions = [
+      startWorkflowStarter({ pool: db.pool, temporal: client, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: 20 }),
+      startReconciler({ pool: db.pool, temporal: client, config, log, intervalMs: 200 }),
+    ];
   }
   async function stopWorker() {
     if (!worker) return;
+    for (const companion of companions) await companion.stop();
+    companions = [];
     worker.shutdown();
     await running;
     worker = undefined;
@@ -107,6 +122,11 @@ export async function startTestEngine(label: string, env: Record<string, string>
       });
       const event = (await engine.request('GET', `/api/events/${created.eventId}`)).body;
       return { ...created, seatIds: event.seats.filter((s: { row: string | null }) => s.row !== null).map((s: { id: string }) => s.id) };
+    },
+    async workflowOf(reservationId) {
+      const handle = client.workflow.getHandle(reservationWorkflowId(reservationId));
+      await eventually(() => handle.describe(), 10_000, `the workflow of reservation ${reservationId}`, 25);
+      return handle;
     },
     async register(role = 'customer') {
       const email = `${role}-${randomUUID().slice(0, 8)}@example.com`;

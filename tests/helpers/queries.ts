@@ -1,5 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { beginPayment, readSettlement, recordProviderOutcome } from '../../src/db/payments.ts';
 import { sql } from '../../src/db/sql.ts';
 
 /** Reads of the database's truth that tests assert on. */
@@ -20,3 +21,17 @@ export const reservationRow = (pool: DatabasePool, reservationId: string) =>
     SELECT status, cancelled_by AS "cancelledBy", cancel_reason AS "cancelReason", failure_reason AS "failureReason"
     FROM reservations WHERE id = ${reservationId}
   `);
+
+/**
+ * Sells a hold the way a successful checkout does, without a provider or a workflow: the
+ * attempt is opened (PAYING), then settled as charged (CONFIRMED, seats SOLD, a booking).
+ */
+export async function sellHold(pool: DatabasePool, reservationId: string) {
+  const timings = { windowSeconds: 120, followUpSeconds: 600, passiveGraceSeconds: 1 };
+  const attempt = await beginPayment(pool, reservationId, timings);
+  if (attempt.kind !== 'OPEN') throw new Error(`reservation ${reservationId} cannot be paid: ${attempt.settlement.status}`);
+  await recordProviderOutcome(pool, attempt.idempotencyKey, { outcome: 'CHARGED' }, timings);
+  const { booking } = await readSettlement(pool, reservationId);
+  if (!booking) throw new Error(`reservation ${reservationId} was not confirmed`);
+  return booking;
+}

@@ -1,5 +1,6 @@
 import { signToken } from '../../src/auth/tokens.ts';
-import { confirmReservation, createHold, extendHold, releaseReservation } from '../../src/db/reservations.ts';
+import { createHold, extendHold, releaseReservation } from '../../src/db/reservations.ts';
+import { sellHold } from '../helpers/queries.ts';
 import type { TestDatabase } from '../helpers/database.ts';
 import {
   connectionError,
@@ -39,7 +40,7 @@ describe('private reservation updates', () => {
     const cancelled = await holdFor(alice.customerId, seatIds[0], 'alice-1');
     await releaseReservation(db.pool, { reservationId: cancelled.reservationId, outcome: 'CANCELLED', actor: 'support', reason: 'customer called' });
     const bought = await holdFor(alice.customerId, seatIds[1], 'alice-2');
-    const booking = await confirmReservation(db.pool, bought.reservationId);
+    const booking = await sellHold(db.pool, bought.reservationId);
     // Bob's change commits last; the relay publishes in commit order, so once Bob has it,
     // anything of Alice's that was going to reach him would already have arrived
     const expired = await holdFor(bob.customerId, seatIds[2], 'bob-1');
@@ -47,7 +48,7 @@ describe('private reservation updates', () => {
     await extendHold(db.pool, { reservationId: expired.reservationId, holdExpiresAt: later, passiveGraceSeconds: 1 });
     await releaseReservation(db.pool, { reservationId: expired.reservationId, outcome: 'EXPIRED' });
 
-    await waitFor(() => aliceSocket.reservationUpdates.length === 2, 3_000, "Alice's two updates");
+    await waitFor(() => aliceSocket.reservationUpdates.length === 3, 3_000, "Alice's three updates");
     await waitFor(() => bobSocket.reservationUpdates.length >= 2, 3_000, "Bob's updates");
 
     expect(aliceSocket.reservationUpdates).toEqual([
@@ -56,6 +57,16 @@ describe('private reservation updates', () => {
         status: 'CANCELLED',
         actor: 'support',
         reason: 'customer called',
+        bookingReference: null,
+        holdExpiresAt: null,
+        changeId: expect.any(Number),
+        committedAt: expect.any(Number),
+      },
+      {
+        reservationId: bought.reservationId,
+        status: 'PAYING',
+        actor: null,
+        reason: null,
         bookingReference: null,
         holdExpiresAt: null,
         changeId: expect.any(Number),
@@ -73,6 +84,7 @@ describe('private reservation updates', () => {
       },
     ]);
     expect(aliceSocket.reservationUpdates[1].changeId).toBeGreaterThan(aliceSocket.reservationUpdates[0].changeId);
+    expect(aliceSocket.reservationUpdates[2].changeId).toBeGreaterThan(aliceSocket.reservationUpdates[1].changeId);
     expect(bobSocket.reservationUpdates).toEqual([
       expect.objectContaining({ reservationId: expired.reservationId, status: 'HELD', holdExpiresAt: later }),
       expect.objectContaining({ reservationId: expired.reservationId, status: 'EXPIRED' }),

@@ -1,4 +1,5 @@
-import { createHold, confirmReservation, releaseReservation } from '../../src/db/reservations.ts';
+import { createHold, releaseReservation } from '../../src/db/reservations.ts';
+import { sellHold } from '../helpers/queries.ts';
 import type { TestDatabase } from '../helpers/database.ts';
 import {
   createCustomer,
@@ -45,7 +46,7 @@ describe('seat map stream', () => {
     await releaseReservation(db.pool, { reservationId: first.reservationId, outcome: 'EXPIRED' });
     await waitFor(() => watcher.seatChanges.length === 2, 3_000, 'the release');
     const second = await hold(customerId, eventId, [seat], 'second-hold');
-    await confirmReservation(db.pool, second.reservationId);
+    await sellHold(db.pool, second.reservationId);
     await waitFor(() => watcher.seatChanges.length === 4, 3_000, 'the sale');
 
     const changes = watcher.seatChanges;

@@ -94,7 +94,7 @@ describe('holds under contention', () => {
     const first = await engine.register();
     const held = await engine.request('POST', '/api/reservations', { token: first.token, body: { eventId, seatIds: [seatIds[5]] } });
     // lose the workflow (as if it never started) and let the seat's own deadline pass
-    await engine.client.workflow.getHandle(`reservation-${held.body.reservation.id}`).terminate('simulating a lost workflow');
+    await (await engine.workflowOf(held.body.reservation.id)).terminate('simulating a lost workflow');
     await engine.db.pool.query(sql.typeAlias('void')`UPDATE seats SET hold_expires_at = now() - interval '1 second' WHERE id = ${seatIds[5]}`);
     const event = await engine.request('GET', `/api/events/${eventId}`);
     expect(event.body.seats.find((s: { id: string }) => s.id === seatIds[5]).state).toBe('AVAILABLE');

@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import type { CommonQueryMethods, DatabasePool } from 'slonik';
+import { z } from 'zod';
+import type { PaymentStart, Settlement } from '../../workflows/messages.ts';
+import { reservationUpdated, seatsChanged } from './outbox.ts';
+import { bookingReference } from './references.ts';
+import { changedSeat, releaseReservation, releaseSeats } from './reservations.ts';
+import { sql } from './sql.ts';
+
+/**
+ * Durable payment attempts (table payment_intents). The order of a checkout:
+ *   1. beginPayment: in one transaction the reservation becomes PAYING and the attempt is
+ *      written with the idempotency key the provider will see. Nothing has moved yet.
+ *   2. the provider is charged under that key (an activity, outside any transaction);
+ *   3. recordProviderOutcome: what the provider says of the key becomes the booking
+ *      (SUCCEEDED), a return to HELD (DECLINED, VOIDED), or a refund due (REFUNDING) when the
+ *      seats are no longer the reservation's; finishRefund ends the last as FAILED.
+ * Every step is idempotent and conditional on the attempt still being where the step expects,
+ * so a crash anywhere leaves an attempt that the reservation's workflow (nudged by the
+ * reconciler) settles by asking the provider again. Compensation is driven by these rows,
+ * never by a workflow's memory.
+ */
+
+export type ProviderOutcome =
+  | { outcome: 'CHARGED' }
+  | { outcome: 'DECLINED'; declineCode: string }
+  | { outcome: 'NOT_CHARGED' };
+
+const settlementRow = z.object({
+  status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']),
+  holdExpiresAt: z.string(),
+  booking: z.object({ id: z.string(), reference: z.string(), amountCents: z.number() }).nullable(),
+  payment: z.object({
+    idempotencyKey: z.string(),
+    status: z.enum(['PENDING', 'SUCCEEDED', 'DECLINED', 'VOIDED', 'REFUNDING', 'REFUNDED']),
+    amountCents: z.number(),
+    declineCode: z.string().nullable(),
+  }).nullable(),
+});
+
+/** PostgreSQL's truth about a reservation and its latest payment attempt. */
+export async function readSettlement(db: CommonQueryMethods, reservationId: string): Promise<Settlement> {
+  return db.one(sql.type(settlementRow)`
+    SELECT r.status, iso_utc(r.hold_expires_at) AS "holdExpiresAt",
+      (SELECT jsonb_build_object('id', b.id, 'reference', b.reference, 'amountCents', b.amount_cents)
+       FROM bookings b WHERE b.reservation_id = r.id) AS booking,
+      (SELECT jsonb_build_object('idempotencyKey', p.idempotency_key, 'status', p.status, 'amountCents', p.amount_cents, 'declineCode', p.decline_code)
+       FROM payment_intents p WHERE p.reservation_id = r.id ORDER BY p.attempt DESC LIMIT 1) AS payment
+    FROM reservations r WHERE r.id = ${reservationId}
+  `);
+}
+
+const openAttemptRow = z.object({ idempotencyKey: z.string(), status: z.enum(['PENDING', 'REFUNDING']), amountCents: z.number() });
+
+/** The reservation's attempt that is not settled yet (PENDING, or REFUNDING), if any. */
+export async function openAttempt(db: CommonQueryMethods, reservationId: string) {
+  return db.maybeOne(sql.type(openAttemptRow)`
+    SELECT idempotency_key AS "idempotencyKey", status, amount_cents AS "amountCents"
+    FROM payment_intents WHERE reservation_id = ${reservationId} AND status IN ('PENDING', 'REFUNDING')
+  `);
+}
+
+export interface PaymentTimings {
+  /** How long the seats stay the reservation's while an attempt is open (passive expiry waits). */
+  windowSeconds: number;
+  /** When the reconciler first looks at an attempt that is still open, or settled but unacknowledged. */
+  followUpSeconds: number;
+  /** The passive-expiry grace the seats get back when an attempt ends without a booking. */
+  passiveGraceSeconds: number;
+}
+
+/**
+ * Step 1: opens an attempt, if the reservation is a live hold of all its seats. A reservation
+ * already PAYING returns its open attempt (a retried step, or a checkout retried after a
+ * crash pays under the same key). A hold that lost a seat to passive expiry ends EXPIRED here,
+ * before anything is charged.
+ */
+export async function beginPayment(pool: DatabasePool, reservationId: string, timings: PaymentTimings): Promise<PaymentStart> {
+  const opened = await pool.transaction(async (tx) => {
+    const reservation = await tx.maybeOne(sql.type(z.object({
+      status: z.string(), customerId: z.string(), amountCents: z.number(), seatCount: z.number(), liveSeats: z.number(), attempts: z.number(),
+    }))`
+      SELECT r.status, r.customer_id AS "customerId", r.amount_cents AS "amountCents", r.seat_count AS "seatCount",
+             (SELECT count(*) FROM seats s WHERE s.reservation_id = r.id AND s.state = 'HELD' AND s.hold_expires_at > now()) AS "liveSeats",
+             (SELECT count(*) FROM payment_intents p WHERE p.reservation_id = r.id) AS attempts
+      FROM reservations r WHERE r.id = ${reservationId}
+      FOR UPDATE OF r
+    `);
+    if (!reservation) return null;
+    if (reservation.status === 'PAYING') {
+      const open = await openAttempt(tx, reservationId);
+      return open?.status === 'PENDING' ? open : null;
+    }
+    if (reservation.status !== 'HELD' || reservation.liveSeats !== reservation.seatCount) return null;
+    const idempotencyKey = `${reservationId}:charge:${reservation.attempts}`;
+    await tx.query(sql.typeAlias('void')`
+      INSERT INTO payment_intents (idempotency_key, reservation_id, attempt, amount_cents, check_after)
+      VALUES (${idempotencyKey}, ${reservationId}, ${reservation.attempts}, ${reservation.amountCents},
+              now() + make_interval(secs => ${timings.followUpSeconds}))
+    `);
+    await tx.query(sql.typeAlias('void')`UPDATE reservations SET status = 'PAYING', updated_at = now() WHERE id = ${reservationId}`);
+    // passive expiry must not hand the seats to someone else while money may be moving
+    await tx.query(sql.typeAlias('void')`
+      UPDATE seats SET hold_expires_at = greatest(hold_expires_at, now() + make_interval(secs => ${timings.windowSeconds}))
+      WHERE reservation_id = ${reservationId} AND state = 'HELD'
+    `);
+    await reservationUpdated(tx, { reservationId, customerId: reservation.customerId, status: 'PAYING' });
+    return { idempotencyKey, status: 'PENDING' as const, amountCents: reservation.amountCents };
+  });
+  if (opened) return { kind: 'OPEN', idempotencyKey: opened.idempotencyKey, amountCents: opened.amountCents };
+  // not payable: a hold that lost its seats ends here (a no-op for anything else)
+  await releaseReservation(pool, { reservationId, outcome: 'EXPIRED', actor: 'system', reason: 'the hold lost its seats before payment' });
+  return { kind: 'SETTLED', settlement: await readSettlement(pool, reservationId) };
+}
+
+const lockedAttempt = z.object({
+  status: z.string(), reservationId: z.string(), eventId: z.string(), customerId: z.string(),
+  reservationStatus: z.string(), amountCents: z.number(), seatCount: z.number(), holdExpiresAt: z.string(),
+});
+
+/**
+ * Step 3: turns what the provider says of an attempt's key into PostgreSQL's state, once
+ * (a settled attempt is left alone). Charged: the booking, if the reservation still owns all
+ * its seats, else a refund due. Declined or never charged: back to HELD, nothing kept.
+ */
+export async function recordProviderOutcome(
+  pool: DatabasePool, idempotencyKey: string, provider: ProviderOutcome, timings: PaymentTimings,
+): Promise<{ idempotencyKey: string; status: 'REFUNDING'; amountCents: number } | null> {
+  return pool.transaction(async (tx) => {
+    const attempt = await tx.maybeOne(sql.type(lockedAttempt)`
+      SELECT p.status, p.reservation_id AS "reservationId", r.event_id AS "eventId", r.customer_id AS "customerId",
+             r.status AS "reservationStatus", r.amount_cents AS "amountCents", r.seat_count AS "seatCount",
+             iso_utc(r.hold_expires_at) AS "holdExpiresAt"
+      FROM payment_intents p JOIN reservations r ON r.id = p.reservation_id
+      WHERE p.idempotency_key = ${idempotencyKey}
+      FOR UPDATE
+    `);
+    const refundDue = { idempotencyKey, status: 'REFUNDING' as const, amountCents: attempt?.amountCents ?? 0 };
+    if (attempt?.status === 'REFUNDING') return refundDue;
+    if (!attempt || attempt.status !== 'PENDING') return null;
+    const { reservationId, customerId, eventId } = attempt;
+    if (provider.outcome !== 'CHARGED') {
+      await tx.query(sql.typeAlias('void')`
+        UPDATE payment_intents
+        SET status = ${provider.outcome === 'DECLINED' ? 'DECLINED' : 'VOIDED'},
+            decline_code = ${provider.outcome === 'DECLINED' ? provider.declineCode : null},
+            settled_at = now(), acknowledged_at = now()
+        WHERE idempotency_key = ${idempotencyKey}
+      `);
+      await tx.query(sql.typeAlias('void')`UPDATE reservations SET status = 'HELD', updated_at = now() WHERE id = ${reservationId}`);
+      await tx.query(sql.typeAlias('void')`
+        UPDATE seats SET hold_expires_at = ${attempt.holdExpiresAt}::timestamptz + make_interval(secs => ${timings.passiveGraceSeconds})
+        WHERE reservation_id = ${reservationId} AND state = 'HELD'
+      `);
+      await reservationUpdated(tx, { reservationId, customerId, status: 'HELD' });
+      return null;
+    }
+    const owned = await tx.anyFirst(sql.type(z.object({ id: z.string() }))`
+      SELECT id FROM seats WHERE reservation_id = ${reservationId} AND state = 'HELD' ORDER BY id FOR UPDATE
+    `);
+    if (owned.length !== attempt.seatCount) {
+      await tx.query(sql.typeAlias('void')`
+        UPDATE payment_intents SET status = 'REFUNDING', settled_at = now(), check_after = now() + make_interval(secs => ${timings.followUpSeconds})
+        WHERE idempotency_key = ${idempotencyKey}
+      `);
+      return refundDue;
+    }
+    const seats = await tx.any(sql.type(changedSeat)`
+      UPDATE seats s SET state = 'SOLD', hold_expires_at = NULL, version = s.version + 1, updated_at = now()
+      WHERE s.reservation_id = ${reservationId} AND s.state = 'HELD'
+      RETURNING s.id, s.section_id AS "sectionId", s.state, s.version
+    `);
+    const bookingId = randomUUID();
+    const reference = bookingReference();
+    await tx.query(sql.typeAlias('void')`
+      INSERT INTO bookings (id, reference, reservation_id, customer_id, event_id, amount_cents)
+      VALUES (${bookingId}, ${reference}, ${reservationId}, ${customerId}, ${eventId}, ${attempt.amountCents})
+    `);
+    await tx.query(sql.typeAlias('void')`
+      INSERT INTO booking_seats (booking_id, seat_id) SELECT ${bookingId}, * FROM ${sql.unnest(seats.map((s) => [s.id]), ['uuid'])}
+    `);
+    await tx.query(sql.typeAlias('void')`UPDATE reservations SET status = 'CONFIRMED', updated_at = now() WHERE id = ${reservationId}`);
+    await tx.query(sql.typeAlias('void')`
+      UPDATE payment_intents SET status = 'SUCCEEDED', settled_at = now(), check_after = now() + make_interval(secs => ${timings.followUpSeconds})
+      WHERE idempotency_key = ${idempotencyKey}
+    `);
+    await seatsChanged(tx, eventId, seats);
+    await reservationUpdated(tx, { reservationId, customerId, status: 'CONFIRMED', bookingReference: reference });
+    return null;
+  });
+}
+
+/** After the provider refunded a REFUNDING attempt: the reservation ends FAILED and frees its seats. */
+export async function finishRefund(pool: DatabasePool, idempotencyKey: string, reason: string, timings: PaymentTimings): Promise<void> {
+  await pool.transaction(async (tx) => {
+    const attempt = await tx.maybeOne(sql.type(lockedAttempt)`
+      SELECT p.status, p.reservation_id AS "reservationId", r.event_id AS "eventId", r.customer_id AS "customerId",
+             r.status AS "reservationStatus", r.amount_cents AS "amountCents", r.seat_count AS "seatCount",
+             iso_utc(r.hold_expires_at) AS "holdExpiresAt"
+      FROM payment_intents p JOIN reservations r ON r.id = p.reservation_id
+      WHERE p.idempotency_key = ${idempotencyKey}
+      FOR UPDATE
+    `);
+    if (!attempt || attempt.status !== 'REFUNDING') return;
+    await tx.query(sql.typeAlias('void')`
+      UPDATE payment_intents SET status = 'REFUNDED', check_after = now() + make_interval(secs => ${timings.followUpSeconds})
+      WHERE idempotency_key = ${idempotencyKey}
+    `);
+    await tx.query(sql.typeAlias('void')`
+      UPDATE reservations SET status = 'FAILED', failure_reason = ${reason}, cancelled_by = 'system', updated_at = now()
+      WHERE id = ${attempt.reservationId}
+    `);
+    await releaseSeats(tx, attempt.reservationId, attempt.eventId);
+    await reservationUpdated(tx, { reservationId: attempt.reservationId, customerId: attempt.customerId, status: 'FAILED', actor: 'system', reason });
+  });
+}
+
+/**
+ * The reservation's workflow has recorded the outcome of its settled attempts (the caller saw
+ * the workflow's answer): the reconciler need not nudge it about them.
+ */
+export async function acknowledgeSettledAttempts(db: CommonQueryMethods, reservationId: string): Promise<void> {
+  await db.query(sql.typeAlias('void')`
+    UPDATE payment_intents SET acknowledged_at = now()
+    WHERE reservation_id = ${reservationId} AND acknowledged_at IS NULL AND status NOT IN ('PENDING', 'REFUNDING')
+  `);
+}
+
+/**
+ * Attempts due a follow-up (open past their time, or settled without the workflow's
+ * acknowledgement), leased to this caller for `leaseSeconds` so concurrent reconcilers split
+ * the work. Returns their reservations.
+ */
+export async function leaseFollowUps(pool: DatabasePool, limit: number, leaseSeconds: number) {
+  return pool.any(sql.type(z.object({ idempotencyKey: z.string(), reservationId: z.string(), status: z.string() }))`
+    UPDATE payment_intents p SET check_after = now() + make_interval(secs => ${leaseSeconds})
+    WHERE p.idempotency_key IN (
+      SELECT idempotency_key FROM payment_intents
+      WHERE acknowledged_at IS NULL AND check_after <= now()
+      ORDER BY check_after LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING p.idempotency_key AS "idempotencyKey", p.reservation_id AS "reservationId", p.status
+  `);
+}
+
+/** The reservation's workflow is gone (completed), so it has nothing left to learn. */
+export async function acknowledgeAttempt(db: CommonQueryMethods, idempotencyKey: string): Promise<void> {
+  await db.query(sql.typeAlias('void')`
+    UPDATE payment_intents SET acknowledged_at = now()
+    WHERE idempotency_key = ${idempotencyKey} AND acknowledged_at IS NULL AND status NOT IN ('PENDING', 'REFUNDING')
+  `);
+}

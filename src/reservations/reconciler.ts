@@ -1,0 +1,86 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { acknowledgeAttempt, leaseFollowUps } from '../db/payments.ts';
+import { sql } from '../db/sql.ts';
+import type { Logger } from '../logger.ts';
+import { reconcilerNudgesTotal } from '../metrics.ts';
+import { syncSignal, reservationWorkflowId } from '../../workflows/messages.ts';
+import type { reservationWorkflow } from '../../workflows/reservation.ts';
+import { type ReservationRecord, reservationStart, type StartConfig } from './workflow-start.ts';
+
+/**
+ * The reconciler: it finds payment attempts that a crash may have cut off, and has their
+ * reservation's workflow settle them. It never settles anything itself: the workflow does,
+ * from the provider's record (activities `settleReservation`), and adopts the outcome.
+ *   - An attempt still open past its follow-up time (PAYMENT_FOLLOW_UP_SECONDS): its checkout
+ *     may be gone with the process that ran it. Signal-with-Start `sync`: a workflow that is
+ *     still paying ignores it and settles by itself; one that lost the checkout settles now;
+ *     one that was terminated is started again and settles.
+ *   - An attempt settled without the workflow's acknowledgement (no caller saw the answer): the
+ *     workflow may not have recorded it. Signal `sync`; once the workflow has ended, the
+ *     attempt is acknowledged.
+ * Every worker process runs one; they share the work by leasing rows.
+ */
+
+const recordRow = z.object({
+  id: z.string(), eventId: z.string(), customerId: z.string(), seatCount: z.number(), amountCents: z.number(),
+  holdExpiresAt: z.string(), status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']),
+});
+
+const reservationRecord = (pool: DatabasePool, reservationId: string): Promise<ReservationRecord> => pool.one(sql.type(recordRow)`
+  SELECT id, event_id AS "eventId", customer_id AS "customerId", seat_count AS "seatCount", amount_cents AS "amountCents",
+         iso_utc(hold_expires_at) AS "holdExpiresAt", status
+  FROM reservations WHERE id = ${reservationId}
+`);
+
+export async function reconcileOnce(options: { pool: DatabasePool; temporal: Client; config: StartConfig & { PAYMENT_FOLLOW_UP_SECONDS: number }; log: Logger }): Promise<number> {
+  const { pool, temporal, config, log } = options;
+  const due = await leaseFollowUps(pool, 100, config.PAYMENT_FOLLOW_UP_SECONDS);
+  await Promise.all(due.map(async (attempt) => {
+    try {
+      if (attempt.status === 'PENDING' || attempt.status === 'REFUNDING') {
+        await temporal.workflow.signalWithStart<typeof reservationWorkflow, []>('reservationWorkflow', {
+          ...reservationStart(await reservationRecord(pool, attempt.reservationId), config),
+          signal: syncSignal,
+          signalArgs: [],
+        });
+      } else {
+        await temporal.workflow.getHandle(reservationWorkflowId(attempt.reservationId)).signal(syncSignal);
+      }
+      reconcilerNudgesTotal.inc({ outcome: 'nudged' });
+      log.info({ reservationId: attempt.reservationId, attempt: attempt.idempotencyKey, status: attempt.status }, 'asked the workflow to settle a payment attempt');
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        await acknowledgeAttempt(pool, attempt.idempotencyKey);
+        reconcilerNudgesTotal.inc({ outcome: 'acknowledged' });
+        return;
+      }
+      reconcilerNudgesTotal.inc({ outcome: 'failed' });
+      log.warn({ err: error, reservationId: attempt.reservationId }, 'could not nudge a reservation workflow; will try again');
+    }
+  }));
+  return due.length;
+}
+
+export function startReconciler(options: Parameters<typeof reconcileOnce>[0] & { intervalMs: number }) {
+  const log = options.log.child({ component: 'payment-reconciler' });
+  const stopping = new AbortController();
+  const running = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await reconcileOnce({ ...options, log });
+      } catch (error) {
+        log.error({ err: error }, 'reconciler round failed; retrying');
+      }
+      await delay(options.intervalMs, undefined, { signal: stopping.signal }).catch(() => {});
+    }
+  })();
+  return {
+    async stop() {
+      stopping.abort();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { sql } from '../db/sql.ts';
+import type { Logger } from '../logger.ts';
+import { workflowStartsTotal } from '../metrics.ts';
+import { type ReservationRecord, reservationStart, type StartConfig } from './workflow-start.ts';
+
+/**
+ * The starters: they turn the start requests that holds write (table workflow_starts) into
+ * reservation workflows, after the customer has had the answer. Every worker process runs
+ * one; they share the requests by leasing rows (`FOR UPDATE SKIP LOCKED`), keep up to
+ * `inFlight` starts going at once, and delete each request once its workflow runs. A start
+ * that fails is tried again after a backoff; a starter that dies lets its leases lapse.
+ * Until the workflow runs, the hold is safe anyway: checkout, extend and cancel start it
+ * themselves (Update/Signal-with-Start) and its seats carry their own deadline.
+ */
+
+const LEASE_SECONDS = 30;
+
+const dueStart = z.object({
+  id: z.string(), eventId: z.string(), customerId: z.string(), seatCount: z.number(), amountCents: z.number(),
+  holdExpiresAt: z.string(), status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']), attempts: z.number(),
+});
+
+async function leaseStartRequests(pool: DatabasePool, limit: number) {
+  return pool.any(sql.type(dueStart)`
+    UPDATE workflow_starts ws
+    SET next_attempt_at = now() + make_interval(secs => ${LEASE_SECONDS}), attempts = ws.attempts + 1
+    FROM reservations r
+    WHERE r.id = ws.reservation_id AND ws.reservation_id IN (
+      SELECT reservation_id FROM workflow_starts WHERE next_attempt_at <= now()
+      ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+    RETURNING r.id, r.event_id AS "eventId", r.customer_id AS "customerId", r.seat_count AS "seatCount",
+              r.amount_cents AS "amountCents", iso_utc(r.hold_expires_at) AS "holdExpiresAt", r.status, ws.attempts
+  `);
+}
+
+export function startWorkflowStarter(options: { pool: DatabasePool; temporal: Client; config: StartConfig; log: Logger; inFlight: number; pollMs: number }) {
+  const { pool, temporal, config, inFlight, pollMs } = options;
+  const log = options.log.child({ component: 'workflow-starter' });
+  const stopping = new AbortController();
+  let running = 0;
+  let started: string[] = [];
+  let wake: (() => void) | undefined;
+
+  async function start(request: ReservationRecord & { attempts: number }): Promise<void> {
+    try {
+      await temporal.workflow.start('reservationWorkflow', reservationStart(request, config));
+      workflowStartsTotal.inc({ outcome: 'started' });
+      started.push(request.id);
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        // its run already ended normally (a checkout or cancel started it and it finished)
+        workflowStartsTotal.inc({ outcome: 'already_ended' });
+        started.push(request.id);
+        return;
+      }
+      workflowStartsTotal.inc({ outcome: 'failed' });
+      const backoffSeconds = Math.min(2 ** Math.min(request.attempts, 5), LEASE_SECONDS);
+      log.warn({ err: error, reservationId: request.id, attempts: request.attempts }, `could not start a reservation workflow; retrying in ${backoffSeconds} s`);
+      await pool.query(sql.typeAlias('void')`
+        UPDATE workflow_starts SET next_attempt_at = now() + make_interval(secs => ${backoffSeconds}) WHERE reservation_id = ${request.id}
+      `).catch(() => undefined); // the lease lapses on its own
+    }
+  }
+
+  /** Deletes the requests whose workflows now run, in one statement per round. */
+  async function forgetStarted(): Promise<void> {
+    if (started.length === 0) return;
+    const ids = started;
+    started = [];
+    await pool.query(sql.typeAlias('void')`DELETE FROM workflow_starts WHERE reservation_id = ANY(${sql.array(ids, 'uuid')})`);
+  }
+
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await forgetStarted();
+        const room = inFlight - running;
+        const due = room > 0 ? await leaseStartRequests(pool, room) : [];
+        for (const request of due) {
+          running++;
+          void start(request).finally(() => {
+            running--;
+            wake?.();
+          });
+        }
+        // until a start finishes (a slot frees up) or the next poll
+        await Promise.race([delay(pollMs, undefined, { signal: stopping.signal }), new Promise<void>((resolve) => (wake = resolve))]).catch(() => {});
+      } catch (error) {
+        log.error({ err: error }, 'workflow starter round failed; retrying');
+        await delay(1000, undefined, { signal: stopping.signal }).catch(() => {});
+      }
+    }
+  })();
+  log.info({ inFlight, pollMs }, 'workflow starter running');
+
+  return {
+    async stop() {
+      stopping.abort();
+      wake?.();
+      await loop;
+      while (running > 0) await delay(20);
+      await forgetStarted().catch((error) => log.warn({ err: error }, 'could not clear started requests; they will be started again (harmlessly)'));
+    },
+  };
+}
