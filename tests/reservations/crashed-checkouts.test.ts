@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.ts';
-import { beginPayment, readSettlement, recordProviderOutcome } from '../../src/db/payments.ts';
+import { readSettlement } from '../../src/db/payments.ts';
 import { PaymentAttemptClosedError } from '../../src/payments/provider.ts';
-import { createSimulatedProvider, TEST_CARDS } from '../../src/payments/simulated.ts';
+import { TEST_CARDS } from '../../src/payments/simulated.ts';
 import type { ReservationSnapshot } from '../../workflows/messages.ts';
 import { ReservationStateKey } from '../../workflows/search-attributes.ts';
 import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { crashedCheckout as crashedCheckoutOf, reconcilerLooksAway as looksAway } from '../helpers/crashed-checkout.ts';
 import { chargeRows, reservationRow, seatRows } from '../helpers/queries.ts';
 
 /**
@@ -20,8 +21,6 @@ let engine: TestEngine;
 beforeAll(async () => { engine = await startTestEngine('crashed-checkouts', { PAYMENT_FOLLOW_UP_SECONDS: '1' }); });
 afterAll(async () => { await engine?.close(); });
 
-const timings = () => engine.config.paymentTimings;
-const provider = () => createSimulatedProvider(engine.db.pool, { slowMs: 0 });
 
 async function heldReservation(holdSeconds = 120) {
   const { eventId, seatIds } = await engine.createEvent();
@@ -33,15 +32,8 @@ async function heldReservation(holdSeconds = 120) {
   return { customer, eventId, seats: seatIds.slice(0, 2), reservationId, workflow };
 }
 
-/** The first steps of a checkout, as its local activities would have run them before the crash. */
-async function crashedCheckout(reservationId: string, steps: { charged: boolean; recorded?: boolean }) {
-  const attempt = await beginPayment(engine.db.pool, reservationId, timings());
-  if (attempt.kind !== 'OPEN') throw new Error('the hold could not be paid');
-  const { paymentToken } = await provider().tokenize({ number: TEST_CARDS.success });
-  if (steps.charged) await provider().charge({ reservationId, amountCents: attempt.amountCents, paymentToken, idempotencyKey: attempt.idempotencyKey });
-  if (steps.recorded) await recordProviderOutcome(engine.db.pool, attempt.idempotencyKey, { outcome: 'CHARGED' }, timings());
-  return { ...attempt, paymentToken };
-}
+const crashedCheckout = (reservationId: string, steps: { charged: boolean; recorded?: boolean }) => crashedCheckoutOf(engine, reservationId, steps);
+const reconcilerLooksAway = (reservationId: string) => looksAway(engine, reservationId);
 
 const stateOf = async (workflow: Awaited<ReturnType<typeof heldReservation>>['workflow']) =>
   (await workflow.describe()).typedSearchAttributes.get(ReservationStateKey);
@@ -68,7 +60,7 @@ describe('checkouts cut off by a crash', () => {
     expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('HELD');
     expect((await seatRows(engine.db.pool, seats)).map((s) => s.state)).toEqual(['HELD', 'HELD']);
     // the charge of the crashed process, arriving late, is refused by the provider
-    await expect(provider().charge({ reservationId, amountCents: attempt.amountCents, paymentToken: attempt.paymentToken, idempotencyKey: attempt.idempotencyKey }))
+    await expect(attempt.provider.charge({ reservationId, amountCents: attempt.amountCents, paymentToken: attempt.paymentToken, idempotencyKey: attempt.idempotencyKey }))
       .rejects.toBeInstanceOf(PaymentAttemptClosedError);
     expect((await chargeRows(engine.db.pool, reservationId)).filter((c) => c.status !== 'VOIDED')).toEqual([]);
     expect(await stateOf(workflow)).toBe('HELD');
@@ -143,11 +135,6 @@ describe('checkouts cut off by a crash', () => {
     expect(retried.body.error.message).toMatch(/refunded/);
   });
 });
-
-/** Puts the reconciler's follow-up of the reservation's attempts an hour away, so another path must settle them. */
-async function reconcilerLooksAway(reservationId: string) {
-  await engine.db.pool.query(sql.typeAlias('void')`UPDATE payment_intents SET check_after = now() + interval '1 hour' WHERE reservation_id = ${reservationId}`);
-}
 
 /** A fresh token of the reservation's customer (tests register customers with a known password). */
 async function ownerToken(reservationId: string): Promise<string> {

@@ -3,6 +3,10 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { TEST_CARDS } from '../../src/payments/simulated.ts';
 import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { createHold } from '../../src/db/reservations.ts';
+import { sql } from '../../src/db/sql.ts';
+import { ReservationStateKey } from '../../workflows/search-attributes.ts';
+import { crashedCheckout } from '../helpers/crashed-checkout.ts';
 import { reservationRow, seatRows } from '../helpers/queries.ts';
 
 /**
@@ -16,7 +20,7 @@ const bundle = () => ({ workflowBundle: { codePath: process.env.TEMPORAL_WORKFLO
 const historyOf = (json: unknown) => temporal.api.history.v1.History.fromObject(json as Record<string, unknown>);
 
 let engine: TestEngine;
-beforeAll(async () => { engine = await startTestEngine('recovery'); });
+beforeAll(async () => { engine = await startTestEngine('recovery', { PAYMENT_FOLLOW_UP_SECONDS: '1' }); });
 afterAll(async () => { await engine?.close(); });
 
 describe('crash recovery', () => {
@@ -61,13 +65,40 @@ describe('crash recovery', () => {
     const expired = await hold(seatIds[6], 2);
     const cancelled = await hold(seatIds[7]);
     expect((await engine.request('POST', `/api/reservations/${cancelled}/cancel`, { token: customer.token, body: {} })).status).toBe(202);
-    for (const [id, status] of [[paid, 'CONFIRMED'], [expired, 'EXPIRED'], [cancelled, 'CANCELLED']] as const) {
-      await eventually(async () => (await reservationRow(engine.db.pool, id)).status === status, 15_000, status);
-    }
+    // a checkout cut off by a crash after the charge, settled when the reconciler nudged the workflow
+    const settled = await hold(seatIds[8]);
+    await engine.workflowOf(settled);
+    await crashedCheckout(engine, settled, { charged: true });
+    // the same, but the seats were lost meanwhile: refunded
+    const refunded = await hold(seatIds[9]);
+    await engine.workflowOf(refunded);
+    await crashedCheckout(engine, refunded, { charged: true });
+    await engine.db.pool.query(sql.typeAlias('void')`UPDATE seats SET hold_expires_at = now() - interval '1 second' WHERE id = ${seatIds[9]}`);
+    const rival = await engine.register();
+    expect((await engine.request('POST', '/api/reservations', { token: rival.token, body: { eventId, seatIds: [seatIds[9]] } })).status).toBe(201);
+    // "Request Cancellation" from the Temporal UI
+    const cancelledInTemporal = await hold(seatIds[10]);
+    await (await engine.workflowOf(cancelledInTemporal)).cancel();
+    // a checkout that arrives before any starter started the workflow (Update-with-Start)
+    const startedByCheckout = (await createHold(engine.db.pool, {
+      customerId: customer.customerId, eventId, seatIds: [seatIds[11]], idempotencyKey: 'started-by-checkout', holdSeconds: 60, passiveGraceSeconds: 1,
+    })).reservationId;
+    await engine.db.pool.query(sql.typeAlias('void')`DELETE FROM workflow_starts WHERE reservation_id = ${startedByCheckout}`);
+    expect((await pay(startedByCheckout, TEST_CARDS.success)).status).toBe(200);
 
-    for (const [name, id] of [['paid-after-extension-and-decline', paid], ['expired', expired], ['cancelled', cancelled]] as const) {
+    const paths = [
+      ['v2-paid-after-extension-and-decline', paid, 'CONFIRMED'], ['v2-expired', expired, 'EXPIRED'], ['v2-cancelled', cancelled, 'CANCELLED'],
+      ['v2-settled-after-lost-checkout', settled, 'CONFIRMED'], ['v2-refunded-after-seats-lost', refunded, 'FAILED'],
+      ['v2-cancelled-in-temporal', cancelledInTemporal, 'CANCELLED'], ['v2-started-by-checkout', startedByCheckout, 'CONFIRMED'],
+    ] as const;
+    for (const [, id, status] of paths) {
+      await eventually(async () => (await reservationRow(engine.db.pool, id)).status === status, 15_000, `${id} ${status}`);
+    }
+    for (const [name, id, status] of paths) {
       const handle = engine.client.workflow.getHandle(`reservation-${id}`);
-      await handle.result(); // the workflow has completed, so its history is whole
+      // the workflow has closed, so its history is whole
+      await eventually(async () => (await handle.describe()).status.name !== 'RUNNING', 15_000, `${name} closed`);
+      expect((await handle.describe()).typedSearchAttributes.get(ReservationStateKey)).toBe(status);
       const history = await handle.fetchHistory();
       expect(history.events?.length).toBeGreaterThan(5);
       // throws a DeterminismViolationError if the code would take another path than the history did
@@ -81,7 +112,12 @@ describe('crash recovery', () => {
 
   test('histories recorded by earlier versions of the workflow still replay with the current code', async () => {
     const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
-    expect(files).toEqual(['cancelled.json', 'expired.json', 'paid-after-extension-and-decline.json']);
+    // v1: the first version of the workflow (reservation-v1.ts); v2: durable payments
+    expect(files).toEqual([
+      'v1-cancelled.json', 'v1-expired.json', 'v1-paid-after-extension-and-decline.json',
+      'v2-cancelled-in-temporal.json', 'v2-cancelled.json', 'v2-expired.json', 'v2-paid-after-extension-and-decline.json',
+      'v2-refunded-after-seats-lost.json', 'v2-settled-after-lost-checkout.json', 'v2-started-by-checkout.json',
+    ]);
     for (const file of files) {
       const history = historyOf(JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8')));
       await Worker.runReplayHistory(bundle(), history, file);
