@@ -177,6 +177,8 @@ export function createReservationService({ pool, temporal, payments, config, log
 /** What the customer was charged, from PostgreSQL: the truth every refusal of a checkout carries. */
 function paymentFacts(truth: Settlement) {
   const status = truth.payment?.status;
+  // an attempt still being settled may or may not have taken money: say so, claim nothing
+  if (status === 'PENDING') return { paymentPending: true };
   return {
     charged: status === 'SUCCEEDED' || status === 'REFUNDING' || status === 'REFUNDED',
     refunded: status === 'REFUNDED',
@@ -187,7 +189,8 @@ function paymentFacts(truth: Settlement) {
 /** The answer for a reservation that is over, or being paid, told from PostgreSQL's state. */
 function truthError(truth: Settlement, reservationId: string): AppError {
   const facts = paymentFacts(truth);
-  const money = facts.refunded ? 'the charge was refunded' : facts.charged ? 'the charge is being refunded' : 'nothing was charged';
+  const money = 'paymentPending' in facts ? 'a payment is being settled'
+    : facts.refunded ? 'the charge was refunded' : facts.charged ? 'the charge is being refunded' : 'nothing was charged';
   const details = { reservationId, status: truth.status, ...facts };
   switch (truth.status) {
     case 'EXPIRED':
@@ -226,5 +229,5 @@ function updateError(error: unknown, truth: Settlement, reservationId: string): 
     }
   }
   if (truth.status === 'PAYING') return truthError(truth, reservationId);
-  return new AppError(503, 'SERVICE_UNAVAILABLE', 'the reservation could not be reached; try again: nothing was charged', { ...details, retryable: true });
+  return new AppError(503, 'SERVICE_UNAVAILABLE', 'the reservation could not be reached; nothing was charged: try again', { ...details, retryable: true });
 }
