@@ -36,6 +36,7 @@ import {
   type ReservationSnapshot, type ReservationState, type Settlement,
   cancelSignal, checkoutUpdate, extendUpdate, FailureTypes, isTerminal, Patches, statusQuery, syncSignal,
 } from './messages.ts';
+import { checkoutFailure, cleanText, declineCodeOf } from './failures.ts';
 import { reservationWorkflowV1 } from './reservation-v1.ts';
 import { HoldDeadlineKey, ReservationStateKey } from './search-attributes.ts';
 
@@ -60,6 +61,7 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
   // started late for a reservation that was already paying (its earlier run was lost): settle first
   let syncRequested = input.status === 'PAYING';
   let extending = false;
+  let settling = false;
   let extensionsUsed = 0;
   let declinedAttempts = 0;
 
@@ -78,8 +80,14 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     moveTo(truth.status);
   };
   /** Settles any payment attempt from the provider's record, then ends the hold if asked and still live. */
-  const settle = async (end?: HoldEnd) =>
-    adopt(await CancellationScope.nonCancellable(() => database.settleReservation({ reservationId, end })));
+  const settle = async (end?: HoldEnd) => {
+    settling = true;
+    try {
+      adopt(await CancellationScope.nonCancellable(() => database.settleReservation({ reservationId, end })));
+    } finally {
+      settling = false;
+    }
+  };
   const snapshot = (): ReservationSnapshot => ({
     reservationId, state, holdExpiresAt: new Date(deadline).toISOString(), chargeInFlight: state === 'PAYING', booking, cancel, declinedAttempts, extensionsUsed,
   });
@@ -126,7 +134,9 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
 
   /** Update validators: refuses (with `type`) unless the hold is HELD, not being cancelled nor busy, and before its deadline. */
   function requireLiveHold(type: string, busy = false) {
-    if (state !== 'HELD' || cancel || busy) throw ApplicationFailure.create({ type, message: `the reservation is ${cancel ? 'being cancelled' : state}` });
+    if (state !== 'HELD' || cancel || busy) {
+      throw ApplicationFailure.create({ type, message: `the reservation is ${cancel ? 'being cancelled' : busy ? 'busy; try again' : state}` });
+    }
     if (Date.now() >= deadline) throw ApplicationFailure.create({ type: FailureTypes.HoldExpired, message: 'the hold has expired' });
   }
   setHandler(statusQuery, snapshot);
@@ -141,14 +151,14 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
       if (typeof request?.paymentToken !== 'string' || !/^[\w-]{1,200}$/.test(request.paymentToken)) {
         throw ApplicationFailure.create({ type: FailureTypes.InvalidRequest, message: 'a checkout needs a paymentToken' });
       }
-      requireLiveHold(FailureTypes.InvalidState);
+      requireLiveHold(FailureTypes.InvalidState, settling);
     },
   });
   setHandler(extendUpdate, extend, {
     validator: (request: ExtendRequest) => {
       const limits = input.extensions ?? { maxCount: 0, maxSeconds: 0 };
       const refuse = (message: string) => ApplicationFailure.create({ type: FailureTypes.ExtensionRefused, message });
-      requireLiveHold(FailureTypes.ExtensionRefused, extending);
+      requireLiveHold(FailureTypes.ExtensionRefused, extending || settling);
       if (limits.maxCount === 0) throw refuse('holds cannot be extended');
       if (extensionsUsed >= limits.maxCount) throw refuse(`this hold has already been extended the most times allowed (${limits.maxCount})`);
       if (!Number.isInteger(request?.seconds) || request.seconds < 1 || request.seconds > limits.maxSeconds) {
@@ -186,32 +196,4 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
   }
   await condition(allHandlersFinished);
   return snapshot();
-}
-
-/** Why a checkout did not end in a booking, as the failure its caller (the API) maps to an answer. */
-function checkoutFailure(truth: Settlement): ApplicationFailure {
-  const fail = (type: string, message: string, details: unknown[] = []) => ApplicationFailure.create({ type, message, nonRetryable: true, details });
-  if (truth.status === 'HELD' && truth.payment?.status === 'DECLINED') {
-    return fail(FailureTypes.PaymentDeclined, 'the card was declined', [{ declineCode: truth.payment.declineCode }]);
-  }
-  if (truth.status === 'HELD') return fail(FailureTypes.PaymentUnavailable, 'the payment did not go through; nothing was charged');
-  if (truth.status === 'FAILED') return fail(FailureTypes.SeatsLost, 'the hold lost its seats before the booking was confirmed; the charge was refunded');
-  if (truth.status === 'EXPIRED') return fail(FailureTypes.HoldExpired, 'the hold has expired; nothing was charged');
-  return fail(FailureTypes.InvalidState, `the reservation is ${truth.status}`);
-}
-
-/** The provider's decline code, from the ApplicationFailure somewhere in the activity failure's cause chain. */
-function declineCodeOf(error: unknown): string | undefined {
-  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
-    if (cause instanceof ApplicationFailure && cause.type === FailureTypes.PaymentDeclined) {
-      return String((cause.details?.[0] as { declineCode?: unknown } | undefined)?.declineCode ?? 'card_declined');
-    }
-  }
-  return undefined;
-}
-
-/** Text from a signal anyone can send (CLI, UI): no control characters (NUL breaks PostgreSQL), bounded. */
-function cleanText(value: unknown, max: number): string {
-  // eslint-disable-next-line no-control-regex
-  return String(value ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, max);
 }
