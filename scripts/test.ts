@@ -6,7 +6,9 @@
  *  4. a Temporal dev server in memory on a free port, with the search attributes registered;
  *  5. the workflow bundle, built once for every test file's worker;
  *  6. the web client build (the browser tests load it);
- *  7. jest, with the arguments given to `npm test -- ...`.
+ *  7. jest, with the arguments given to `npm test -- ...`; a whole run (no arguments) then runs
+ *     tests/reservations again against the split deployment (TEST_TOPOLOGY=split: every role
+ *     its own process; set it yourself to run any file that way).
  * The dev server is stopped however jest ends, so no run leaves one behind.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -79,22 +81,37 @@ try {
   if (process.env.SKIP_WEB_BUILD !== '1' && spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' }).status !== 0) {
     throw new Error('the web client did not build');
   }
-  const jest = spawn('npx', ['jest', ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings=ExperimentalWarning`.trim(),
-      TEMPORAL_TEST_ADDRESS: server.address,
-      TEMPORAL_WORKFLOW_BUNDLE: 'test-results/workflow-bundle.js',
-      TEST_DATABASE_BASE_URL: databaseBase,
-      REDIS_URL: redisUrl,
-    },
-  });
-  const stop = () => jest.kill('SIGINT');
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  exitCode = await new Promise<number>((resolve) => jest.on('exit', (code) => resolve(code ?? 1)));
+  const args = process.argv.slice(2);
+  const runJest = (jestArgs: string[], extraEnv: Record<string, string> = {}) => {
+    const jest = spawn('npx', ['jest', ...jestArgs], {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings=ExperimentalWarning`.trim(),
+        TEMPORAL_TEST_ADDRESS: server.address,
+        TEMPORAL_WORKFLOW_BUNDLE: 'test-results/workflow-bundle.js',
+        TEST_DATABASE_BASE_URL: databaseBase,
+        REDIS_URL: redisUrl,
+        ...extraEnv,
+      },
+    });
+    const stop = () => jest.kill('SIGINT');
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return new Promise<number>((resolve) => jest.on('exit', (code) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(code ?? 1);
+    }));
+  };
+  exitCode = await runJest(args);
+  // A whole run also runs the reservation tests against the split deployment: every role its
+  // own process (two APIs, two workers), one test file at a time (tests/helpers/split-engine.ts).
+  if (exitCode === 0 && args.length === 0 && process.env.TEST_TOPOLOGY === undefined) {
+    log.info('the reservation tests again, every role in its own process (split deployment)...');
+    exitCode = await runJest(['tests/reservations', '--maxWorkers=1', '--testTimeout=180000'], { TEST_TOPOLOGY: 'split' });
+  }
 } finally {
   await server.stop();
 }

@@ -34,6 +34,7 @@ const schema = z
     TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
     TEMPORAL_DB_FILE: z.string().min(1).default('.data/temporal.db'),
     TEMPORAL_UI_URL: z.string().url().optional(),
+    TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 
     HOLD_DEFAULT_SECONDS: z.coerce.number().int().positive().default(600),
     HOLD_MIN_SECONDS: z.coerce.number().int().positive().default(2),

@@ -73,7 +73,10 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       native = await connectNative(config);
       closers.push(() => native!.close());
       const activities = createActivities({ pool, payments, timings: config.paymentTimings });
-      const worker = await createReservationWorker({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities, log });
+      const worker = await createReservationWorker({
+        connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities, log,
+        workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE,
+      });
       const running = worker.run();
       closers.push(async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -19,6 +19,7 @@ import { createReservationService } from '../../src/reservations/service.ts';
 import { startWorkflowStarter } from '../../src/reservations/starter.ts';
 import { createReservationWorker } from '../../src/temporal/worker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { startSplitEngineProcesses } from './split-engine.ts';
 
 import { eventually } from './wait.ts';
 import { reservationWorkflowId } from '../../workflows/messages.ts';
@@ -53,6 +54,7 @@ export interface TestEngine {
  * and the API on a free port.
  */
 export async function startTestEngine(label: string, env: Record<string, string> = {}, options: { realtime?: boolean } = {}): Promise<TestEngine> {
+  if (process.env.TEST_TOPOLOGY === 'split') return startSplitTestEngine(label, env, options);
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   const bundle = process.env.TEMPORAL_WORKFLOW_BUNDLE;
   if (!address || !bundle) throw new Error('run the tests with `npm test`: it starts the Temporal dev server they use');
@@ -108,8 +110,30 @@ export async function startTestEngine(label: string, env: Record<string, string>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const engine: TestEngine = {
+  return facade({
     config, db, url, client, taskQueue, startWorker, stopWorker,
+    nextUrl: () => url,
+    async close() {
+      for (const close of closers) await close();
+      await new Promise((resolve) => server.close(resolve));
+      await stopWorker();
+      await connection.close();
+      await db.drop();
+    },
+  });
+}
+
+/** The same engine with every role in its own process (tests/helpers/split-engine.ts). */
+async function startSplitTestEngine(label: string, env: Record<string, string>, options: { realtime?: boolean }): Promise<TestEngine> {
+  const split = await startSplitEngineProcesses(label, env, options);
+  return facade({ ...split, url: split.urls[0] });
+}
+
+/** What every test engine offers, whatever runs its roles. */
+function facade(parts: Pick<TestEngine, 'config' | 'db' | 'url' | 'client' | 'taskQueue' | 'startWorker' | 'stopWorker' | 'close'> & { nextUrl(): string }): TestEngine {
+  const { db, client } = parts;
+  const engine: TestEngine = {
+    ...parts,
     async createEvent(spec = {}) {
       const created = await createEvent(db.pool, {
         venueName: 'Test Hall', name: `Test event ${randomUUID().slice(0, 6)}`, startsAt: new Date(Date.now() + 86_400_000),
@@ -147,18 +171,11 @@ export async function startTestEngine(label: string, env: Record<string, string>
         headers['content-type'] = 'application/json';
         body = JSON.stringify(options.body);
       } else if (body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${url}${path}`, { method, headers, body });
+      const res = await fetch(`${parts.nextUrl()}${path}`, { method, headers, body });
       const text = await res.text();
       let parsed: unknown = text;
       try { parsed = JSON.parse(text); } catch { /* not JSON */ }
       return { status: res.status, body: parsed, headers: res.headers };
-    },
-    async close() {
-      for (const close of closers) await close();
-      await new Promise((resolve) => server.close(resolve));
-      await stopWorker();
-      await connection.close();
-      await db.drop();
     },
   };
   return engine;
