@@ -1,0 +1,130 @@
+/**
+ * The engine as `npm start` runs it, started by a benchmark as a child process of its own:
+ * `node src/main.ts all` (every role and the Temporal dev server in one process), or the split
+ * deployment's command (`npm run start:cluster`), with the environment given; waits for
+ * /api/health. The child leads a process group of its own, so `stop()` (and this process's
+ * exit, however it happens) ends everything the engine started: role processes, the Temporal
+ * dev server, wrappers such as npm.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { listProcesses } from './processes.ts';
+
+export type Topology = 'all' | 'split';
+
+export interface EngineProcess {
+  /** The child's pid, which is also its process group id. */
+  pid: number;
+  command: string[];
+  baseUrl: string;
+  logFile: string;
+  /** Exit code (or signal name) once the child has exited, else null. */
+  exitStatus(): string | null;
+  /** The last lines of the engine's output, for error messages. */
+  logTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+/** How each topology is started; `node` is the Node binary running the benchmark (Node 24). */
+export function engineCommand(topology: Topology, node: string): string[] {
+  return topology === 'all' ? [node, 'src/main.ts', 'all'] : ['npm', 'run', '--silent', 'start:cluster'];
+}
+
+function groupAlive(pgid: number): boolean {
+  for (const p of listProcesses().values()) if (p.pgrp === pgid) return true;
+  return false;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+export async function startEngine(options: {
+  topology: Topology;
+  env: Record<string, string>;
+  port: number;
+  logFile: string;
+  cwd: string;
+  /** Health must answer 200 within this time (the first start may bundle workflows for a while). */
+  readyTimeoutMs?: number;
+  onProgress?: (line: string) => void;
+}): Promise<EngineProcess> {
+  const command = engineCommand(options.topology, process.execPath);
+  const out = openSync(options.logFile, 'a');
+  const child: ChildProcess = spawn(command[0], command.slice(1), {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', out, out],
+    detached: true, // a process group of its own: one signal reaches every process it starts
+  });
+  closeSync(out);
+  if (child.pid === undefined) throw new Error(`could not start ${command.join(' ')}`);
+  const pid = child.pid;
+  const state: { status: string | null } = { status: null };
+  const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+    state.status = signal ?? String(code);
+    resolve();
+  }));
+  // last resort when this process ends without stop(): no engine may outlive the benchmark
+  const killOnExit = () => signalGroup(pid, 'SIGKILL');
+  process.once('exit', killOnExit);
+
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  const engine: EngineProcess = {
+    pid,
+    command,
+    baseUrl,
+    logFile: options.logFile,
+    exitStatus: () => state.status,
+    logTail(lines = 30) {
+      try {
+        return readFileSync(options.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      } catch {
+        return '';
+      }
+    },
+    async stop() {
+      process.off('exit', killOnExit);
+      if (!groupAlive(pid)) return;
+      signalGroup(pid, 'SIGTERM');
+      const deadline = Date.now() + 20_000;
+      await Promise.race([exited, sleep(20_000)]);
+      while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
+      if (groupAlive(pid)) {
+        options.onProgress?.(`the engine's process group ${pid} did not stop within 20 s of SIGTERM: SIGKILL`);
+        signalGroup(pid, 'SIGKILL');
+        for (let i = 0; i < 50 && groupAlive(pid); i++) await sleep(100);
+      }
+    },
+  };
+
+  const timeoutMs = options.readyTimeoutMs ?? 180_000;
+  const started = Date.now();
+  let lastNote = started;
+  for (;;) {
+    if (state.status !== null) {
+      throw new Error(`the engine (${command.join(' ')}) exited with ${state.status} before it was healthy; last lines of ${options.logFile}:\n${engine.logTail()}`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return engine;
+      await res.arrayBuffer();
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > timeoutMs) {
+      await engine.stop();
+      throw new Error(`the engine did not answer /api/health with 200 within ${timeoutMs / 1000} s; last lines of ${options.logFile}:\n${engine.logTail()}`);
+    }
+    if (Date.now() - lastNote > 15_000) {
+      lastNote = Date.now();
+      options.onProgress?.(`  still waiting for ${baseUrl}/api/health (${Math.round((Date.now() - started) / 1000)} s)`);
+    }
+    await sleep(250);
+  }
+}
