@@ -17,7 +17,7 @@
  * See bench/README.md for the flags and what each figure means.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -60,7 +60,6 @@ const VISIBILITY_TARGET_MS = 5_000;
 const VISIBILITY_GIVE_UP_MS = 60_000;
 const EXPIRY_RETRY_MS = 100;
 const EXPIRY_GIVE_UP_MS = 45_000; // past the passive-expiry grace (30 s by default), a probe that is still not claimable is a failure
-const WARMUP_HOLDS = 20;
 const SEATS_PER_ROW = 25;
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -121,6 +120,8 @@ if (!parsedOptions.success) {
 }
 const options = parsedOptions.data;
 const random = seededRandom(options.seed);
+/** Warm-up holds on another event before the sale (keep-alive connections, JIT, the worker's first tasks): one per 20 buyers, 3 to 20. */
+const WARMUP_HOLDS = Math.min(20, Math.max(3, Math.ceil(options.buyers / 20)));
 
 // ---------------------------------------------------------------- results, checks, targets
 interface Check { name: string; ok: boolean; detail: string }
@@ -357,10 +358,10 @@ async function run(): Promise<void> {
     progress(`checkout: ${won.length} winners, ${options.concurrency} in flight; ${probeHolds.length} holds expiring meanwhile (3–5 s)...`);
     const expiry = watchExpiries(probeHolds, probeEvent?.eventId ?? '', probeSeats, hold, claimerIndex, groups);
     checkoutResult = await measurePhase('checkout', () => checkoutAll(api, won, tokens, saleStart));
+    const ok = checkoutResult.records.filter((r) => r.status === 200).length;
+    progress(`  checkout over in ${(checkoutResult.ms / 1000).toFixed(2)} s: ${ok} × 200, ${checkoutResult.timeouts} timeouts, ${checkoutResult.records.length - ok - checkoutResult.timeouts} other${probeHolds.length ? '; waiting for the expiry probes' : ''}`);
     expiryResult = await expiry;
     if (expiryResult.phase) phases.push(expiryResult.phase);
-    const ok = checkoutResult.records.filter((r) => r.status === 200).length;
-    progress(`  checkout over in ${(checkoutResult.ms / 1000).toFixed(2)} s: ${ok} × 200, ${checkoutResult.timeouts} timeouts, ${checkoutResult.records.length - ok - checkoutResult.timeouts} other`);
     printErrors('checkout', checkoutResult.records.filter((r) => r.status !== 200).map((r) => r.code ?? String(r.status)));
     check('every checkout was answered 200 (or timed out on the client)', checkoutResult.records.every((r) => r.status === 200 || r.timedOut),
       `${checkoutResult.records.filter((r) => r.status !== 200 && !r.timedOut).length} answered otherwise`);
@@ -784,9 +785,13 @@ const report = {
   files: { json: relative(REPO, files.json), png: relative(REPO, files.png), engineLog: relative(REPO, files.engineLog) },
   ...result,
 };
+if (existsSync(files.engineLog) && statSync(files.engineLog).size === 0) {
+  rmSync(files.engineLog);
+  report.files.engineLog = '(empty, removed)';
+}
 writeFileSync(files.json, `${JSON.stringify(report, null, 1)}\n`);
 if (result.figures) process.stdout.write(`${markdown()}\n`);
-progress(`results: ${relative(REPO, files.json)}${result.figures ? `, plot: ${relative(REPO, files.png)}` : ''}, engine log: ${relative(REPO, files.engineLog)}`);
+progress(`results: ${relative(REPO, files.json)}${result.figures ? `, plot: ${relative(REPO, files.png)}` : ''}, engine log: ${report.files.engineLog}`);
 if (!passed) {
   exitCode = 1;
   process.stderr.write(`failed checks:\n${checks.filter((c) => !c.ok).map((c) => `  - ${c.name}: ${c.detail}`).join('\n')}${cleanup.errors.length ? `\ncleanup: ${cleanup.errors.join('; ')}` : ''}\n`);

@@ -70,14 +70,15 @@ export async function renderRunPlot(options: {
         },
       },
       {
-        title: 'Throughput: answers per second in 100 ms buckets, by outcome (time since the sale started)',
+        title: 'Throughput: answers per second in 100 ms buckets, stacked by outcome',
         width, height: 200,
         data: { values: throughput(options.answers) },
-        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.2 },
+        mark: { type: 'area', interpolate: 'step-after', opacity: 0.85 },
         encoding: {
-          x: { field: 's', type: 'quantitative', title: 'time since the sale started (s)' },
-          y: { field: 'perSecond', type: 'quantitative', title: 'answers / s' },
+          x: { field: 's', type: 'quantitative', title: 'answered at (s since the sale started)' },
+          y: { field: 'perSecond', type: 'quantitative', stack: 'zero', title: 'answers / s' },
           color: outcomeColor,
+          order: { field: 'outcome', sort: 'ascending' },
         },
       },
       {
