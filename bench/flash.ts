@@ -40,7 +40,7 @@ import { startEngine, type EngineProcess, type Topology } from './lib/engine-pro
 import { createApiClient, describeAnswer, type Answer, type ApiClient } from './lib/http.ts';
 import { renderRunPlot, type AnswerPoint } from './lib/plot.ts';
 import { commandLine, cpuBetween, descendants, pidListeningOn, sampleCpu, type CpuSample, type GroupMembers } from './lib/processes.ts';
-import { freePort, progress, runPool, seededRandom, summarize, type Summary } from './lib/run.ts';
+import { freePort, muteProgress, progress, runPool, seededRandom, summarize, type Summary } from './lib/run.ts';
 import { describeTemporalStore, startEmptyWorkflow, type TemporalStore } from './lib/temporal.ts';
 
 /**
@@ -155,10 +155,16 @@ function tearDown(): Promise<void> {
   })();
   return cleanup.done;
 }
+const interrupted = { by: null as NodeJS.Signals | null };
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted.by = signal;
     progress(`${signal}: stopping everything this run started...`);
-    void tearDown().finally(() => process.exit(130));
+    muteProgress(); // the run's own steps fail from here on, as their connections close: not worth printing
+    void tearDown().finally(() => {
+      process.stdout.write(`stopped (${signal}): engine, database and Temporal data removed${cleanup.errors.length ? `, except: ${cleanup.errors.join('; ')}` : ''}\n`);
+      process.exit(130);
+    });
   });
 }
 
@@ -241,8 +247,9 @@ async function run(): Promise<void> {
   };
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key, value]) => value !== undefined && !CONFIG_VARIABLES.includes(key))) as Record<string, string>;
   progress(`starting the engine (${options.topology === 'all' ? 'node src/main.ts all' : 'npm run start:cluster'}) on port ${port}${options.temporalAddress ? `, Temporal at ${options.temporalAddress}` : `, its Temporal dev server on ${temporalDevPort}`}...`);
-  const engine: EngineProcess = await startEngine({ topology: options.topology, env: { ...inherited, ...engineEnv }, port, logFile: files.engineLog, cwd: REPO, onProgress: progress });
+  const engine: EngineProcess = startEngine({ topology: options.topology, env: { ...inherited, ...engineEnv }, port, logFile: files.engineLog, cwd: REPO, onProgress: progress });
   closers.push({ what: 'engine', close: () => engine.stop() });
+  await engine.ready();
   progress(`engine healthy at ${engine.baseUrl} (pid ${engine.pid}, log ${relative(REPO, files.engineLog)})`);
 
   const temporalAddress = options.temporalAddress ?? `127.0.0.1:${temporalDevPort}`;
@@ -766,7 +773,7 @@ try {
 } catch (error) {
   exitCode = 1;
   checks.push({ name: 'the run completed', ok: false, detail: (error as Error)?.message ?? String(error) });
-  process.stderr.write(`flash-sale benchmark failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  if (!interrupted.by) process.stderr.write(`flash-sale benchmark failed: ${(error as Error)?.stack ?? String(error)}\n`);
 } finally {
   progress('stopping the engine, dropping the database, removing the Temporal data...');
   await tearDown();

@@ -23,6 +23,8 @@ export interface EngineProcess {
   exitStatus(): string | null;
   /** The last lines of the engine's output, for error messages. */
   logTail(lines?: number): string;
+  /** Resolves once /api/health answers 200; rejects when the engine exits or the time runs out. */
+  ready(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,7 +46,8 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export async function startEngine(options: {
+/** Spawns the engine; register `stop()` for teardown at once, then await `ready()`. */
+export function startEngine(options: {
   topology: Topology;
   env: Record<string, string>;
   port: number;
@@ -53,7 +56,7 @@ export async function startEngine(options: {
   /** Health must answer 200 within this time (the first start may bundle workflows for a while). */
   readyTimeoutMs?: number;
   onProgress?: (line: string) => void;
-}): Promise<EngineProcess> {
+}): EngineProcess {
   const command = engineCommand(options.topology, process.execPath);
   const out = openSync(options.logFile, 'a');
   const child: ChildProcess = spawn(command[0], command.slice(1), {
@@ -88,12 +91,37 @@ export async function startEngine(options: {
         return '';
       }
     },
+    async ready() {
+      const timeoutMs = options.readyTimeoutMs ?? 180_000;
+      const started = Date.now();
+      let lastNote = started;
+      for (;;) {
+        if (state.status !== null) {
+          throw new Error(`the engine (${command.join(' ')}) exited with ${state.status} before it was healthy; last lines of ${options.logFile}:\n${engine.logTail()}`);
+        }
+        try {
+          const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2000) });
+          if (res.status === 200) return;
+          await res.arrayBuffer();
+        } catch {
+          // not listening yet
+        }
+        if (Date.now() - started > timeoutMs) {
+          throw new Error(`the engine did not answer /api/health with 200 within ${timeoutMs / 1000} s; last lines of ${options.logFile}:\n${engine.logTail()}`);
+        }
+        if (Date.now() - lastNote > 15_000) {
+          lastNote = Date.now();
+          options.onProgress?.(`  still waiting for ${baseUrl}/api/health (${Math.round((Date.now() - started) / 1000)} s)`);
+        }
+        await sleep(250);
+      }
+    },
     async stop() {
       process.off('exit', killOnExit);
       if (!groupAlive(pid)) return;
       signalGroup(pid, 'SIGTERM');
       const deadline = Date.now() + 20_000;
-      await Promise.race([exited, sleep(20_000)]);
+      await Promise.race([exited, sleep(20_000, undefined, { ref: false })]);
       while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
       if (groupAlive(pid)) {
         options.onProgress?.(`the engine's process group ${pid} did not stop within 20 s of SIGTERM: SIGKILL`);
@@ -103,28 +131,5 @@ export async function startEngine(options: {
     },
   };
 
-  const timeoutMs = options.readyTimeoutMs ?? 180_000;
-  const started = Date.now();
-  let lastNote = started;
-  for (;;) {
-    if (state.status !== null) {
-      throw new Error(`the engine (${command.join(' ')}) exited with ${state.status} before it was healthy; last lines of ${options.logFile}:\n${engine.logTail()}`);
-    }
-    try {
-      const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return engine;
-      await res.arrayBuffer();
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() - started > timeoutMs) {
-      await engine.stop();
-      throw new Error(`the engine did not answer /api/health with 200 within ${timeoutMs / 1000} s; last lines of ${options.logFile}:\n${engine.logTail()}`);
-    }
-    if (Date.now() - lastNote > 15_000) {
-      lastNote = Date.now();
-      options.onProgress?.(`  still waiting for ${baseUrl}/api/health (${Math.round((Date.now() - started) / 1000)} s)`);
-    }
-    await sleep(250);
-  }
+  return engine;
 }

@@ -10,9 +10,15 @@ const t0 = performance.now();
 /** Seconds since the benchmark started (this module was loaded). */
 export const elapsedSeconds = (): number => (performance.now() - t0) / 1000;
 
+let muted = false;
+/** No more progress lines (e.g. once an interrupted run is being torn down). */
+export function muteProgress(): void {
+  muted = true;
+}
+
 /** One progress line on stdout, stamped with the seconds since the benchmark started. */
 export function progress(line: string): void {
-  process.stdout.write(`[${elapsedSeconds().toFixed(1).padStart(6)} s] ${line}\n`);
+  if (!muted) process.stdout.write(`[${elapsedSeconds().toFixed(1).padStart(6)} s] ${line}\n`);
 }
 
 /** Nearest-rank percentile of an unsorted sample (p in 0..100); NaN for an empty one. */
