@@ -273,8 +273,13 @@ async function run(): Promise<void> {
 
   const api: ApiClient = createApiClient(engine.baseUrl, { connections: options.concurrency, timeoutMs: CLIENT_TIMEOUT_MS });
   closers.push({ what: 'HTTP client', close: () => api.close() });
-  const hold = (customer: number, body: unknown, key: string) =>
-    api.request('POST', '/api/reservations', { token: tokens[customer], body, headers: { 'idempotency-key': key } });
+  const holdWith = (client: ApiClient) => (customer: number, body: unknown, key: string) =>
+    client.request('POST', '/api/reservations', { token: tokens[customer], body, headers: { 'idempotency-key': key } });
+  const hold = holdWith(api);
+  // the expiry probes have connections of their own: behind the checkouts' they would wait in the client's queue
+  const probeApi: ApiClient = createApiClient(engine.baseUrl, { connections: Math.max(1, probes), timeoutMs: CLIENT_TIMEOUT_MS });
+  closers.push({ what: 'HTTP client of the expiry probes', close: () => probeApi.close() });
+  const probeHold = holdWith(probeApi);
 
   // ---- warm-up: keep-alive connections, JIT, the worker's first workflow tasks; not measured
   await runPool(WARMUP_HOLDS, 5, async (w) => {
@@ -360,10 +365,10 @@ async function run(): Promise<void> {
   let checkoutResult: CheckoutResult | null = null;
   let expiryResult: ExpiryResult | null = null;
   if (options.checkout && won.length > 0) {
-    const probeHolds = await takeProbeHolds(probes, probeEvent?.eventId ?? '', probeSeats, hold, holderIndex);
+    const probeHolds = await takeProbeHolds(probes, probeEvent?.eventId ?? '', probeSeats, probeHold, holderIndex);
     if (probes > 0) check('every expiry probe hold was taken (201)', probeHolds.every((p) => p.deadline !== null), `${probeHolds.filter((p) => p.deadline !== null).length} of ${probes}`);
     progress(`checkout: ${won.length} winners, ${options.concurrency} in flight; ${probeHolds.length} holds expiring meanwhile (3–5 s)...`);
-    const expiry = watchExpiries(probeHolds, probeEvent?.eventId ?? '', probeSeats, hold, claimerIndex, groups);
+    const expiry = watchExpiries(probeHolds, probeEvent?.eventId ?? '', probeSeats, probeHold, claimerIndex, groups);
     checkoutResult = await measurePhase('checkout', () => checkoutAll(api, won, tokens, saleStart));
     const ok = checkoutResult.records.filter((r) => r.status === 200).length;
     progress(`  checkout over in ${(checkoutResult.ms / 1000).toFixed(2)} s: ${ok} × 200, ${checkoutResult.timeouts} timeouts, ${checkoutResult.records.length - ok - checkoutResult.timeouts} other${probeHolds.length ? '; waiting for the expiry probes' : ''}`);
