@@ -38,7 +38,7 @@ import { createTestDatabase, type TestDatabase } from '../tests/helpers/database
 import { reservationWorkflowId } from '../workflows/messages.ts';
 import { startEngine, type EngineProcess, type Topology } from './lib/engine-process.ts';
 import { createApiClient, describeAnswer, type Answer, type ApiClient } from './lib/http.ts';
-import { renderRunPlot, type AnswerPoint } from './lib/plot.ts';
+import { MOVING_TOTAL, renderRunPlot, type AnswerPoint } from './lib/plot.ts';
 import { commandLine, cpuBetween, descendants, pidListeningOn, sampleCpu, type CpuSample, type GroupMembers } from './lib/processes.ts';
 import { freePort, muteProgress, progress, runPool, seededRandom, summarize, type Summary } from './lib/run.ts';
 import { describeTemporalStore, startEmptyWorkflow, type TemporalStore } from './lib/temporal.ts';
@@ -765,7 +765,7 @@ async function renderOutputs(holds: HoldRecord[], checkout: CheckoutResult | nul
     answers: points,
     palette: [
       [OUTCOME.won, '#1f77b4'], [OUTCOME.rejected, '#ff7f0e'], [OUTCOME.error, '#d62728'], [OUTCOME.checkout, '#2ca02c'],
-      [OUTCOME.checkoutError, '#8c564b'], [OUTCOME.bareStart, '#9467bd'], [OUTCOME.bareClaim, '#7f7f7f'],
+      [OUTCOME.checkoutError, '#8c564b'], [OUTCOME.bareStart, '#9467bd'], [OUTCOME.bareClaim, '#7f7f7f'], [MOVING_TOTAL, '#000000'],
     ],
   });
   writeFileSync(files.png, png);

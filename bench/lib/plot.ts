@@ -36,6 +36,20 @@ function throughput(answers: readonly AnswerPoint[], bucketMs = 100) {
   return outcomes.flatMap((outcome) => counts.get(outcome)!.map((n, i) => ({ outcome, s: (i * bucketMs) / 1000, perSecond: (n * 1000) / bucketMs })));
 }
 
+/** Every outcome together, averaged over `windowBuckets` buckets centred on each one: the trend under the 100 ms noise. */
+function movingTotal(rows: ReturnType<typeof throughput>, windowBuckets: number, label: string) {
+  const totals = new Map<number, number>();
+  for (const r of rows) totals.set(r.s, (totals.get(r.s) ?? 0) + r.perSecond);
+  const series = [...totals].sort((a, b) => a[0] - b[0]);
+  const half = Math.floor(windowBuckets / 2);
+  return series.map(([s], i) => {
+    const window = series.slice(Math.max(0, i - half), i + half + 1);
+    return { s, perSecond: window.reduce((sum, [, v]) => sum + v, 0) / window.length, outcome: label };
+  });
+}
+
+export const MOVING_TOTAL = 'all answers, 1 s moving average';
+
 export async function renderRunPlot(options: {
   title: string;
   subtitle: string;
@@ -46,7 +60,8 @@ export async function renderRunPlot(options: {
   width?: number;
 }): Promise<{ svg: string; png: Buffer }> {
   const width = options.width ?? 900;
-  const used = new Set([...options.latency.filter((l) => l.ms.length).map((l) => l.name), ...options.answers.map((a) => a.outcome)]);
+  const buckets = throughput(options.answers);
+  const used = new Set([MOVING_TOTAL, ...options.latency.filter((l) => l.ms.length).map((l) => l.name), ...options.answers.map((a) => a.outcome)]);
   const palette = options.palette.filter(([name]) => used.has(name));
   const scale = { domain: palette.map(([name]) => name), range: palette.map(([, colour]) => colour) };
   const outcomeColor = { field: 'outcome', type: 'nominal', title: null, scale, legend: { orient: 'right' } } as const;
@@ -72,14 +87,27 @@ export async function renderRunPlot(options: {
       {
         title: 'Throughput: answers per second in 100 ms buckets, stacked by outcome',
         width, height: 200,
-        data: { values: throughput(options.answers) },
-        mark: { type: 'area', interpolate: 'step-after', opacity: 0.85 },
-        encoding: {
-          x: { field: 's', type: 'quantitative', title: 'answered at (s since the sale started)' },
-          y: { field: 'perSecond', type: 'quantitative', stack: 'zero', title: 'answers / s' },
-          color: outcomeColor,
-          order: { field: 'outcome', sort: 'ascending' },
-        },
+        layer: [
+          {
+            data: { values: buckets },
+            mark: { type: 'area', interpolate: 'step-after', opacity: 0.85 },
+            encoding: {
+              x: { field: 's', type: 'quantitative', title: 'answered at (s since the sale started)' },
+              y: { field: 'perSecond', type: 'quantitative', stack: 'zero', title: 'answers / s' },
+              color: outcomeColor,
+              order: { field: 'outcome', sort: 'ascending' },
+            },
+          },
+          {
+            data: { values: movingTotal(buckets, 10, MOVING_TOTAL) },
+            mark: { type: 'line', strokeWidth: 1.5 },
+            encoding: {
+              x: { field: 's', type: 'quantitative' },
+              y: { field: 'perSecond', type: 'quantitative' },
+              color: outcomeColor,
+            },
+          },
+        ],
       },
       {
         title: 'Each request: latency by the time it was sent',
