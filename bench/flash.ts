@@ -19,7 +19,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -39,7 +39,7 @@ import { reservationWorkflowId } from '../workflows/messages.ts';
 import { startEngine, type EngineProcess, type Topology } from './lib/engine-process.ts';
 import { createApiClient, describeAnswer, type Answer, type ApiClient } from './lib/http.ts';
 import { MOVING_TOTAL, renderRunPlot, type AnswerPoint } from './lib/plot.ts';
-import { commandLine, cpuBetween, descendants, pidListeningOn, sampleCpu, type CpuSample, type GroupMembers } from './lib/processes.ts';
+import { commandLine, cpuBetween, descendants, listProcesses, pidListeningOn, sampleCpu, type CpuSample, type GroupMembers } from './lib/processes.ts';
 import { freePort, muteProgress, progress, runPool, seededRandom, summarize, type Summary } from './lib/run.ts';
 import { describeTemporalStore, startEmptyWorkflow, type TemporalStore } from './lib/temporal.ts';
 
@@ -654,25 +654,32 @@ async function timed(n: number, concurrency: number, op: (i: number) => Promise<
 }
 
 // ---------------------------------------------------------------- CPU of process groups
+/** An engine process's role: the argument after src/main.ts; npm, sh and the like are "launcher"; else its script's name. */
 function engineRole(pid: number): string {
   const args = commandLine(pid);
   const main = args.findIndex((a) => a.endsWith('src/main.ts'));
   if (main >= 0) return args[main + 1] ?? 'all';
-  return 'launcher';
+  const program = basename((args[0] ?? '').split(' ')[0]); // npm sets its title to "npm run <script>"
+  if (['npm', 'npx', 'sh', 'bash', 'dash'].includes(program) || args.some((a) => a.endsWith('npm-cli.js'))) return 'launcher';
+  return basename(args.find((a) => /\.(ts|js|mjs)$/.test(a)) ?? program) || 'unknown';
 }
 
-/** engine (by role when split), Temporal server, every postgres process, redis-server, this load generator. */
+/**
+ * engine (and, when it runs as several processes, each role seen in its process tree once it
+ * is healthy), the Temporal server (the process listening on its port, and its children), every
+ * postgres process, redis-server, and this load generator.
+ */
 function cpuGroups(enginePid: number, temporalPid: number | null): Map<string, GroupMembers> {
-  const temporalTree = (all: Parameters<GroupMembers>[0]) => (temporalPid === null ? new Set<number>() : descendants(all, temporalPid));
-  const engineTree = (all: Parameters<GroupMembers>[0]) => {
+  type All = Parameters<GroupMembers>[0];
+  const temporalTree = (all: All) => (temporalPid === null ? new Set<number>() : descendants(all, temporalPid));
+  const engineTree = (all: All) => {
     const exclude = temporalTree(all);
     return [...descendants(all, enginePid)].filter((pid) => !exclude.has(pid));
   };
   const groups = new Map<string, GroupMembers>([['engine', engineTree]]);
-  if (options.topology === 'split') {
-    for (const role of ['api', 'worker', 'gateway', 'launcher']) {
-      groups.set(`engine ${role}`, (all) => engineTree(all).filter((pid) => engineRole(pid) === role));
-    }
+  const roles = [...new Set(engineTree(listProcesses()).map(engineRole))].sort();
+  if (roles.length > 1) {
+    for (const role of roles) groups.set(`engine ${role}`, (all) => engineTree(all).filter((pid) => engineRole(pid) === role));
   }
   groups.set('temporal', (all) => temporalTree(all));
   groups.set('postgres', (all) => [...all.values()].filter((p) => p.comm === 'postgres').map((p) => p.pid));

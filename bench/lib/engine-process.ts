@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listProcesses } from './processes.ts';
+import { descendants, listProcesses } from './processes.ts';
 
 export type Topology = 'all' | 'split';
 
@@ -33,8 +33,9 @@ export function engineCommand(topology: Topology, node: string): string[] {
   return topology === 'all' ? [node, 'src/main.ts', 'all'] : ['npm', 'run', '--silent', 'start:cluster'];
 }
 
-function groupAlive(pgid: number): boolean {
-  for (const p of listProcesses().values()) if (p.pgrp === pgid) return true;
+/** Whether any process of the group, or any of the given pids (children that left the group), still runs. */
+function anyAlive(pgid: number, pids: ReadonlySet<number> = new Set()): boolean {
+  for (const p of listProcesses().values()) if (p.pgrp === pgid || pids.has(p.pid)) return true;
   return false;
 }
 
@@ -118,15 +119,20 @@ export function startEngine(options: {
     },
     async stop() {
       process.off('exit', killOnExit);
-      if (!groupAlive(pid)) return;
+      // a launcher may start its processes in groups of their own: they are stopped by it, or at last here
+      const tree = descendants(listProcesses(), pid);
+      if (!anyAlive(pid, tree)) return;
       signalGroup(pid, 'SIGTERM');
       const deadline = Date.now() + 20_000;
       await Promise.race([exited, sleep(20_000, undefined, { ref: false })]);
-      while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
-      if (groupAlive(pid)) {
-        options.onProgress?.(`the engine's process group ${pid} did not stop within 20 s of SIGTERM: SIGKILL`);
+      while (anyAlive(pid, tree) && Date.now() < deadline) await sleep(100);
+      if (anyAlive(pid, tree)) {
+        options.onProgress?.(`the engine's processes did not stop within 20 s of SIGTERM: SIGKILL`);
         signalGroup(pid, 'SIGKILL');
-        for (let i = 0; i < 50 && groupAlive(pid); i++) await sleep(100);
+        for (const child of tree) {
+          try { process.kill(child, 'SIGKILL'); } catch { /* gone */ }
+        }
+        for (let i = 0; i < 50 && anyAlive(pid, tree); i++) await sleep(100);
       }
     },
   };
