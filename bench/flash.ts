@@ -28,10 +28,9 @@ import pg from 'pg';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { signToken } from '../src/auth/tokens.ts';
-import { CONFIG_VARIABLES } from '../src/config.ts';
-import { AppError } from '../src/errors.ts';
+import { CONFIG_VARIABLES, loadConfig } from '../src/config.ts';
 import { createEvent, type SectionSpec } from '../src/db/events.ts';
-import { createHold, type HoldRequest } from '../src/db/reservations.ts';
+import { claimHold, type HoldRequest } from '../src/db/reservations.ts';
 import { sql } from '../src/db/sql.ts';
 import { TEST_CARDS } from '../src/payments/simulated.ts';
 import { createTestDatabase, type TestDatabase } from '../tests/helpers/database.ts';
@@ -44,11 +43,10 @@ import { freePort, muteProgress, progress, runPool, seededRandom, summarize, typ
 import { describeTemporalStore, startEmptyWorkflow, type TemporalStore } from './lib/temporal.ts';
 
 /**
- * The hold's claim as the API makes it, called directly for the bare PostgreSQL baseline.
- * The one line to change when the claim changes (e.g. a single-statement `claimHold` that
- * returns its outcome instead of throwing).
+ * The hold's claim as the API makes it (`claimHold`: one statement that returns its outcome),
+ * called directly for the bare PostgreSQL baseline. The one line to change when the claim changes.
  */
-const claimSeats = (pool: DatabasePool, request: HoldRequest): Promise<'won' | 'taken'> => createHold(pool, request).then(() => 'won' as const, (error: unknown) => { if (error instanceof AppError && error.code === 'SEAT_TAKEN') return 'taken' as const; throw error; });
+const claimSeats = (pool: DatabasePool, request: HoldRequest): Promise<string> => claimHold(pool, request).then((r) => (r.outcome === 'CREATED' ? 'won' : r.outcome === 'SEAT_TAKEN' ? 'taken' : r.outcome));
 
 /** Each engine process opens one slonik pool of this size (src/main.ts). */
 const ENGINE_POOL_SIZE = 20;
@@ -373,6 +371,7 @@ async function run(): Promise<void> {
     const ok = checkoutResult.records.filter((r) => r.status === 200).length;
     progress(`  checkout over in ${(checkoutResult.ms / 1000).toFixed(2)} s: ${ok} × 200, ${checkoutResult.timeouts} timeouts, ${checkoutResult.records.length - ok - checkoutResult.timeouts} other${probeHolds.length ? '; waiting for the expiry probes' : ''}`);
     expiryResult = await expiry;
+    await attributeReleases(db.pool, expiryResult.probes);
     if (expiryResult.phase) phases.push(expiryResult.phase);
     printErrors('checkout', checkoutResult.records.filter((r) => r.status !== 200).map((r) => r.code ?? String(r.status)));
     check('every checkout was answered 200 (or timed out on the client)', checkoutResult.records.every((r) => r.status === 200 || r.timedOut),
@@ -397,7 +396,7 @@ async function run(): Promise<void> {
   const claimRequests = Array.from({ length: options.buyers }, () => fresh.nextRequest());
   const claimSessionsBefore = await databaseSessions(stats, databaseName);
   const bareClaim = await measurePhase('bare PostgreSQL claim', () => timed(options.buyers, options.concurrency, (i) => claimSeats(db.pool, {
-    ...claimRequests[i].claim, customerId: customers[buyerIndex(i)].id, idempotencyKey: `claim-${runId}-${i}`, holdSeconds: 600, passiveGraceSeconds: 30,
+    ...claimRequests[i].claim, customerId: customers[buyerIndex(i)].id, idempotencyKey: `claim-${runId}-${i}`, holdSeconds: 600, passiveGraceSeconds: 1, // nothing expires during the baseline
   })));
   await sleep(1000);
   const claimSessionGrowth = (await databaseSessions(stats, databaseName)).sessions - claimSessionsBefore.sessions;
@@ -411,7 +410,11 @@ async function run(): Promise<void> {
     winners: { requests: won.length, rate: won.length / (saleMs / 1000), latency: summarize(won.map((h) => h.ms)) },
     rejections: { requests: rejected.length, rate: rejected.length / (saleMs / 1000), latency: summarize(rejected.map((h) => h.ms)) },
     checkout: checkoutResult && { requests: checkoutResult.records.length, ms: checkoutResult.ms, rate: checkoutResult.records.length / (checkoutResult.ms / 1000), latency: summarize(checkoutResult.records.map((r) => r.ms)), errors: checkoutResult.records.filter((r) => r.status !== 200).length, timeouts: checkoutResult.timeouts },
-    expiry: expiryResult && { probes: expiryResult.probes.length, delay: summarize(expiryResult.probes.flatMap((p) => (p.claimedAfterMs === null ? [] : [p.claimedAfterMs]))), unclaimed: expiryResult.probes.filter((p) => p.claimedAfterMs === null).length, deadlinesDuringCheckout: expiryResult.probes.filter((p) => p.deadlineDuringCheckout).length },
+    expiry: expiryResult && {
+      passiveGraceSeconds: loadConfig({ NODE_ENV: 'development' }).PASSIVE_EXPIRY_GRACE_SECONDS,
+      byWorkflowTimer: expiryResult.probes.filter((p) => p.releasedBy === 'workflow timer').length,
+      byPassiveExpiry: expiryResult.probes.filter((p) => p.releasedBy === 'passive expiry').length,
+      probes: expiryResult.probes.length, delay: summarize(expiryResult.probes.flatMap((p) => (p.claimedAfterMs === null ? [] : [p.claimedAfterMs]))), unclaimed: expiryResult.probes.filter((p) => p.claimedAfterMs === null).length, deadlinesDuringCheckout: expiryResult.probes.filter((p) => p.deadlineDuringCheckout).length },
     bareStart: { requests: options.bareStarts, ms: bareStart.ms, rate: bareStart.rate, latency: bareStart.summary, errors: bareStart.errors, concurrency: BARE_START_CONCURRENCY },
     bareClaim: { requests: options.buyers, ms: bareClaim.ms, rate: bareClaim.rate, latency: bareClaim.summary, errors: bareClaim.errors, won: bareClaim.outcomes.won ?? 0, taken: bareClaim.outcomes.taken ?? 0, concurrency: options.concurrency, poolSize: ENGINE_POOL_SIZE, sessionGrowth: claimSessionGrowth },
     visibility: { query: heldQuery, heldRunningAfterMs: visibleAfterMs, listed: lastCount, winners: won.length },
@@ -577,7 +580,12 @@ async function checkoutAll(api: ApiClient, won: HoldRecord[], tokens: string[], 
 }
 
 interface ProbeHold { k: number; reservationId: string | null; holdSeconds: number; deadline: number | null }
-interface ProbeResult { k: number; holdSeconds: number; deadline: string | null; claimedAfterMs: number | null; attempts: number; deadlineDuringCheckout: boolean }
+interface ProbeResult {
+  k: number; holdSeconds: number; deadline: string | null; claimedAfterMs: number | null; attempts: number; deadlineDuringCheckout: boolean;
+  /** Who freed the seat first: the workflow's timer (the reservation was EXPIRED before the claim), or the seat's own deadline. */
+  releasedBy?: 'workflow timer' | 'passive expiry' | 'unknown';
+  reservationId?: string | null; claimedAt?: string | null;
+}
 interface ExpiryResult { probes: ProbeResult[]; phase: Phase | null }
 type HoldFn = (customer: number, body: unknown, key: string) => Promise<Answer>;
 
@@ -617,7 +625,10 @@ async function watchExpiries(probes: ProbeHold[], eventId: string, seats: string
       await sleep(Math.max(0, EXPIRY_RETRY_MS - (Date.now() - sent)));
     }
     const during = p.deadline >= checkoutWindow.start && (Number.isNaN(checkoutWindow.end) || p.deadline <= checkoutWindow.end);
-    return { ...base, claimedAfterMs: claimedAt === null ? null : claimedAt - p.deadline, attempts, deadlineDuringCheckout: during };
+    return {
+      ...base, claimedAfterMs: claimedAt === null ? null : claimedAt - p.deadline, attempts, deadlineDuringCheckout: during,
+      reservationId: p.reservationId, claimedAt: claimedAt === null ? null : new Date(claimedAt).toISOString(),
+    };
   }));
   clearTimeout(sampler);
   const before = atFirstDeadline.cpu ?? sampleCpu(groups);
@@ -626,6 +637,21 @@ async function watchExpiries(probes: ProbeHold[], eventId: string, seats: string
   const s = summarize(delays);
   progress(`  expiry: ${delays.length}/${results.length} probe seats claimable again, deadline → claimed p50 ${fmtMs(s.p50)} ms, p99 ${fmtMs(s.p99)} ms, max ${fmtMs(s.max)} ms`);
   return { probes: results, phase };
+}
+
+/** Per probe: was its reservation ended by the workflow's timer before the seat was claimed, or did the seat's own deadline let the claim through? */
+async function attributeReleases(pool: DatabasePool, probes: ProbeResult[]): Promise<void> {
+  const ids = probes.flatMap((p) => (p.reservationId ? [p.reservationId] : []));
+  if (ids.length === 0) return;
+  const rows = await pool.any(sql.type(z.object({ id: z.string(), status: z.string(), updatedAt: z.number() }))`
+    SELECT id, status, updated_at AS "updatedAt" FROM reservations WHERE id = ANY(${sql.array(ids, 'uuid')})
+  `);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const p of probes) {
+    const row = p.reservationId ? byId.get(p.reservationId) : undefined;
+    if (!row || !p.claimedAt) p.releasedBy = 'unknown';
+    else p.releasedBy = row.status === 'EXPIRED' && row.updatedAt <= Date.parse(p.claimedAt) ? 'workflow timer' : 'passive expiry';
+  }
 }
 
 // ---------------------------------------------------------------- baselines
@@ -728,7 +754,7 @@ function markdown(): string {
       ? row('checkout (every winner)', f.checkout.requests, fmtRate(f.checkout.rate), f.checkout.latency, `${f.checkout.errors} / ${f.checkout.timeouts}`, cpuCell(phase('checkout')), ratio(f.checkout.rate))
       : row('checkout', 'off', '–', null, '–', '–', '–'),
     f.expiry && f.expiry.probes
-      ? row(`expiry → claimable (deadline → first 201; ${f.expiry.deadlinesDuringCheckout}/${f.expiry.probes} deadlines during checkout)`, f.expiry.probes, '–', f.expiry.delay, `${f.expiry.unclaimed} never`, cpuCell(phase('expiry → claimable')), '–')
+      ? row(`expiry → claimable (deadline → first 201; ${f.expiry.deadlinesDuringCheckout}/${f.expiry.probes} deadlines during checkout; freed by the timer ${f.expiry.byWorkflowTimer}, by passive expiry ${f.expiry.byPassiveExpiry}, grace ${f.expiry.passiveGraceSeconds} s)`, f.expiry.probes, '–', f.expiry.delay, `${f.expiry.unclaimed} never`, cpuCell(phase('expiry → claimable')), '–')
       : row('expiry → claimable', 'off', '–', null, '–', '–', '–'),
     row(`bare Temporal start (empty workflow, ${f.bareStart.concurrency} in flight)`, f.bareStart.requests, fmtRate(f.bareStart.rate), f.bareStart.latency, String(f.bareStart.errors), cpuCell(phase('bare Temporal start')), `×1 / ${fmtRatio(f.bareStart.rate / f.bareClaim.rate)}`),
     row(`bare PostgreSQL claim (${f.bareClaim.won} won, ${f.bareClaim.taken} taken; pool ${f.bareClaim.poolSize}, sessions +${f.bareClaim.sessionGrowth})`, f.bareClaim.requests, fmtRate(f.bareClaim.rate), f.bareClaim.latency, String(f.bareClaim.errors), cpuCell(phase('bare PostgreSQL claim')), `${fmtRatio(f.bareClaim.rate / f.bareStart.rate)} / ×1`),
