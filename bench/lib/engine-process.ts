@@ -2,9 +2,10 @@
  * The engine as `npm start` runs it, started by a benchmark as a child process of its own:
  * `node src/main.ts all` (every role and the Temporal dev server in one process), or the split
  * deployment's command (`npm run start:cluster`), with the environment given; waits for
- * /api/health. The child leads a process group of its own, so `stop()` (and this process's
- * exit, however it happens) ends everything the engine started: role processes, the Temporal
- * dev server, wrappers such as npm.
+ * /api/health. The child leads a process group of its own: `stop()` asks it to stop (SIGTERM),
+ * so it ends its roles and its Temporal dev server in order, then signals the whole group if
+ * anything is left; this process's exit, however it happens, SIGKILLs the group. Nothing the
+ * engine started outlives the benchmark: role processes, the dev server, wrappers such as npm.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -70,10 +71,9 @@ export function startEngine(options: {
   if (child.pid === undefined) throw new Error(`could not start ${command.join(' ')}`);
   const pid = child.pid;
   const state: { status: string | null } = { status: null };
-  const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+  child.once('exit', (code, signal) => {
     state.status = signal ?? String(code);
-    resolve();
-  }));
+  });
   // last resort when this process ends without stop(): no engine may outlive the benchmark
   const killOnExit = () => signalGroup(pid, 'SIGKILL');
   process.once('exit', killOnExit);
@@ -121,19 +121,23 @@ export function startEngine(options: {
       process.off('exit', killOnExit);
       // a launcher may start its processes in groups of their own: they are stopped by it, or at last here
       const tree = descendants(listProcesses(), pid);
+      const gone = async (ms: number) => {
+        const deadline = Date.now() + ms;
+        while (anyAlive(pid, tree) && Date.now() < deadline) await sleep(100);
+        return !anyAlive(pid, tree);
+      };
       if (!anyAlive(pid, tree)) return;
+      // the leader first: it stops its roles in order, the Temporal dev server it started last
+      try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+      if (await gone(15_000)) return;
       signalGroup(pid, 'SIGTERM');
-      const deadline = Date.now() + 20_000;
-      await Promise.race([exited, sleep(20_000, undefined, { ref: false })]);
-      while (anyAlive(pid, tree) && Date.now() < deadline) await sleep(100);
-      if (anyAlive(pid, tree)) {
-        options.onProgress?.(`the engine's processes did not stop within 20 s of SIGTERM: SIGKILL`);
-        signalGroup(pid, 'SIGKILL');
-        for (const child of tree) {
-          try { process.kill(child, 'SIGKILL'); } catch { /* gone */ }
-        }
-        for (let i = 0; i < 50 && anyAlive(pid, tree); i++) await sleep(100);
+      if (await gone(5_000)) return;
+      options.onProgress?.('the engine\'s processes did not stop within 20 s of SIGTERM: SIGKILL');
+      signalGroup(pid, 'SIGKILL');
+      for (const child of tree) {
+        try { process.kill(child, 'SIGKILL'); } catch { /* gone */ }
       }
+      await gone(5_000);
     },
   };
 
