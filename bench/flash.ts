@@ -75,23 +75,31 @@ const HELP = `npm run bench:flash -- [flags]
   --expiry-probes N       short holds whose expiry is measured during checkout (default 50)
   --seed N                seed of the run's random choices (default: random)`;
 
-const { values: flags } = parseArgs({
-  allowNegative: true,
-  options: {
-    buyers: { type: 'string', default: '2000' },
-    places: { type: 'string', default: '500' },
-    concurrency: { type: 'string', default: '100' },
-    seating: { type: 'string', default: 'ga' },
-    topology: { type: 'string', default: 'all' },
-    checkout: { type: 'boolean', default: true },
-    'temporal-address': { type: 'string' },
-    out: { type: 'string', default: 'bench-results' },
-    'bare-starts': { type: 'string', default: '1000' },
-    'expiry-probes': { type: 'string', default: '50' },
-    seed: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-});
+function readFlags() {
+  try {
+    return parseArgs({
+      allowNegative: true,
+      options: {
+        buyers: { type: 'string', default: '2000' },
+        places: { type: 'string', default: '500' },
+        concurrency: { type: 'string', default: '100' },
+        seating: { type: 'string', default: 'ga' },
+        topology: { type: 'string', default: 'all' },
+        checkout: { type: 'boolean', default: true },
+        'temporal-address': { type: 'string' },
+        out: { type: 'string', default: 'bench-results' },
+        'bare-starts': { type: 'string', default: '1000' },
+        'expiry-probes': { type: 'string', default: '50' },
+        seed: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${HELP}\n`);
+    process.exit(2);
+  }
+}
+const flags = readFlags();
 if (flags.help) {
   process.stdout.write(`${HELP}\n`);
   process.exit(0);
