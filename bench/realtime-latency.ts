@@ -36,6 +36,7 @@ import { sql } from '../src/db/sql.ts';
 import { createGateway, type Gateway, type JoinAck } from '../src/realtime/gateway.ts';
 import { startOutboxRelay, type OutboxRelay, type SeatsChangedMessage } from '../src/realtime/relay.ts';
 import { createTestDatabase, type TestDatabase } from '../tests/helpers/database.ts';
+import { percentile, progress } from './lib/run.ts';
 
 // ---------------------------------------------------------------- sizes of the run
 const CLIENT_COUNTS = [100, 1_000];
@@ -50,19 +51,6 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JWT_SECRET = 'bench-realtime-secret-at-least-32-characters';
 
 // ---------------------------------------------------------------- small helpers
-const t0 = performance.now();
-function progress(line: string): void {
-  process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
-}
-
-/** Nearest-rank percentile of an unsorted sample (p in 0..100). */
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
 interface Stats { n: number; median: number; p99: number; max: number }
 function stats(values: readonly number[]): Stats {
   return { n: values.length, median: percentile(values, 50), p99: percentile(values, 99), max: values.length ? Math.max(...values) : Number.NaN };

@@ -36,6 +36,8 @@ import { startDevServer } from '../src/temporal/dev-server.ts';
 import { createReservationWorker } from '../src/temporal/worker.ts';
 import { createTestDatabase } from '../tests/helpers/database.ts';
 import { reservationWorkflowId } from '../workflows/messages.ts';
+import { elapsedSeconds, freePort, percentile, progress, runPool, shuffle } from './lib/run.ts';
+import { startEmptyWorkflow } from './lib/temporal.ts';
 
 // ---------------------------------------------------------------- sizes of the run
 const CUSTOMERS = 40;
@@ -51,28 +53,6 @@ const WARMUP = 20;
 const HISTORY_SAMPLES = 20;
 
 // ---------------------------------------------------------------- small helpers
-const t0 = performance.now();
-function progress(line: string): void {
-  process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
-}
-
-/** Nearest-rank percentile of an unsorted sample (p in 0..100). */
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
-/** N runners pulling task indexes from a shared counter. */
-async function runPool(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(concurrency, count) }, async () => {
-    while (next < count) await task(next++);
-  });
-  await Promise.all(runners);
-}
-
 interface Outcome { status: number; ms: number }
 interface Measured {
   label: string;
@@ -133,14 +113,6 @@ function stats(m: Measured) {
   };
 }
 
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-}
-
 /** Where a checkout's time goes, from its workflow history (event times are the server's). */
 type HistoryEvent = { eventId?: unknown; eventTime?: { seconds?: unknown; nanos?: number | null } | null } & Record<string, unknown>;
 const eventMs = (e: HistoryEvent) => Number(String(e.eventTime?.seconds ?? 0)) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
@@ -172,16 +144,6 @@ function check(ok: boolean, what: string): boolean {
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const log = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
 const closers: Array<{ what: string; close: () => Promise<unknown> }> = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
 
 async function run(): Promise<void> {
   const loadAtStart = loadavg()[0];
@@ -296,7 +258,7 @@ async function run(): Promise<void> {
   };
   const emptyQueue = `bench-empty-${randomUUID().slice(0, 8)}`; // no worker polls it
   const bareStart = async (): Promise<number> => {
-    await client.workflow.start('benchEmpty', { taskQueue: emptyQueue, workflowId: `bench-empty-${randomUUID()}`, args: [] });
+    await startEmptyWorkflow(client, emptyQueue);
     return 201;
   };
 
@@ -480,7 +442,7 @@ try {
       process.stderr.write(`could not close the ${what}: ${(error as Error)?.message ?? String(error)}\n`);
     }
   }
-  progress(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  progress(`done in ${elapsedSeconds().toFixed(1)} s`);
 }
 if (failures.length) {
   exitCode = 1;
