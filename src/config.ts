@@ -54,6 +54,7 @@ const schema = z
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     WORKFLOW_STARTS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(32),
     WORKFLOW_STARTER_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
+    WORKFLOW_STARTS_EAGER: booleanString.default(true),
     PAYMENT_SLOW_MS: z.coerce.number().int().min(0).default(4000),
 
     SEED_DEMO: booleanString.optional(),

@@ -85,7 +85,9 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}"`);
       // after the holds' answers: their workflows; after a crash: the payments it cut off
       const temporal = new Client({ connection: native, namespace: config.TEMPORAL_NAMESPACE });
-      const starter = startWorkflowStarter({ pool, temporal, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: config.WORKFLOW_STARTER_POLL_MS });
+      const starter = startWorkflowStarter({
+        pool, temporal, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: config.WORKFLOW_STARTER_POLL_MS, eager: config.WORKFLOW_STARTS_EAGER,
+      });
       closers.push(starter.stop);
       const reconciler = startReconciler({ pool, temporal, config, log, intervalMs: config.RECONCILE_INTERVAL_MS });
       closers.push(reconciler.stop);

@@ -37,7 +37,11 @@ async function leaseStartRequests(pool: DatabasePool, limit: number) {
   `);
 }
 
-export function startWorkflowStarter(options: { pool: DatabasePool; temporal: Client; config: StartConfig; log: Logger; inFlight: number; pollMs: number }) {
+export function startWorkflowStarter(options: {
+  pool: DatabasePool; temporal: Client; config: StartConfig; log: Logger; inFlight: number; pollMs: number;
+  /** Eager start: the server hands the first workflow task straight back to this process's worker (needs the worker's NativeConnection). */
+  eager?: boolean;
+}) {
   const { pool, temporal, config, inFlight, pollMs } = options;
   const log = options.log.child({ component: 'workflow-starter' });
   const stopping = new AbortController();
@@ -47,7 +51,7 @@ export function startWorkflowStarter(options: { pool: DatabasePool; temporal: Cl
 
   async function start(request: ReservationRecord & { attempts: number }): Promise<void> {
     try {
-      await temporal.workflow.start('reservationWorkflow', reservationStart(request, config));
+      await temporal.workflow.start('reservationWorkflow', { ...reservationStart(request, config), requestEagerStart: options.eager ?? false });
       workflowStartsTotal.inc({ outcome: 'started' });
       started.push(request.id);
     } catch (error) {

@@ -78,7 +78,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
     worker = await createReservationWorker({ connection, namespace: 'default', taskQueue, activities, workflowBundlePath: bundle, log });
     running = worker.run();
     companions = [
-      startWorkflowStarter({ pool: db.pool, temporal: client, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: 20 }),
+      startWorkflowStarter({ pool: db.pool, temporal: client, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: 20, eager: config.WORKFLOW_STARTS_EAGER }),
       startReconciler({ pool: db.pool, temporal: client, config, log, intervalMs: 200 }),
     ];
   }
