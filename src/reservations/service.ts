@@ -133,7 +133,8 @@ export function createReservationService({ pool, temporal, payments, config, log
       }
       checkoutsTotal.inc({ outcome: 'confirmed' });
       // the caller has the workflow's answer, so its history holds the outcome: no nudge needed
-      await acknowledgeSettledAttempts(pool, reservationId);
+      // (best effort: without it the reconciler nudges the workflow once, harmlessly)
+      await acknowledgeSettledAttempts(pool, reservationId).catch((error: unknown) => log.warn({ err: error, reservationId }, 'could not acknowledge a settled payment'));
       return { reservation: await reservationOf(principal, reservationId, true), booking };
     },
 
