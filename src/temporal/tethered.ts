@@ -101,11 +101,17 @@ export async function spawnTethered(command: string, args: string[], options: {
   };
 }
 
+/** The parent pid and command line of a live process, or undefined. */
+function processInfo(pid: number): { ppid: number; args: string } | undefined {
+  const result = spawnSync('ps', ['-ww', '-o', 'ppid=,args=', '-p', String(pid)], { encoding: 'utf8' });
+  const match = result.status === 0 ? /^\s*(\d+)\s+(.*)$/s.exec(result.stdout.trim()) : null;
+  return match ? { ppid: Number(match[1]), args: match[2] } : undefined;
+}
+
 /** Whether `pid` is alive and its command line contains every one of `marks`. */
 export function processMatches(pid: number, marks: string[]): boolean {
-  const result = spawnSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
-  if (result.status !== 0) return false;
-  return marks.every((mark) => result.stdout.includes(mark));
+  const info = processInfo(pid);
+  return !!info && marks.every((mark) => info.args.includes(mark));
 }
 
 export function writePidFile(path: string, pid: number): void {
@@ -116,7 +122,9 @@ export function writePidFile(path: string, pid: number): void {
 /**
  * A server an earlier run of ours started and did not stop (recorded in `pidFile`) is stopped,
  * so that this run starts its own rather than adopting a stray one. The pid is trusted only if
- * that process's command line still carries `marks` (pids get reused).
+ * that process's command line still carries `marks` (pids get reused). A server still tethered
+ * to a live process (its parent is our wrapper) belongs to a running engine: that is an error,
+ * not something to kill.
  */
 export async function reclaimFromPidFile(pidFile: string, marks: string[], log: Logger): Promise<void> {
   let pid: number;
@@ -126,6 +134,11 @@ export async function reclaimFromPidFile(pidFile: string, marks: string[], log: 
     return;
   }
   if (Number.isInteger(pid) && pid > 0 && processMatches(pid, marks)) {
+    const wrapper = processInfo(processInfo(pid)?.ppid ?? 0);
+    if (wrapper?.args.includes(' tethered ')) {
+      const owner = processInfo(wrapper.ppid);
+      throw new Error(`the server recorded in ${pidFile} (pid ${pid}) belongs to a running process (pid ${wrapper.ppid}: ${owner?.args.slice(0, 100) ?? '?'}); stop that first`);
+    }
     log.warn(`stopping a server an earlier run left behind (pid ${pid}, from ${pidFile})`);
     process.kill(pid, 'SIGTERM');
     for (let waited = 0; waited < 10_000 && processMatches(pid, marks); waited += 100) await sleep(100);

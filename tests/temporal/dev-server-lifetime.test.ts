@@ -40,6 +40,21 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** A real Node process that starts a dev server on `dbFile` and reports its pid once it answers. */
+async function startParent(port: number, dbFile: string) {
+  const parent = spawn(process.execPath, [PARENT, cli, String(port), dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  started.push(parent);
+  const ready = await new Promise<{ pid: number; address: string }>((resolve, reject) => {
+    let out = '';
+    parent.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
+    });
+    parent.once('exit', (code) => reject(new Error(`the parent exited with ${code} before the server answered`)));
+  });
+  return { parent, ready };
+}
+
 beforeAll(async () => {
   cli = await provideTemporalCli(log, process.env.TEMPORAL_CLI);
   dir = mkdtempSync(join(tmpdir(), 'booking-dev-server-'));
@@ -54,16 +69,7 @@ describe('the Temporal dev server started by the engine', () => {
   test('exits within seconds when the process that started it is killed with SIGKILL', async () => {
     const port = await freePort();
     const dbFile = join(dir, 'killed-parent.db');
-    const parent = spawn(process.execPath, [PARENT, cli, String(port), dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-    started.push(parent);
-    const ready = await new Promise<{ pid: number; address: string }>((resolve, reject) => {
-      let out = '';
-      parent.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
-      });
-      parent.once('exit', (code) => reject(new Error(`the parent exited with ${code} before the server answered`)));
-    });
+    const { parent, ready } = await startParent(port, dbFile);
     expect(processMatches(ready.pid, ['start-dev', dbFile, '--sqlite-pragma', 'journal_mode=wal'])).toBe(true);
     expect(await answers(ready.address, 2)).toBe(true);
     expect(readFileSync(`${dbFile}.pid`, 'utf8').trim()).toBe(String(ready.pid));
@@ -95,6 +101,16 @@ describe('the Temporal dev server started by the engine', () => {
     }
     expect(alive(server.pid!)).toBe(false);
     expect(existsSync(`${dbFile}.pid`)).toBe(false);
+  });
+
+  test('refuses to take over a database file whose server a running engine still owns', async () => {
+    const dbFile = join(dir, 'owned.db');
+    const { parent, ready } = await startParent(await freePort(), dbFile);
+    await expect(startDevServer({ cli, port: await freePort(), dbFile, logFile: `${dbFile}.log`, namespace: 'default', log }))
+      .rejects.toThrow(/belongs to a running process/);
+    expect(await answers(ready.address, 2)).toBe(true);
+    parent.kill('SIGKILL');
+    await eventually(() => !alive(ready.pid), 5_000, `dev server pid ${ready.pid} to exit`);
   });
 
   test('leaves alone an unrelated process whose pid a stale pidfile names', async () => {
