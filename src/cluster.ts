@@ -31,7 +31,7 @@ import { provideTemporalCli } from './temporal/cli.ts';
 import { startDevServer } from './temporal/dev-server.ts';
 import { startFullServer } from './temporal/full-server.ts';
 
-const { TaskQueueType } = protos.temporal.api.enums.v1;
+const { DescribeTaskQueueMode, TaskQueueType } = protos.temporal.api.enums.v1;
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const STOP_GRACE_MS = 15_000;
 
@@ -93,13 +93,19 @@ async function migrate(env: Record<string, string>, log: Logger): Promise<void> 
   if (code !== 0) throw new Error(`migrations failed (${signal ?? `exit code ${code}`}); see the output above`);
 }
 
-/** The pids of the processes that poll the reservation task queue for workflow tasks. */
+/**
+ * The pids of the processes polling the reservation task queue for workflow tasks. The enhanced
+ * mode reports the pollers of every partition; the legacy one only the root partition's, where
+ * a new worker may not show for a minute.
+ */
 async function pollingPids(connection: Connection, config: Config): Promise<Set<number>> {
-  const { pollers } = await connection.workflowService.describeTaskQueue({
-    namespace: config.TEMPORAL_NAMESPACE, taskQueue: { name: config.TEMPORAL_TASK_QUEUE }, taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  const { versionsInfo } = await connection.workflowService.describeTaskQueue({
+    namespace: config.TEMPORAL_NAMESPACE, taskQueue: { name: config.TEMPORAL_TASK_QUEUE },
+    apiMode: DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED, reportPollers: true, taskQueueTypes: [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW],
   });
+  const identities = Object.values(versionsInfo ?? {}).flatMap((v) => Object.values(v.typesInfo ?? {}).flatMap((t) => t.pollers ?? []).map((p) => p.identity ?? ''));
   // the SDK's default worker identity is `<pid>@<host>`
-  return new Set((pollers ?? []).map((p) => Number(/^(\d+)@/.exec(p.identity ?? '')?.[1])));
+  return new Set(identities.map((identity) => Number(/^(\d+)@/.exec(identity)?.[1])));
 }
 
 async function stopAll(children: Child[], log: Logger): Promise<void> {
