@@ -307,8 +307,8 @@ function writeUiConfig(uiModule: string, root: string, address: string, options:
 }
 
 /**
- * The namespace, then every custom search attribute of reservation workflows that is missing
- * (one CLI call per type). Retried for a while: a namespace just created is not visible to
+ * The namespace, then every custom search attribute of reservation workflows that is missing.
+ * Retried for a while: a namespace just created is not visible to
  * every service until their namespace caches refresh (about 10 s).
  */
 async function registerNamespace(cli: string, address: string, namespace: string, log: Logger): Promise<void> {
@@ -329,10 +329,8 @@ async function registerNamespace(cli: string, address: string, namespace: string
       if (wrong.length) throw Object.assign(new Error(`search attributes with another type already exist: ${wrong.map((a) => `${a.name} is ${existing.get(a.name)}, not ${a.type}`).join('; ')}`), { fatal: true });
       const missing = wanted.filter((a) => !existing.has(a.name));
       if (!missing.length) break;
-      for (const type of new Set(missing.map((a) => a.type))) {
-        const names = missing.filter((a) => a.type === type).flatMap((a) => ['--name', a.name]);
-        await temporal('operator', 'search-attribute', 'create', '--namespace', namespace, ...names, '--type', type);
-      }
+      // one --type per --name: `--name A --name B --type Keyword` creates only A (CLI 1.5.1)
+      await temporal('operator', 'search-attribute', 'create', '--namespace', namespace, ...missing.flatMap((a) => ['--name', a.name, '--type', a.type]));
     } catch (error) {
       if ((error as { fatal?: boolean }).fatal || Date.now() - started > 60_000) throw error;
       if (attempt % 4 === 1) log.info(`waiting for namespace "${namespace}" to accept search attributes (${(error as Error).message.split('\n')[0]})`);
