@@ -11,8 +11,9 @@
  *
  * Stores: memory (dev server, in memory), file (dev server, database file, SQLite defaults),
  * wal (database file with the WAL pragmas the engine uses), full (the full server on PostgreSQL,
- * databases temporal_bench and temporal_bench_visibility, dropped at the end); a `-1p` suffix
- * (wal-1p, full-1p, memory-1p) adds one task-queue partition (matching.numTaskqueue*Partitions=1).
+ * databases temporal_bench and temporal_bench_visibility, dropped at the end), each with the
+ * servers' default four task-queue partitions; a `-1p` suffix (wal-1p, full-1p, memory-1p) sets
+ * one (matching.numTaskqueue*Partitions=1, what the engine's dev server uses).
  * Each run prints the load average (`uptime`) with its figures; the table goes to stdout and the
  * JSON to test-results/temporal-starts-<time>.json.
  */
@@ -87,7 +88,8 @@ async function timed(count: number, concurrency: number, op: () => Promise<unkno
 
 async function startServer(store: string, dir: string) {
   const [kind, partitions] = store.split('-');
-  const dynamicConfig = partitions === '1p' ? ONE_PARTITION : undefined;
+  // the dev server's own default is one partition: the plain stores ask for none explicitly
+  const dynamicConfig = partitions === '1p' ? ONE_PARTITION : {};
   const cli = await provideTemporalCli(log, process.env.TEMPORAL_CLI);
   switch (kind) {
     case 'memory':
