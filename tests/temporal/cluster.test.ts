@@ -15,7 +15,7 @@ import { eventually } from '../helpers/wait.ts';
  */
 const CLUSTER = new URL('../../src/cluster.ts', import.meta.url).pathname;
 const UP_TIMEOUT_MS = 240_000;
-jest.setTimeout(UP_TIMEOUT_MS + 60_000);
+const TEST_TIMEOUT_MS = UP_TIMEOUT_MS + 60_000;
 
 let db: TestDatabase;
 let dir: string;
@@ -113,7 +113,7 @@ describe('npm run start:cluster', () => {
     for (const pid of [...cluster.children, cluster.temporalPid]) {
       await eventually(() => !alive(pid), 10_000, `pid ${pid} to exit after the supervisor's SIGKILL`);
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('SIGTERM stops every child and Temporal, and the supervisor exits 0', async () => {
     const cluster = await startCluster();
@@ -122,5 +122,5 @@ describe('npm run start:cluster', () => {
     expect(await exited).toBe(0);
     for (const pid of [...cluster.children, cluster.temporalPid]) expect(alive(pid)).toBe(false);
     expect(cluster.output()).toContain('every process has stopped');
-  });
+  }, TEST_TIMEOUT_MS);
 });
