@@ -3,7 +3,8 @@
  *
  *   Temporal  the dev server with its database file, or the full server on PostgreSQL with
  *             TEMPORAL_SERVER=full (each with its Web UI), unless TEMPORAL_ADDRESS names one
- *   migrate   once, before the others start
+ *   migrate   once, before the others start (meanwhile the workflows are bundled once for
+ *             every worker, unless TEMPORAL_WORKFLOW_BUNDLE names a bundle)
  *   api       CLUSTER_API_PROCESSES of them (2), sharing PORT through node:cluster
  *   worker    CLUSTER_WORKER_PROCESSES of them (2)
  *   gateway   one: Socket.io + the outbox relay, on CLUSTER_GATEWAY_PORT (PORT + 1)
@@ -21,8 +22,10 @@ import cluster, { type Worker as ClusterChild } from 'node:cluster';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import protos from '@temporalio/proto';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createDatabasePool, ensureDatabase } from './db/pool.ts';
 import { DEMO_ACCOUNTS, seedDemo } from './db/seed.ts';
@@ -30,6 +33,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { provideTemporalCli } from './temporal/cli.ts';
 import { startDevServer } from './temporal/dev-server.ts';
 import { startFullServer } from './temporal/full-server.ts';
+import { WORKFLOWS_PATH } from './temporal/worker.ts';
 
 const { DescribeTaskQueueMode, TaskQueueType } = protos.temporal.api.enums.v1;
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -83,6 +87,15 @@ async function startTemporal(config: Config, log: Logger): Promise<{ address: st
     });
   }
   return startDevServer({ cli, port: config.TEMPORAL_DEV_PORT, uiPort: config.TEMPORAL_UI_PORT, dbFile: config.TEMPORAL_DB_FILE, logFile: `${config.TEMPORAL_DB_FILE}.log`, namespace: config.TEMPORAL_NAMESPACE, log });
+}
+
+/** The workflows bundled once for every worker process (each would otherwise bundle them itself). */
+async function bundleWorkflows(file: string, log: Logger): Promise<string> {
+  const started = Date.now();
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  writeFileSync(file, code);
+  log.info(`bundled the workflows for the workers in ${Date.now() - started} ms: ${file}`);
+  return file;
 }
 
 /** Migrations once, in a child of their own, before any other role starts. */
@@ -140,7 +153,10 @@ async function supervise(config: Config, log: Logger): Promise<void> {
       ...(server.uiUrl ? { TEMPORAL_UI_URL: server.uiUrl } : {}),
     };
     if (config.NODE_ENV !== 'production') await ensureDatabase(config.DATABASE_URL);
-    if (!stopReason) await migrate(common, log);
+    const [bundle] = await Promise.all([
+      config.TEMPORAL_WORKFLOW_BUNDLE ?? bundleWorkflows(join(dirname(config.TEMPORAL_DB_FILE), 'workflow-bundle.js'), log),
+      stopReason ? undefined : migrate(common, log),
+    ]);
     if (config.SEED_DEMO && !stopReason) {
       const pool = await createDatabasePool(config.DATABASE_URL, 2);
       try { await seedDemo(pool, log); } finally { await pool.end(); }
@@ -159,7 +175,7 @@ async function supervise(config: Config, log: Logger): Promise<void> {
     };
     add('api', config.CLUSTER_API_PROCESSES, { PORT: String(config.PORT) });
     add('gateway', 1, { PORT: String(gatewayPort) });
-    add('worker', config.CLUSTER_WORKER_PROCESSES, {});
+    add('worker', config.CLUSTER_WORKER_PROCESSES, { TEMPORAL_WORKFLOW_BUNDLE: bundle });
     const listening = new Set<string>();
     cluster.on('listening', (proc, address) => {
       const child = children.find((c) => c.process === proc);
@@ -171,12 +187,15 @@ async function supervise(config: Config, log: Logger): Promise<void> {
     // up: every API and gateway process listens on its port, every worker polls the task queue
     const connection = await Connection.connect({ address: server.address });
     try {
-      for (let waited = 0; ; waited += 500) {
+      for (let started = Date.now(), reported = started; ;) {
         if (stopReason) throw new Error(`stopped before every process was up: ${stopReason}`);
         const polling = await pollingPids(connection, config);
         const waiting = children.filter((c) => (c.role === 'worker' ? !polling.has(c.process!.process.pid!) : !listening.has(c.name)));
         if (!waiting.length) break;
-        if (waited > 0 && waited % 10_000 === 0) log.info(`waiting for ${waiting.map((c) => c.name).join(', ')} (${waited / 1000} s)`);
+        if (Date.now() - reported >= 10_000) {
+          reported = Date.now();
+          log.info(`waiting for ${waiting.map((c) => c.name).join(', ')} (${Math.round((reported - started) / 1000)} s)`);
+        }
         await sleep(500);
       }
     } finally {
