@@ -57,6 +57,16 @@ const schema = z
     WORKFLOW_STARTS_EAGER: booleanString.default(true),
     PAYMENT_SLOW_MS: z.coerce.number().int().min(0).default(4000),
 
+    // The split deployment on one machine (`npm run start:cluster`, src/cluster.ts) and the full
+    // Temporal server on PostgreSQL it can run instead of the dev server.
+    TEMPORAL_SERVER: z.enum(['dev', 'full']).default('dev'),
+    TEMPORAL_POSTGRES_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432'),
+    TEMPORAL_POSTGRES_DB: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lower-case PostgreSQL name').default('temporal'),
+    TEMPORAL_POSTGRES_VISIBILITY_DB: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lower-case PostgreSQL name').default('temporal_visibility'),
+    CLUSTER_API_PROCESSES: z.coerce.number().int().min(1).max(32).default(2),
+    CLUSTER_WORKER_PROCESSES: z.coerce.number().int().min(1).max(32).default(2),
+    CLUSTER_GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+
     SEED_DEMO: booleanString.optional(),
     WEB_DIST: z.string().default('dist/web'),
     OUTBOX_POLL_MS: z.coerce.number().int().positive().default(250),

@@ -13,6 +13,8 @@ export async function migrate(databaseUrl: string, log: Logger): Promise<void> {
     migrationsTable: 'pgmigrations',
     count: Infinity,
     checkOrder: true,
+    // every role migrates at start: processes starting together queue on the lock instead of failing
+    advisoryLockMode: 'wait',
     logger: {
       debug: (msg: string) => log.debug(msg),
       info: (msg: string) => log.debug(msg),
