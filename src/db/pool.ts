@@ -40,6 +40,10 @@ export async function createDatabasePool(databaseUrl: string, maximumPoolSize = 
     connectionTimeout: 10_000,
     statementTimeout: 30_000,
     idleInTransactionSessionTimeout: 30_000,
+    // slonik's default runs DISCARD ALL whenever a connection goes back to the pool: a round trip
+    // per query, and every cached plan thrown away (claim_hold's PL/pgSQL statements were
+    // planned anew on every hold). Our queries leave no session state behind to discard.
+    resetConnection: async () => {},
   });
   // slonik emits every query error on the pool *and* throws it to the caller. Without a
   // listener, Node turns the emit into ERR_UNHANDLED_ERROR, which replaces the typed error

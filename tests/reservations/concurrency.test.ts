@@ -104,4 +104,28 @@ describe('holds under contention', () => {
     const again = await engine.request('POST', '/api/reservations', { token: second.token, body: { eventId, seatIds: [seatIds[5]] } });
     expect(again.status).toBe(201);
   });
+
+  test('general admission places of a hold past its own deadline are claimed again, and a sold-out section answers 409', async () => {
+    const { eventId, sectionIds } = await engine.createEvent();
+    const floor = sectionIds[1]; // 30 places
+    const buyers = await Promise.all(Array.from({ length: 16 }, () => engine.register()));
+    const hold = (i: number, quantity: number) =>
+      engine.request('POST', '/api/reservations', { token: buyers[i].token, body: { eventId, sectionId: floor, quantity } });
+    const first = await Promise.all(Array.from({ length: 15 }, (_, i) => hold(i, 2)));
+    expect(first.map((r) => r.status)).toEqual(Array(15).fill(201));
+    const soldOut = await hold(15, 2);
+    expect(soldOut.status).toBe(409);
+    expect(soldOut.body.error).toMatchObject({ code: 'SEAT_TAKEN', details: { requested: 2, available: 0 } });
+
+    // one hold's places pass their own deadline (its workflow did not end it): they are claimable
+    const lapsed = first[3].body.reservation;
+    await engine.db.pool.query(sql.typeAlias('void')`UPDATE seats SET hold_expires_at = now() - interval '1 second' WHERE reservation_id = ${lapsed.id}`);
+    const again = await hold(15, 2);
+    expect(again.status).toBe(201);
+    expect(again.body.reservation.seats.map((s: { id: string }) => s.id).sort()).toEqual(lapsed.seats.map((s: { id: string }) => s.id).sort());
+    const owners = await engine.db.pool.anyFirst(sql.type(z.object({ reservationId: z.string() }))`
+      SELECT reservation_id AS "reservationId" FROM seats WHERE section_id = ${floor} AND state = 'HELD'`);
+    expect(owners).toHaveLength(30);
+    expect(owners.filter((id) => id === lapsed.id)).toEqual([]);
+  });
 });
