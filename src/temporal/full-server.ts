@@ -48,8 +48,8 @@ export function cachedBinaryPath(binary: GoBinary): string {
   return join(cacheRoot, 'booking-engine', `${binary.cached}-${binary.version}`, binary.cached);
 }
 
-/** The cached build of `binary`, built with `go install` the first time (progress printed). */
-export async function provideGoBinary(binary: GoBinary, log: Logger): Promise<string> {
+/** The cached build of `binary`, built with `go install` the first time (progress printed unless `quiet`). */
+export async function provideGoBinary(binary: GoBinary, log: Logger, quiet = false): Promise<string> {
   const target = cachedBinaryPath(binary);
   if (existsSync(target)) return target;
   const dir = join(target, '..');
@@ -58,7 +58,7 @@ export async function provideGoBinary(binary: GoBinary, log: Logger): Promise<st
   const spec = `${binary.command}@${binary.version}`;
   log.info(`building the ${binary.label} ${binary.version} with go install ${spec} (first run only, ${binary.duration})...`);
   const started = Date.now();
-  const ticker = setInterval(() => log.info(`still building the ${binary.label} (${Math.round((Date.now() - started) / 1000)} s)`), 20_000);
+  const ticker = setInterval(() => quiet || log.info(`still building the ${binary.label} (${Math.round((Date.now() - started) / 1000)} s)`), 20_000);
   try {
     await run('go', ['install', spec], { env: { ...process.env, GOBIN: staging }, what: `go install ${spec}` });
     mkdirSync(dir, { recursive: true });
@@ -71,10 +71,24 @@ export async function provideGoBinary(binary: GoBinary, log: Logger): Promise<st
   }
 }
 
-/** Builds whatever is missing of the server, the schema tool and the UI server, in parallel. */
+/** Builds whatever is missing of the server, the schema tool and the UI server, in parallel, with one progress line. */
 export async function provideFullServerBinaries(log: Logger): Promise<{ server: string; sqlTool: string; uiServer: string }> {
-  const [server, sqlTool, uiServer] = await Promise.all([SERVER, SQL_TOOL, UI_SERVER].map((binary) => provideGoBinary(binary, log)));
-  return { server, sqlTool, uiServer };
+  const pending = new Set<string>();
+  const started = Date.now();
+  const ticker = setInterval(() => pending.size && log.info(`still building the ${[...pending].join(', ')} (${Math.round((Date.now() - started) / 1000)} s)`), 20_000);
+  try {
+    const [server, sqlTool, uiServer] = await Promise.all([SERVER, SQL_TOOL, UI_SERVER].map(async (binary) => {
+      if (!existsSync(cachedBinaryPath(binary))) pending.add(binary.label);
+      try {
+        return await provideGoBinary(binary, log, true);
+      } finally {
+        pending.delete(binary.label);
+      }
+    }));
+    return { server, sqlTool, uiServer };
+  } finally {
+    clearInterval(ticker);
+  }
 }
 
 /** Where `go` keeps the source of a module (downloaded if needed): its schema and config files. */
@@ -167,11 +181,14 @@ export async function startFullServer(options: FullServerOptions): Promise<FullS
   const [serverModule, uiModule] = await Promise.all([moduleDir(SERVER), moduleDir(UI_SERVER)]);
   const dataDir = resolve(options.dataDir);
   const address = `127.0.0.1:${options.port}`;
+  const serverRoot = join(dataDir, 'server');
+  const uiRoot = join(dataDir, 'ui');
+  // whatever an earlier run left behind goes first, before its databases change under it
+  await reclaimFromPidFile(join(dataDir, 'ui.pid'), ['temporal-ui-server', uiRoot], log);
+  await reclaimFromPidFile(join(dataDir, 'server.pid'), ['temporal-server', serverRoot], log);
 
   await prepareDatabases(binaries.sqlTool, serverModule, options);
-  const serverRoot = join(dataDir, 'server');
   writeServerConfig(serverModule, serverRoot, options);
-  await reclaimFromPidFile(join(dataDir, 'server.pid'), ['temporal-server', serverRoot], log);
   if (await answers(address, 1)) throw new Error(`something already answers on ${address}; choose another port for the full Temporal server`);
 
   const serverArgs = ['--root', serverRoot, '--config', 'config', '--env', 'development-postgres12', '--allow-no-auth', 'start'];
@@ -191,9 +208,7 @@ export async function startFullServer(options: FullServerOptions): Promise<FullS
     await registerNamespace(options.cli, address, options.namespace, log);
     let uiUrl = '';
     if (options.uiPort) {
-      const uiRoot = join(dataDir, 'ui');
       writeUiConfig(uiModule, uiRoot, address, options);
-      await reclaimFromPidFile(join(dataDir, 'ui.pid'), ['temporal-ui-server', uiRoot], log);
       ui = await spawnTethered(binaries.uiServer, ['--root', uiRoot, '--config', 'config', '--env', 'development', 'start'], { logFile: join(dataDir, 'ui.log') });
       writePidFile(join(dataDir, 'ui.pid'), ui.pid);
       uiUrl = `http://127.0.0.1:${options.uiPort}`;
