@@ -236,7 +236,8 @@ describe('malformed requests to every route answer below 500, in the error shape
       fc.json({ maxDepth: 3 }).filter((s) => !s.startsWith('{')),
       fc.integer({ min: 1, max: 5000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
       fc.integer({ min: 1, max: 5000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
-      fc.constantFrom('{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{}}}', '{"unknown":1}', '{', '{}}', '\uFEFF{}', 'null'),
+      // (an empty object, with or without a BOM, is a valid body for cancel and extend: not here)
+      fc.constantFrom('{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{}}}', '{"unknown":1}', '\uFEFF{"unknown":1}', '{', '{}}', 'null'),
       fc.constant(`{"pad":"${'x'.repeat(70 * 1024)}"}`),
     );
     const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/octet-stream');
