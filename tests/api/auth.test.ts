@@ -87,7 +87,8 @@ describe('login', () => {
   });
 
   test('an unknown email costs the same argon2 work as a known one with a wrong password', async () => {
-    const known = [await newAccount(), await newAccount()]; // two, to stay below the per-account limit
+    // three known accounts, to stay below the per-account limit of failed logins
+    const known = [await newAccount(), await newAccount(), await newAccount()];
     const time = async (email: string) => {
       const started = performance.now();
       const res = await login(email, 'not the password', freshAddress());
@@ -97,14 +98,14 @@ describe('login', () => {
     await time(`warm-${randomUUID()}@example.com`);
     const unknownTimes: number[] = [];
     const knownTimes: number[] = [];
-    for (let i = 0; i < 7; i++) { // interleaved, so load on the machine hits both alike
+    for (let i = 0; i < 9; i++) { // interleaved, so load on the machine hits both alike
       unknownTimes.push(await time(`nobody-${randomUUID()}@example.com`));
-      knownTimes.push(await time(known[i % 2]));
+      knownTimes.push(await time(known[i % 3]));
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-    // measured here: about 1.0 with the dummy verification; 0.3 to 0.5 without it (the issue
-    // found 5 times faster on an idle machine)
-    expect(median(unknownTimes) / median(knownTimes)).toBeGreaterThan(0.65);
+    // The fastest of several answers is the cost without the noise of a busy machine (noise
+    // only adds). Measured here: about 0.8 to 1 with the dummy verification; about 0.3
+    // without it (the issue found unknown emails 5 times faster on an idle machine).
+    expect(Math.min(...unknownTimes) / Math.min(...knownTimes)).toBeGreaterThan(0.6);
   });
 
   test('every response that carries a token, or account data, says Cache-Control: no-store', async () => {
