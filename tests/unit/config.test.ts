@@ -12,12 +12,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'prod' })).toThrow(/NODE_ENV: NODE_ENV must be one of development, test, production/);
   });
 
-  test('npm start sets NODE_ENV=development through a defaults file that .env and the environment override', () => {
+  test('the local runs (npm start, npm run start:cluster) set NODE_ENV=development through a defaults file that .env and the environment override', () => {
     const scripts = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts as Record<string, string>;
-    expect(scripts.start).toBe('node --env-file=scripts/npm-start.env --env-file-if-exists=.env src/main.ts all');
-    expect(readFileSync(new URL('../../scripts/npm-start.env', import.meta.url), 'utf8')).toMatch(/^NODE_ENV=development$/m);
+    expect(scripts.start).toBe('node --env-file=scripts/local-run.env --env-file-if-exists=.env src/main.ts all');
+    expect(scripts['start:cluster']).toBe('node --env-file=scripts/local-run.env --env-file-if-exists=.env src/cluster.ts');
+    expect(readFileSync(new URL('../../scripts/local-run.env', import.meta.url), 'utf8')).toMatch(/^NODE_ENV=development$/m);
     // the roles a deployment runs on their own get no default
-    for (const role of ['start:api', 'start:worker', 'start:gateway', 'migrate']) expect(scripts[role]).not.toContain('npm-start.env');
+    for (const role of ['start:api', 'start:worker', 'start:gateway', 'migrate']) expect(scripts[role]).not.toContain('local-run.env');
   });
 
   test('development uses local defaults and a development-only secret, on a loopback address only', () => {
