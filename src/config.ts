@@ -3,17 +3,38 @@ import { z } from 'zod';
 /**
  * Every environment variable the engine reads, validated once at start-up.
  * Documented in .env.example. Development and test get local defaults; production
- * must set every secret and address explicitly.
+ * must set every secret and address explicitly. NODE_ENV itself has no default: a process
+ * that does not say what it is refuses to start (`npm start` says development, tests say test).
  */
 const booleanString = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
 
 const DEV_JWT_SECRET = 'development-only-jwt-secret-do-not-use-in-production';
+const NODE_ENVS = ['development', 'test', 'production'] as const;
+
+/** A comma-separated list of web origins (scheme://host[:port], nothing after it). */
+const originList = z.string().transform((value, ctx) => {
+  const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try { parsed = new URL(origin); } catch { /* reported below */ }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin: give scheme://host[:port] without a path or a trailing slash, e.g. https://shop.example.com` });
+    }
+  }
+  return origins;
+});
+
+const isLoopback = (host: string) => /^(127(\.\d{1,3}){3}|localhost|::1|\[::1\])$/i.test(host);
 
 const schema = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    NODE_ENV: z.enum(NODE_ENVS, {
+      error: (issue) => issue.input === undefined
+        ? 'NODE_ENV is not set: set NODE_ENV=production for a deployment (development for local use; `npm start` sets it)'
+        : `NODE_ENV must be one of ${NODE_ENVS.join(', ')}`,
+    }),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -47,6 +68,10 @@ const schema = z
     TEMPORAL_METRICS_BIND_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port').optional(),
     RATE_LIMIT_HOLDS_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     RATE_LIMIT_FAILED_LOGINS: z.coerce.number().int().min(0).default(10),
+    RATE_LIMIT_FAILED_LOGINS_PER_ACCOUNT: z.coerce.number().int().min(0).default(50),
+    RATE_LIMIT_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(0).default(20),
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    CORS_ORIGINS: originList.default([]),
     HOLD_MAX_SEATS: z.coerce.number().int().positive().max(100).default(10),
     PASSIVE_EXPIRY_GRACE_SECONDS: z.coerce.number().int().min(0).default(1),
     PAYMENT_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3600).default(120),
@@ -76,6 +101,10 @@ const schema = z
       for (const key of ['JWT_SECRET', 'DATABASE_URL', 'TEMPORAL_ADDRESS'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required when NODE_ENV=production` });
       }
+    }
+    if (env.NODE_ENV !== 'production' && !env.JWT_SECRET && !isLoopback(env.HOST)) {
+      // the development secret is in the repository: whoever reaches the port could forge tokens
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: `JWT_SECRET is required when HOST (${env.HOST}) is not a loopback address: the built-in development secret is public` });
     }
     if (env.HOLD_MIN_SECONDS > env.HOLD_MAX_SECONDS) {
       ctx.addIssue({ code: 'custom', path: ['HOLD_MIN_SECONDS'], message: 'must not exceed HOLD_MAX_SECONDS' });

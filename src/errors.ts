@@ -20,6 +20,12 @@ export type ErrorCode =
   | 'PAYMENT_DECLINED'
   | 'PAYMENT_UNAVAILABLE'
   | 'SERVICE_UNAVAILABLE'
+  // HTTP-level refusals, before any route: malformed requests, methods, sizes, media types
+  | 'BAD_REQUEST'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'HEADERS_TOO_LARGE'
   | 'INTERNAL';
 
 export class AppError extends Error {

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
 import serve from 'koa-static';
@@ -9,6 +8,9 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { httpMetrics, metricsRoute, registerDatabaseGauges } from '../metrics.ts';
 import type { ReservationService } from '../reservations/service.ts';
+import { AppError } from '../errors.ts';
+import { jsonBody } from './body.ts';
+import { corsPolicy } from './cors.ts';
 import { type AppContext, type AppState, authenticate, errors } from './middleware.ts';
 import type { RateLimits } from './rate-limits.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -30,10 +32,13 @@ export interface ApiDeps {
 /** The HTTP API under /api, and the built web client for every other GET. */
 export function createApi({ config, pool, service, log, health, limits }: ApiDeps): Koa<AppState, AppContext> {
   const app = new Koa<AppState, AppContext>();
-  app.proxy = config.NODE_ENV === 'production';
+  // X-Forwarded-For is trusted for exactly TRUST_PROXY_HOPS proxies (the last entries, which
+  // those proxies appended); with 0 the client address is the socket's. Rate limits key on it.
+  app.proxy = config.TRUST_PROXY_HOPS > 0;
+  app.maxIpsCount = config.TRUST_PROXY_HOPS;
   app.silent = true; // errors are logged by the error middleware
   app.use(httpMetrics());
-  app.use(errors(log, config.NODE_ENV === 'development'));
+  app.use(errors(log));
   // security headers for the API and the web client (helmet's defaults: a same-origin content
   // security policy, no sniffing, no framing by others); plain-HTTP local use keeps http
   const production = config.NODE_ENV === 'production';
@@ -41,7 +46,8 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
     contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': production ? [] : null } },
     strictTransportSecurity: production,
   }));
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
+  app.use(corsPolicy(config.CORS_ORIGINS));
+  app.use(jsonBody({ limit: '64kb' }));
   app.use(authenticate(config.JWT_SECRET));
   if (config.METRICS_PORT === undefined) {
     // Prometheus scrapes this port unless metrics have a port of their own
@@ -72,7 +78,16 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
   app.use(serve(webRoot, { index: 'index.html', maxage: 0 }));
   app.use(async (ctx) => {
     // single-page app: unknown non-API paths get index.html, and the client routes them
-    if (ctx.method !== 'GET' || ctx.path.startsWith('/api') || ctx.body !== undefined) return;
+    if (ctx.path.startsWith('/api') || ctx.body !== undefined) return;
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('Allow', 'GET, HEAD, OPTIONS');
+      ctx.status = 204;
+      return;
+    }
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.set('Allow', 'GET, HEAD, OPTIONS');
+      throw new AppError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}; the web client's pages are GET only`, { allow: ['GET', 'HEAD', 'OPTIONS'] });
+    }
     const index = join(webRoot, 'index.html');
     ctx.type = 'html';
     ctx.body = existsSync(index) ? readFileSync(index) : '<p>The web client is not built yet: run <code>npm run build:web</code>.</p>';

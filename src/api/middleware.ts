@@ -1,8 +1,11 @@
 import type { Context, Next } from 'koa';
+import pg from 'pg';
+import { ForeignKeyIntegrityConstraintViolationError, InvalidInputError } from 'slonik';
 import { z } from 'zod';
 import { type Principal, type Role, verifyToken } from '../auth/tokens.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { UnsupportedBody } from './body.ts';
 
 export interface AppState {
   log: Logger;
@@ -13,21 +16,20 @@ export type AppContext = Context & { state: AppState };
 /**
  * First in the chain: a per-request logger, and the one place that builds error bodies
  * `{ error: { code, message, details } }`. Handlers throw; they never build error responses.
+ * A response that ends as an error status without a body (Koa's 404, the router's 405 and 501)
+ * gets the same shape. A 500 never carries internals, in any mode: the log keeps the stack.
  */
-export function errors(log: Logger, exposeInternals: boolean) {
+export function errors(log: Logger) {
   return async (ctx: AppContext, next: Next) => {
     const started = performance.now();
     ctx.state.log = log.child({ req: { method: ctx.method, url: ctx.url } });
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined && ctx.path.startsWith('/api')) {
-        throw new AppError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
-      }
+      if (ctx.status >= 400 && ctx.body == null) throw bodilessError(ctx);
     } catch (error) {
-      const known = toAppError(error);
-      const details = exposeInternals && known.code === 'INTERNAL' ? { stack: (error as Error)?.stack } : known.details;
+      const known = toAppError(error, ctx.state.log);
       ctx.status = known.status;
-      ctx.body = { error: { code: known.code, message: known.message, details } };
+      ctx.body = { error: { code: known.code, message: known.message, details: known.details } };
       if (known.status >= 500) ctx.state.log.error({ err: error }, 'request failed');
     } finally {
       ctx.state.log.debug({ status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
@@ -35,16 +37,49 @@ export function errors(log: Logger, exposeInternals: boolean) {
   };
 }
 
-function toAppError(error: unknown): AppError {
+/**
+ * An error status without a body: Koa's 404, and the router's 405 (a method the route does not
+ * have) or 501 (a method the router does not know, e.g. PROPFIND or TRACE). An unknown method
+ * is the client's mistake, so it is answered as a 405 as well (or a 404 where no route
+ * matches): 5xx stays the class of the engine's own failures.
+ */
+function bodilessError(ctx: AppContext): AppError {
+  const allow = ctx.response.get('Allow');
+  if (ctx.status === 404 || (ctx.status === 501 && !allow)) {
+    return new AppError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+  }
+  if (ctx.status === 405 || ctx.status === 501) {
+    ctx.status = 405;
+    return new AppError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}; use ${allow}`, { allow: allow.split(/,\s*/) });
+  }
+  return ctx.status < 500 ? new AppError(ctx.status, 'BAD_REQUEST', ctx.message) : new AppError(500, 'INTERNAL', INTERNAL_MESSAGE);
+}
+
+const INTERNAL_MESSAGE = 'something went wrong on our side; nothing was changed by this request';
+
+/** SQLSTATE class 22 (data exception): a value PostgreSQL cannot take, e.g. a NUL byte or an out-of-range date. */
+const isDataException = (error: unknown) => error instanceof pg.DatabaseError && typeof error.code === 'string' && error.code.startsWith('22');
+
+function toAppError(error: unknown, log: Logger): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof z.ZodError) return validationError(error, 'request');
-  const status = (error as { status?: number; expose?: boolean })?.status;
+  const status = (error as { status?: number })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    // koa / bodyparser errors: malformed JSON, wrong content type, body too large
-    const message = (error as { type?: string }).type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (error as Error).message;
-    return new AppError(status, 'VALIDATION_FAILED', message, {});
+    // koa and http-errors: a refusal made before any route ran
+    return new AppError(status, status === 400 ? 'VALIDATION_FAILED' : 'BAD_REQUEST', (error as Error).message);
   }
-  return new AppError(500, 'INTERNAL', 'something went wrong on our side; nothing was changed by this request');
+  // Safety nets, narrow on purpose: the edge validation should have refused these already, so
+  // each is logged as a warning to be fixed there.
+  if (error instanceof InvalidInputError || isDataException(error)) {
+    log.warn({ err: error }, 'a value the request validation let through was refused by PostgreSQL');
+    return new AppError(400, 'VALIDATION_FAILED', 'a value in the request cannot be stored; check the text, number and date fields');
+  }
+  if (error instanceof ForeignKeyIntegrityConstraintViolationError && error.constraint?.endsWith('_customer_id_fkey')) {
+    // a token signed for an account that has since been deleted
+    log.warn({ err: error }, 'a valid token named a customer that no longer exists');
+    return new AppError(401, 'UNAUTHENTICATED', 'the account of this access token no longer exists');
+  }
+  return new AppError(500, 'INTERNAL', INTERNAL_MESSAGE);
 }
 
 function validationError(error: z.ZodError, where: string): AppError {
@@ -54,6 +89,9 @@ function validationError(error: z.ZodError, where: string): AppError {
 
 /** Parses one part of the request with its zod schema, or throws 400 VALIDATION_FAILED naming every problem. */
 export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params' | 'headers'): z.infer<S> {
+  if (value instanceof UnsupportedBody) {
+    throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as application/json (got ${value.contentType || 'no Content-Type'})`, { contentType: value.contentType || null });
+  }
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw validationError(result.error, where);
   return result.data;

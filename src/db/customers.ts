@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type CommonQueryMethods, UniqueIntegrityConstraintViolationError } from 'slonik';
+import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
 import { sql } from './sql.ts';
 
 const customer = z.object({
@@ -12,22 +11,21 @@ const customer = z.object({
 });
 export type Customer = z.infer<typeof customer>;
 
+/**
+ * Creates an account, or answers null when the email is taken (case-insensitively). The
+ * conflict is an outcome, not an error: no unique violation is raised, so slonik keeps the
+ * pooled connection.
+ */
 export async function createCustomer(
   db: CommonQueryMethods,
   input: { email: string; name: string; passwordHash: string; role?: 'customer' | 'support' },
-): Promise<Customer> {
-  try {
-    return await db.one(sql.type(customer)`
-      INSERT INTO customers (id, email, name, password_hash, role)
-      VALUES (${randomUUID()}, ${input.email}, ${input.name}, ${input.passwordHash}, ${input.role ?? 'customer'})
-      RETURNING id, email, name, role
-    `);
-  } catch (error) {
-    if (error instanceof UniqueIntegrityConstraintViolationError) {
-      throw new AppError(409, 'EMAIL_TAKEN', `an account with the email ${input.email} already exists`, { field: 'email' });
-    }
-    throw error;
-  }
+): Promise<Customer | null> {
+  return db.maybeOne(sql.type(customer)`
+    INSERT INTO customers (id, email, name, password_hash, role)
+    VALUES (${randomUUID()}, ${input.email}, ${input.name}, ${input.passwordHash}, ${input.role ?? 'customer'})
+    ON CONFLICT DO NOTHING
+    RETURNING id, email, name, role
+  `);
 }
 
 export async function findCustomerByEmail(db: CommonQueryMethods, email: string) {

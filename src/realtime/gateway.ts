@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { DatabasePool } from 'slonik';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
+import { originAllowed } from '../api/cors.ts';
 import { verifyToken, type Principal } from '../auth/tokens.ts';
 import { seatSnapshot, type SeatView } from '../db/events.ts';
 import { sql } from '../db/sql.ts';
@@ -61,7 +62,11 @@ export interface GatewayOptions {
   redisUrl: string;
   jwtSecret: string;
   log: Logger;
-  corsOrigin?: string | string[];
+  /**
+   * Origins other than the page's own that may connect (CORS_ORIGINS). Browsers from any
+   * other origin are refused at the handshake; clients that send no Origin (not browsers) pass.
+   */
+  corsOrigins?: readonly string[];
   /** Redis channel prefix; must equal the outbox relay's `key`. */
   key?: string;
 }
@@ -76,6 +81,7 @@ const eventInput = z.object({ eventId: z.string().uuid() });
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { httpServer, pool, jwtSecret } = options;
+  const corsOrigins = options.corsOrigins ?? [];
   const log = options.log.child({ component: 'gateway' });
 
   // The plain pub/sub adapter, not the streams adapter: durability already comes from the
@@ -91,7 +97,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   const io: GatewayServer = new Server(httpServer, {
     adapter: createAdapter(pubClient, subClient, { key: options.key ?? DEFAULT_REDIS_KEY }),
     serveClient: false,
-    ...(options.corsOrigin ? { cors: { origin: options.corsOrigin, credentials: true } } : {}),
+    // the polling transport's CORS headers for listed origins; the handshake check below
+    // refuses every other foreign origin (CORS alone would not stop a WebSocket)
+    ...(corsOrigins.length > 0 ? { cors: { origin: [...corsOrigins] } } : {}),
+    allowRequest: (req, callback) => {
+      const allowed = originAllowed(req.headers.origin, req.headers.host, corsOrigins);
+      if (!allowed) log.debug({ origin: req.headers.origin }, 'socket refused: origin not allowed');
+      callback(allowed ? null : 'origin not allowed', allowed);
+    },
   });
   const untrack = trackSocketServer(io);
 

@@ -45,4 +45,12 @@ describe('rate limits (counted in Redis)', () => {
     const bystander = await engine.register();
     expect((await engine.request('POST', '/api/auth/login', { body: { email: bystander.email, password: 'correct horse battery' } })).status).toBe(200);
   });
+
+  test('without trusted proxies (TRUST_PROXY_HOPS=0) X-Forwarded-For is ignored: a new header value is not a new address', async () => {
+    const victim = await engine.register();
+    const login = (password: string, forwardedFor: string) =>
+      engine.request('POST', '/api/auth/login', { body: { email: victim.email, password }, headers: { 'x-forwarded-for': forwardedFor } });
+    for (let i = 0; i < 3; i++) expect((await login(`guess ${i}`, `198.51.100.${i}`)).status).toBe(401);
+    expect((await login('correct horse battery', '198.51.100.200')).status).toBe(429);
+  });
 });

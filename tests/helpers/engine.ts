@@ -8,6 +8,7 @@ import { createActivities } from '../../activities/index.ts';
 import { Redis } from 'ioredis';
 import { createApi } from '../../src/api/app.ts';
 import { createRateLimits } from '../../src/api/rate-limits.ts';
+import { answerRefusedRequests } from '../../src/api/server.ts';
 import { createGateway } from '../../src/realtime/gateway.ts';
 import { startOutboxRelay } from '../../src/realtime/relay.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -62,7 +63,9 @@ export async function startTestEngine(label: string, env: Record<string, string>
   const taskQueue = `test-${label}-${randomUUID().slice(0, 8)}`;
   const config = loadConfig({
     NODE_ENV: 'test', DATABASE_URL: db.url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue,
-    LOG_LEVEL: 'silent', PAYMENT_SLOW_MS: '2500', PASSIVE_EXPIRY_GRACE_SECONDS: '1', ...env,
+    LOG_LEVEL: 'silent', PAYMENT_SLOW_MS: '2500', PASSIVE_EXPIRY_GRACE_SECONDS: '1',
+    // every test file registers from 127.0.0.1: a test of this limit turns it on for itself
+    RATE_LIMIT_REGISTRATIONS_PER_HOUR: '0', ...env,
   });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const connection = await NativeConnection.connect({ address });
@@ -98,12 +101,13 @@ export async function startTestEngine(label: string, env: Record<string, string>
   closers.push(() => limitsRedis.quit());
   const app = createApi({ config, pool: db.pool, service, log, health: {}, limits: createRateLimits(limitsRedis, config, log) });
   const server: Server = createServer(app.callback());
+  answerRefusedRequests(server, log);
   if (options.realtime) {
     // the gateway, relay and web client on the API's port, as `npm start` serves them;
     // a Redis key of this file's own keeps parallel test files apart
     const key = `socket.io-${taskQueue}`;
     const redis = new Redis(config.REDIS_URL);
-    const gateway = createGateway({ httpServer: server, pool: db.pool, redisUrl: config.REDIS_URL, jwtSecret: config.JWT_SECRET, log, key });
+    const gateway = createGateway({ httpServer: server, pool: db.pool, redisUrl: config.REDIS_URL, jwtSecret: config.JWT_SECRET, log, key, corsOrigins: config.CORS_ORIGINS });
     const relay = startOutboxRelay({ pool: db.pool, redis, log, pollMs: 50, key });
     closers.push(relay.stop, gateway.close, () => redis.quit());
   }

@@ -22,6 +22,8 @@ export async function startSplitEngineProcesses(label: string, env: Record<strin
   const roleEnv: Record<string, string> = {
     NODE_ENV: 'test', HOST: '127.0.0.1', DATABASE_URL: db.url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue,
     TEMPORAL_WORKFLOW_BUNDLE: bundle, LOG_LEVEL: 'warn', PAYMENT_SLOW_MS: '2500', PASSIVE_EXPIRY_GRACE_SECONDS: '1',
+    // every test file registers from 127.0.0.1: a test of this limit turns it on for itself
+    RATE_LIMIT_REGISTRATIONS_PER_HOUR: '0',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
   };

@@ -7,20 +7,50 @@ describe('configuration', () => {
       .toThrow(/JWT_SECRET: JWT_SECRET is required when NODE_ENV=production/);
   });
 
-  test('development uses local defaults and a development-only secret', () => {
-    const config = loadConfig({});
-    expect(config.NODE_ENV).toBe('development');
+  test('a process that does not set NODE_ENV refuses to start, naming the variable', () => {
+    expect(() => loadConfig({})).toThrow(/NODE_ENV: NODE_ENV is not set: set NODE_ENV=production for a deployment/);
+    expect(() => loadConfig({ NODE_ENV: 'prod' })).toThrow(/NODE_ENV: NODE_ENV must be one of development, test, production/);
+  });
+
+  test('the local runs (npm start, npm run start:cluster) set NODE_ENV=development through a defaults file that .env and the environment override', () => {
+    const scripts = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts as Record<string, string>;
+    expect(scripts.start).toBe('node --env-file=scripts/local-run.env --env-file-if-exists=.env src/main.ts all');
+    expect(scripts['start:cluster']).toBe('node --env-file=scripts/local-run.env --env-file-if-exists=.env src/cluster.ts');
+    expect(readFileSync(new URL('../../scripts/local-run.env', import.meta.url), 'utf8')).toMatch(/^NODE_ENV=development$/m);
+    // the roles a deployment runs on their own get no default
+    for (const role of ['start:api', 'start:worker', 'start:gateway', 'migrate']) expect(scripts[role]).not.toContain('local-run.env');
+  });
+
+  test('development uses local defaults and a development-only secret, on a loopback address only', () => {
+    const config = loadConfig({ NODE_ENV: 'development' });
     expect(config.JWT_SECRET).toMatch(/development-only/);
     expect(config.startTemporalDevServer).toBe(true);
+    expect(config.TRUST_PROXY_HOPS).toBe(0);
+    expect(config.CORS_ORIGINS).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'development', HOST: 'localhost' }).HOST).toBe('localhost');
+    for (const host of ['0.0.0.0', '::', '192.0.2.10']) {
+      expect(() => loadConfig({ NODE_ENV: 'development', HOST: host })).toThrow(/JWT_SECRET: JWT_SECRET is required when HOST \(.+\) is not a loopback address/);
+      expect(loadConfig({ NODE_ENV: 'development', HOST: host, JWT_SECRET: 'x'.repeat(32) }).JWT_SECRET).toBe('x'.repeat(32));
+    }
   });
 
   test('a bad value is reported with its variable name', () => {
-    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
-    expect(() => loadConfig({ HOLD_MIN_SECONDS: '900', HOLD_MAX_SECONDS: '60', HOLD_DEFAULT_SECONDS: '60' })).toThrow(/HOLD_MIN_SECONDS: must not exceed HOLD_MAX_SECONDS/);
+    expect(() => loadConfig({ NODE_ENV: 'test', PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ NODE_ENV: 'test', HOLD_MIN_SECONDS: '900', HOLD_MAX_SECONDS: '60', HOLD_DEFAULT_SECONDS: '60' })).toThrow(/HOLD_MIN_SECONDS: must not exceed HOLD_MAX_SECONDS/);
+    expect(() => loadConfig({ NODE_ENV: 'test', TRUST_PROXY_HOPS: '-1' })).toThrow(/TRUST_PROXY_HOPS/);
+    expect(() => loadConfig({ NODE_ENV: 'test', TRUST_PROXY_HOPS: 'yes' })).toThrow(/TRUST_PROXY_HOPS/);
+  });
+
+  test('CORS_ORIGINS is a comma-separated list of origins, each checked', () => {
+    expect(loadConfig({ NODE_ENV: 'test', CORS_ORIGINS: 'https://shop.example.com, http://localhost:5173' }).CORS_ORIGINS)
+      .toEqual(['https://shop.example.com', 'http://localhost:5173']);
+    for (const bad of ['shop.example.com', 'https://shop.example.com/', 'https://shop.example.com/path', 'ftp://files.example.com', '*']) {
+      expect(() => loadConfig({ NODE_ENV: 'test', CORS_ORIGINS: `https://ok.example.com,${bad}` })).toThrow(/CORS_ORIGINS: ".+" is not an origin/);
+    }
   });
 
   test('an external Temporal address means no dev server is started', () => {
-    const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal.example:7233' });
+    const config = loadConfig({ NODE_ENV: 'development', TEMPORAL_ADDRESS: 'temporal.example:7233' });
     expect(config.startTemporalDevServer).toBe(false);
     expect(config.temporalAddress).toBe('temporal.example:7233');
   });

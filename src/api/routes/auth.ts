@@ -1,37 +1,52 @@
 import Router from '@koa/router';
-import { hash, verify } from '@node-rs/argon2';
+import type { Next } from 'koa';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { hashPassword, PASSWORD_MAX_LENGTH, passwordWeakness, prepareDummyHash, verifyPassword } from '../../auth/passwords.ts';
 import { signToken } from '../../auth/tokens.ts';
 import { createCustomer, findCustomerByEmail } from '../../db/customers.ts';
 import { AppError } from '../../errors.ts';
 import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
-import { guardLogin, type RateLimits } from '../rate-limits.ts';
+import { guardLogin, limitRegistrations, type RateLimits } from '../rate-limits.ts';
+import { rawText, text } from '../schemas.ts';
 
+const email = z.string().trim().email().max(254);
 const Register = z.object({
-  email: z.string().trim().email().max(254),
-  password: z.string().min(8, 'must be at least 8 characters').max(200),
-  name: z.string().trim().min(1).max(200),
+  email,
+  password: rawText({ min: 1, max: PASSWORD_MAX_LENGTH }),
+  name: text({ min: 1, max: 200 }),
+}).strict().superRefine((body, ctx) => {
+  const weakness = passwordWeakness(body.password, [body.email, body.email.split('@')[0], body.name]);
+  if (weakness) ctx.addIssue({ code: 'custom', path: ['password'], message: weakness });
 });
-const Login = z.object({ email: z.string().trim().email(), password: z.string().min(1).max(200) });
+const Login = z.object({ email, password: rawText({ min: 1, max: PASSWORD_MAX_LENGTH }) }).strict();
+
+/** Responses of these routes carry tokens or account data: no cache may keep them. */
+async function noStore(ctx: AppContext, next: Next) {
+  ctx.set('Cache-Control', 'no-store');
+  await next();
+}
 
 export function authRoutes(deps: { pool: DatabasePool; jwtSecret: string; jwtTtlSeconds: number; limits?: RateLimits }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api' });
   const issue = (customer: { id: string; email: string; role: 'customer' | 'support' }) =>
     signToken({ customerId: customer.id, email: customer.email, role: customer.role }, deps.jwtSecret, deps.jwtTtlSeconds);
+  router.use(noStore);
 
-  router.post('/auth/register', async (ctx) => {
+  router.post('/auth/register', limitRegistrations(deps.limits), async (ctx) => {
     const body = parse(Register, ctx.request.body, 'body');
-    const customer = await createCustomer(deps.pool, { email: body.email, name: body.name, passwordHash: await hash(body.password) });
+    const customer = await createCustomer(deps.pool, { email: body.email, name: body.name, passwordHash: await hashPassword(body.password) });
+    if (!customer) throw new AppError(409, 'EMAIL_TAKEN', `an account with the email ${body.email} already exists`, { field: 'email' });
     ctx.status = 201;
     ctx.body = { token: issue(customer), customer };
   });
 
+  void prepareDummyHash(); // ready before the first login for an unknown email
   router.post('/auth/login', async (ctx) => {
     const body = parse(Login, ctx.request.body, 'body');
     const found = await guardLogin(deps.limits, ctx, body.email, async () => {
       const candidate = await findCustomerByEmail(deps.pool, body.email);
-      return candidate && (await verify(candidate.passwordHash, body.password)) ? candidate : null;
+      return (await verifyPassword(candidate?.passwordHash, body.password)) ? candidate : null;
     });
     if (!found) throw new AppError(401, 'INVALID_CREDENTIALS', 'the email or password is wrong');
     const { passwordHash: _, ...customer } = found;

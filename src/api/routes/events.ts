@@ -4,17 +4,18 @@ import { z } from 'zod';
 import { getEvent, listEvents, seatSnapshot } from '../../db/events.ts';
 import { notFound } from '../../errors.ts';
 import { type AppContext, type AppState, parse } from '../middleware.ts';
+import { instant, queryInt, text } from '../schemas.ts';
 
 const EventQuery = z.object({
-  q: z.string().trim().max(200).optional(),
-  from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
-  to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  q: text({ max: 200 }).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
   available: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-  minPrice: z.coerce.number().int().min(0).optional(),
-  maxPrice: z.coerce.number().int().min(0).optional(),
+  minPrice: queryInt().optional(),
+  maxPrice: queryInt().optional(),
   status: z.enum(['ON_SALE', 'CLOSED', 'CANCELLED']).optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  page: queryInt({ min: 1 }).default(1),
+  pageSize: queryInt({ min: 1, max: 100 }).default(20),
 });
 const EventParams = z.object({ eventId: z.string().uuid() });
 

@@ -4,6 +4,7 @@ import type { Config } from '../../config.ts';
 import type { ReservationService } from '../../reservations/service.ts';
 import { type AppContext, type AppState, idempotencyKey, parse, requireRole } from '../middleware.ts';
 import { limitHolds, type RateLimits } from '../rate-limits.ts';
+import { bodyInt, text } from '../schemas.ts';
 
 const ReservationParams = z.object({ id: z.string().uuid() });
 const Card = z.object({
@@ -11,10 +12,10 @@ const Card = z.object({
   expMonth: z.coerce.number().int().min(1).max(12).optional(),
   expYear: z.coerce.number().int().min(2000).max(2200).optional(),
   cvc: z.string().regex(/^\d{3,4}$/, 'must be 3 or 4 digits').optional(),
-});
-const Checkout = z.object({ card: Card });
-const Extend = z.object({ seconds: z.number().int().positive().optional() }).default({});
-const Cancel = z.object({ reason: z.string().trim().max(500).default('cancelled by the customer') });
+}).strict();
+const Checkout = z.object({ card: Card }).strict();
+const Extend = z.object({ seconds: bodyInt({ min: 1 }).optional() }).strict().default({});
+const Cancel = z.object({ reason: text({ max: 500 }).default('cancelled by the customer') }).strict();
 
 export function holdBody(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>) {
   const holdSeconds = z.number().int().min(config.HOLD_MIN_SECONDS).max(config.HOLD_MAX_SECONDS).optional();

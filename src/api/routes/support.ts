@@ -2,12 +2,13 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { ReservationService } from '../../reservations/service.ts';
 import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+import { text } from '../schemas.ts';
 
 const SupportQuery = z.object({
   eventId: z.string().uuid().optional(),
   status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']).optional(),
 });
-const SupportCancel = z.object({ reason: z.string().trim().min(1, 'say why the hold is cancelled').max(500) });
+const SupportCancel = z.object({ reason: text({ min: 1, minMessage: 'say why the hold is cancelled', max: 500 }) }).strict();
 
 /** Support staff: see any reservation, cancel any hold (the workflow records actor and reason). */
 export function supportRoutes(deps: { service: ReservationService; temporalUi?: { url?: string; namespace: string } }) {
