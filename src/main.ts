@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { createActivities } from '../activities/index.ts';
 import { createApi } from './api/app.ts';
 import { createRateLimits } from './api/rate-limits.ts';
+import { answerRefusedRequests } from './api/server.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createDatabasePool, ensureDatabase } from './db/pool.ts';
 import { migrate } from './db/migrate.ts';
@@ -99,6 +100,8 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
     let redis: Redis | undefined;
     if (has('api') || has('gateway')) {
       server = createServer();
+      // requests Node's parser refuses (431, malformed) still get the error shape
+      answerRefusedRequests(server, log);
       redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
       closers.push(() => redis!.quit());
     }
@@ -118,7 +121,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       server!.on('request', api.callback());
     }
     if (has('gateway')) {
-      const gateway = createGateway({ httpServer: server!, pool, redisUrl: config.REDIS_URL, jwtSecret: config.JWT_SECRET, log });
+      const gateway = createGateway({ httpServer: server!, pool, redisUrl: config.REDIS_URL, jwtSecret: config.JWT_SECRET, log, corsOrigins: config.CORS_ORIGINS });
       closers.push(gateway.close);
       const relay = startOutboxRelay({ pool, redis: redis!, log, pollMs: config.OUTBOX_POLL_MS });
       closers.push(relay.stop);
