@@ -133,6 +133,11 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
     announce(role, config, log);
     await shutdownSignal();
     log.info('shutting down...');
+    // a dependency that no longer answers must not keep a stopping process alive
+    setTimeout(() => {
+      log.error('shutdown did not finish within 30 s; exiting');
+      process.exit(1);
+    }, 30_000).unref();
   } finally {
     for (const close of closers.reverse()) {
       await close().catch((error) => log.warn({ err: error }, 'error while shutting down'));
@@ -159,6 +164,8 @@ function shutdownSignal(): Promise<void> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
+    // started with an IPC channel (node:cluster, a supervisor, a test): go when the parent goes
+    if (process.connected) process.once('disconnect', () => resolve());
   });
 }
 

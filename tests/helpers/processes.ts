@@ -25,8 +25,11 @@ export function spawnRole(role: 'all' | 'api' | 'worker' | 'gateway' | 'migrate'
   const log = openSync(logFile, 'a');
   const child = spawn(process.execPath, [MAIN, role], {
     env: { ...process.env, NODE_OPTIONS: '', ...env },
-    stdio: ['ignore', log, log],
+    // the IPC channel is a tether: the role shuts down when this process goes, however it goes
+    stdio: ['ignore', log, log, 'ipc'],
   });
+  child.unref();
+  child.channel?.unref();
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const gone = () => child.exitCode !== null || child.signalCode !== null;
   return {
