@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -39,6 +40,8 @@ const schema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: z.string().url().optional(),
+    // a few per core: more connections than PostgreSQL has cores to run them only contend (measured)
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(2 * availableParallelism() + 2),
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().positive().default(60 * 60 * 12),
@@ -80,6 +83,7 @@ const schema = z
     WORKFLOW_STARTS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(32),
     WORKFLOW_STARTER_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
     WORKFLOW_STARTS_EAGER: booleanString.default(true),
+    WORKFLOW_START_DEFER_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
     PAYMENT_SLOW_MS: z.coerce.number().int().min(0).default(4000),
 
     // The split deployment on one machine (`npm run start:cluster`, src/cluster.ts) and the full

@@ -50,7 +50,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
     await migrate(config.DATABASE_URL, log);
     if (role === 'migrate') return;
 
-    const pool = await createDatabasePool(config.DATABASE_URL, 20);
+    const pool = await createDatabasePool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
     closers.push(() => pool.end());
     if (role === 'all' && config.SEED_DEMO) await seedDemo(pool, log);
 
@@ -88,6 +88,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       const temporal = new Client({ connection: native, namespace: config.TEMPORAL_NAMESPACE });
       const starter = startWorkflowStarter({
         pool, temporal, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: config.WORKFLOW_STARTER_POLL_MS, eager: config.WORKFLOW_STARTS_EAGER,
+        deferMs: config.WORKFLOW_START_DEFER_MS,
       });
       closers.push(starter.stop);
       const reconciler = startReconciler({ pool, temporal, config, log, intervalMs: config.RECONCILE_INTERVAL_MS });
@@ -102,7 +103,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       server = createServer();
       // requests Node's parser refuses (431, malformed) still get the error shape
       answerRefusedRequests(server, log);
-      redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+      redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
       closers.push(() => redis!.quit());
     }
     if (has('api')) {

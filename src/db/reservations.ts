@@ -46,6 +46,7 @@ export const claimOutcome = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('CUSTOMER_UNKNOWN') }),
 ]);
 export type ClaimOutcome = z.infer<typeof claimOutcome>;
+const claimRow = z.object({ result: claimOutcome });
 
 /**
  * The hold, in one round trip: `claim_hold` checks the key, the event, the customer and the
@@ -54,7 +55,7 @@ export type ClaimOutcome = z.infer<typeof claimOutcome>;
  */
 export async function claimHold(db: CommonQueryMethods, request: HoldRequest): Promise<ClaimOutcome> {
   const reserved = 'seatIds' in request;
-  return db.oneFirst(sql.type(z.object({ result: claimOutcome }))`
+  return db.oneFirst(sql.type(claimRow)`
     SELECT claim_hold(
       ${randomUUID()}, ${request.customerId}, ${request.eventId},
       ${reserved ? sql.array(request.seatIds, 'uuid') : null}::uuid[],

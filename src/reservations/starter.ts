@@ -1,3 +1,5 @@
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DatabasePool } from 'slonik';
@@ -18,19 +20,41 @@ import { type ReservationRecord, reservationStart, type StartConfig } from './wo
  */
 
 const LEASE_SECONDS = 30;
+/**
+ * When the starters yield to the answers (see `deferMs`): this process's event loop (the API in
+ * the same process) or the machine's CPUs (the API in another process on the same machine) busier than this.
+ */
+const BUSY = { eventLoop: 0.75, machine: 0.9 };
+
+/** The machine's CPU use since the previous call (0..1), from the kernel's counters. */
+function machineBusy(): () => number {
+  const totals = () => cpus().reduce((sum, cpu) => {
+    const all = Object.values(cpu.times).reduce((a, b) => a + b, 0);
+    return { all: sum.all + all, idle: sum.idle + cpu.times.idle };
+  }, { all: 0, idle: 0 });
+  let last = totals();
+  return () => {
+    const now = totals();
+    const all = now.all - last.all;
+    const busy = all > 0 ? 1 - (now.idle - last.idle) / all : 0;
+    last = now;
+    return busy;
+  };
+}
 
 const dueStart = z.object({
   id: z.string(), eventId: z.string(), customerId: z.string(), seatCount: z.number(), amountCents: z.number(),
   holdExpiresAt: z.string(), status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']), attempts: z.number(),
 });
 
-async function leaseStartRequests(pool: DatabasePool, limit: number) {
+async function leaseStartRequests(pool: DatabasePool, limit: number, minAgeMs: number) {
   return pool.any(sql.type(dueStart)`
     UPDATE workflow_starts ws
     SET next_attempt_at = now() + make_interval(secs => ${LEASE_SECONDS}), attempts = ws.attempts + 1
     FROM reservations r
     WHERE r.id = ws.reservation_id AND ws.reservation_id IN (
-      SELECT reservation_id FROM workflow_starts WHERE next_attempt_at <= now()
+      SELECT reservation_id FROM workflow_starts
+      WHERE next_attempt_at <= now() AND requested_at <= now() - make_interval(secs => ${minAgeMs / 1000})
       ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
     RETURNING r.id, r.event_id AS "eventId", r.customer_id AS "customerId", r.seat_count AS "seatCount",
               r.amount_cents AS "amountCents", iso_utc(r.hold_expires_at) AS "holdExpiresAt", r.status, ws.attempts
@@ -41,6 +65,12 @@ export function startWorkflowStarter(options: {
   pool: DatabasePool; temporal: Client; config: StartConfig; log: Logger; inFlight: number; pollMs: number;
   /** Eager start: the server hands the first workflow task straight back to this process's worker (needs the worker's NativeConnection). */
   eager?: boolean;
+  /**
+   * Answers first: while the machine's CPUs are busier than BUSY (a burst of holds answered on
+   * the same machine), a new request waits up to this long, so the starts do not take the CPU
+   * the answers need; older requests are started at once. 0: never wait.
+   */
+  deferMs?: number;
 }) {
   const { pool, temporal, config, inFlight, pollMs } = options;
   const log = options.log.child({ component: 'workflow-starter' });
@@ -78,12 +108,22 @@ export function startWorkflowStarter(options: {
     await pool.query(sql.typeAlias('void')`DELETE FROM workflow_starts WHERE reservation_id = ANY(${sql.array(ids, 'uuid')})`);
   }
 
+  const busyMachine = machineBusy();
+  let utilization = performance.eventLoopUtilization();
+  let busy = false;
+  let sampledAt = 0;
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       try {
         await forgetStarted();
+        if (Date.now() - sampledAt >= 250) {
+          const now = performance.eventLoopUtilization();
+          busy = performance.eventLoopUtilization(now, utilization).utilization > BUSY.eventLoop || busyMachine() > BUSY.machine;
+          utilization = now;
+          sampledAt = Date.now();
+        }
         const room = inFlight - running;
-        const due = room > 0 ? await leaseStartRequests(pool, room) : [];
+        const due = room > 0 ? await leaseStartRequests(pool, room, busy ? options.deferMs ?? 0 : 0) : [];
         for (const request of due) {
           running++;
           void start(request).finally(() => {
