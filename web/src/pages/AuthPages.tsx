@@ -27,7 +27,9 @@ function fieldErrorsOf(error: unknown): FieldErrors {
   }
   const issues = (Array.isArray(d.issues) ? d.issues : []) as { path?: unknown; message?: string }[];
   for (const issue of issues) {
-    const key = Array.isArray(issue.path) ? String(issue.path[issue.path.length - 1]) : String(issue.path ?? '');
+    // the API names a field by its dotted path ("body.password"); older shapes send an array
+    const path = Array.isArray(issue.path) ? issue.path.map(String) : String(issue.path ?? '').split('.');
+    const key = path[path.length - 1] ?? '';
     if (key && issue.message && !result[key]) result[key] = issue.message;
   }
   return result;
@@ -112,7 +114,8 @@ export function LoginPage() {
   );
 }
 
-const MIN_PASSWORD = 8;
+/** The API's rule (src/auth/passwords.ts): at least 10 characters, and not a guessable one. */
+const MIN_PASSWORD = 10;
 const looksLikeEmail = (value: string) => /^[^\s@]+@[^\s@]+$/.test(value.trim());
 
 export function RegisterPage() {
