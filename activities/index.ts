@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import type { DatabasePool } from 'slonik';
 import { beginPayment, finishRefund, openAttempt, type PaymentTimings, type ProviderOutcome, readSettlement, recordProviderOutcome } from '../src/db/payments.ts';
 import { extendHold, releaseReservation } from '../src/db/reservations.ts';
-import { type ChargeRequest, PaymentAttemptClosedError, PaymentDeclinedError, type PaymentProvider } from '../src/payments/provider.ts';
-import { FailureTypes, type HoldEnd, type PaymentStart, type Settlement } from '../workflows/messages.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider, TransientPaymentError } from '../src/payments/provider.ts';
+import type { HoldEnd, Settlement } from '../workflows/messages.ts';
 import { createLegacyActivities } from './legacy.ts';
 
 export interface ActivityDeps {
@@ -21,47 +21,61 @@ export type ObservedCharge = { idempotencyKey: string } & ({ outcome: 'CHARGED' 
  * and answers with PostgreSQL's state, which the workflow adopts.
  */
 export function createActivities({ pool, payments, timings }: ActivityDeps) {
-  return {
-    /** Opens a durable payment attempt (the reservation becomes PAYING), or says why it cannot be paid. */
-    async beginPayment({ reservationId }: { reservationId: string }): Promise<PaymentStart> {
-      return beginPayment(pool, reservationId, timings);
-    },
+  /**
+   * Brings the reservation to what its records say: an open payment attempt is settled from
+   * the provider's record (`observed` spares the question when the checkout just heard the
+   * answer), a refund due is made, and then, if the hold is still live, it ends as asked.
+   */
+  async function settle(reservationId: string, observed?: ObservedCharge, end?: HoldEnd): Promise<Settlement> {
+    let open = await openAttempt(pool, reservationId);
+    if (open?.status === 'PENDING') {
+      const key = open.idempotencyKey;
+      const provider: ProviderOutcome = open.amountCents === 0
+        ? { outcome: 'CHARGED' }
+        : observed?.idempotencyKey === key ? observed : await payments.closeAttempt({ idempotencyKey: key, reservationId, amountCents: open.amountCents });
+      open = await recordProviderOutcome(pool, key, provider, timings);
+    }
+    if (open?.status === 'REFUNDING') {
+      await payments.refund({ idempotencyKey: open.idempotencyKey, reason: 'the booking could not be confirmed' });
+      await finishRefund(pool, open.idempotencyKey, 'the hold lost its seats before the booking was confirmed; the charge was refunded', timings);
+    }
+    if (end) await releaseReservation(pool, { reservationId, ...end, onlyIfDue: true });
+    return readSettlement(pool, reservationId);
+  }
 
-    /** Charges under the attempt's key; a decline and a closed attempt are final, other failures are retried. */
-    async chargePayment(request: ChargeRequest): Promise<{ chargeId: string }> {
+  /** Charges under the attempt's key: the provider's final answer, or nothing when it gave none (it failed, or the attempt was closed). */
+  async function charge(request: ChargeRequest): Promise<ObservedCharge | undefined> {
+    for (let attempt = 1; ; attempt++) {
       try {
-        return await payments.charge(request);
+        await payments.charge(request);
+        return { idempotencyKey: request.idempotencyKey, outcome: 'CHARGED' };
       } catch (error) {
-        if (error instanceof PaymentDeclinedError) {
-          throw ApplicationFailure.create({ type: FailureTypes.PaymentDeclined, message: error.message, nonRetryable: true, details: [{ declineCode: error.declineCode }] });
-        }
-        if (error instanceof PaymentAttemptClosedError) {
-          throw ApplicationFailure.create({ type: FailureTypes.PaymentAttemptClosed, message: error.message, nonRetryable: true });
-        }
-        throw error;
+        if (error instanceof PaymentDeclinedError) return { idempotencyKey: request.idempotencyKey, outcome: 'DECLINED', declineCode: error.declineCode };
+        if (!(error instanceof TransientPaymentError) || attempt >= CHARGE_ATTEMPTS) return undefined; // the settlement asks the provider
+        await sleep(Math.min(200 * 2 ** (attempt - 1), 2000));
       }
+    }
+  }
+
+  return {
+    /**
+     * A checkout, in three durable steps: open a payment attempt (the reservation becomes
+     * PAYING, the key is recorded), charge under its key, settle it from the provider's answer
+     * (the booking, a refund, or back to HELD). A crash between any two leaves the attempt in
+     * PostgreSQL, where `settleReservation` finishes it. Answers with PostgreSQL's state.
+     */
+    async payReservation({ reservationId, paymentToken }: { reservationId: string; paymentToken: string }): Promise<Settlement> {
+      const attempt = await beginPayment(pool, reservationId, timings);
+      if (attempt.kind === 'SETTLED') return attempt.settlement;
+      const observed = attempt.amountCents > 0
+        ? await charge({ reservationId, amountCents: attempt.amountCents, paymentToken, idempotencyKey: attempt.idempotencyKey })
+        : undefined;
+      return settle(reservationId, observed);
     },
 
-    /**
-     * Brings the reservation to what its records say: an open payment attempt is settled from
-     * the provider's record (`observed` spares the question when the checkout just heard the
-     * answer), a refund due is made, and then, if the hold is still live, it ends as asked.
-     */
+    /** Settles the reservation from its records, then ends it as asked if it is still a live hold. */
     async settleReservation({ reservationId, observed, end }: { reservationId: string; observed?: ObservedCharge; end?: HoldEnd }): Promise<Settlement> {
-      let open = await openAttempt(pool, reservationId);
-      if (open?.status === 'PENDING') {
-        const key = open.idempotencyKey;
-        const provider: ProviderOutcome = open.amountCents === 0
-          ? { outcome: 'CHARGED' }
-          : observed?.idempotencyKey === key ? observed : await payments.closeAttempt({ idempotencyKey: key, reservationId, amountCents: open.amountCents });
-        open = await recordProviderOutcome(pool, key, provider, timings);
-      }
-      if (open?.status === 'REFUNDING') {
-        await payments.refund({ idempotencyKey: open.idempotencyKey, reason: 'the booking could not be confirmed' });
-        await finishRefund(pool, open.idempotencyKey, 'the hold lost its seats before the booking was confirmed; the charge was refunded', timings);
-      }
-      if (end) await releaseReservation(pool, { reservationId, ...end, onlyIfDue: true });
-      return readSettlement(pool, reservationId);
+      return settle(reservationId, observed, end);
     },
 
     /** Moves a live hold's deadline; `extended: false` when it is no longer a live hold of all its seats. */
@@ -72,5 +86,8 @@ export function createActivities({ pool, payments, timings }: ActivityDeps) {
     ...createLegacyActivities({ pool, payments }),
   };
 }
+
+/** Charges tried on a transient provider failure before the settlement asks the provider what happened. */
+const CHARGE_ATTEMPTS = 4;
 
 export type Activities = ReturnType<typeof createActivities>;

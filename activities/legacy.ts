@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { DatabasePool } from 'slonik';
 import { confirmReservation, markPaying, markPaymentAbandoned, SeatsLostError } from '../src/db/legacy-payments.ts';
 import { extendHold, releaseReservation, type ReleaseOutcome } from '../src/db/reservations.ts';
-import type { PaymentProvider } from '../src/payments/provider.ts';
+import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider } from '../src/payments/provider.ts';
 import { FailureTypes } from '../workflows/messages.ts';
 
 /**
@@ -12,6 +12,17 @@ import { FailureTypes } from '../workflows/messages.ts';
  */
 export function createLegacyActivities({ pool, payments }: { pool: DatabasePool; payments: PaymentProvider }) {
   return {
+    async chargePayment(request: ChargeRequest): Promise<{ chargeId: string }> {
+      try {
+        return await payments.charge(request);
+      } catch (error) {
+        if (error instanceof PaymentDeclinedError) {
+          throw ApplicationFailure.create({ type: FailureTypes.PaymentDeclined, message: error.message, nonRetryable: true, details: [{ declineCode: error.declineCode }] });
+        }
+        throw error;
+      }
+    },
+
     async refundPayment(request: { idempotencyKey: string; reason: string }): Promise<{ refunded: boolean }> {
       return payments.refund(request);
     },

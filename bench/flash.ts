@@ -40,7 +40,7 @@ import { createApiClient, describeAnswer, type Answer, type ApiClient } from './
 import { MOVING_TOTAL, renderRunPlot, type AnswerPoint } from './lib/plot.ts';
 import { commandLine, cpuBetween, descendants, listProcesses, pidListeningOn, sampleCpu, type CpuSample, type GroupMembers } from './lib/processes.ts';
 import { freePort, muteProgress, progress, runPool, seededRandom, summarize, type Summary } from './lib/run.ts';
-import { describeTemporalStore, startEmptyWorkflow, type TemporalStore } from './lib/temporal.ts';
+import { describeTemporalStore, prepareBareUpdates, startEmptyWorkflow, type TemporalStore } from './lib/temporal.ts';
 
 /**
  * The hold's claim as the API makes it (`claimHold`: one statement that returns its outcome),
@@ -400,6 +400,20 @@ async function run(): Promise<void> {
   const bareStart = await measurePhase('bare Temporal start', () => timed(options.bareStarts, BARE_START_CONCURRENCY, async () => { await startEmptyWorkflow(client, emptyQueue); return 'ok'; }));
   progress(`  ${bareStart.rate.toFixed(1)} starts/s, p50 ${bareStart.summary.p50.toFixed(1)} ms, p99 ${bareStart.summary.p99.toFixed(1)} ms, ${bareStart.errors} errors`);
 
+  // the floor of a checkout: an Update the workflow answers at once, as many and as many in flight as the checkouts
+  let bareUpdate: Timed | null = null;
+  if (options.checkout) {
+    const updates = Math.max(1, won.length);
+    progress(`baseline: ${updates} bare Updates (answered at once by the workflow), ${options.concurrency} in flight...`);
+    const echo = await prepareBareUpdates(client, temporalAddress, updates);
+    try {
+      bareUpdate = await measurePhase('bare Temporal update', () => timed(updates, options.concurrency, (i) => echo.update(i)));
+    } finally {
+      await echo.close();
+    }
+    progress(`  ${bareUpdate.rate.toFixed(1)} updates/s, p50 ${bareUpdate.summary.p50.toFixed(1)} ms, p99 ${bareUpdate.summary.p99.toFixed(1)} ms, ${bareUpdate.errors} errors`);
+  }
+
   progress(`baseline: the claim called directly, ${options.buyers} claims on a fresh section, ${options.concurrency} in flight through a pool of ${ENGINE_POOL_SIZE}...`);
   const fresh = await createSaleEvent(db.pool, 'Bench claim baseline');
   const claimRequests = Array.from({ length: options.buyers }, () => fresh.nextRequest());
@@ -425,6 +439,7 @@ async function run(): Promise<void> {
       byPassiveExpiry: expiryResult.probes.filter((p) => p.releasedBy === 'passive expiry').length,
       probes: expiryResult.probes.length, delay: summarize(expiryResult.probes.flatMap((p) => (p.claimedAfterMs === null ? [] : [p.claimedAfterMs]))), unclaimed: expiryResult.probes.filter((p) => p.claimedAfterMs === null).length, deadlinesDuringCheckout: expiryResult.probes.filter((p) => p.deadlineDuringCheckout).length },
     bareStart: { requests: options.bareStarts, ms: bareStart.ms, rate: bareStart.rate, latency: bareStart.summary, errors: bareStart.errors, concurrency: BARE_START_CONCURRENCY },
+    bareUpdate: bareUpdate ? { requests: bareUpdate.samples.length, ms: bareUpdate.ms, rate: bareUpdate.rate, latency: bareUpdate.summary, errors: bareUpdate.errors, concurrency: options.concurrency } : null,
     bareClaim: { requests: options.buyers, ms: bareClaim.ms, rate: bareClaim.rate, latency: bareClaim.summary, errors: bareClaim.errors, won: bareClaim.outcomes.won ?? 0, taken: bareClaim.outcomes.taken ?? 0, concurrency: options.concurrency, poolSize: ENGINE_POOL_SIZE, sessionGrowth: claimSessionGrowth },
     visibility: { query: heldQuery, heldRunningAfterMs: visibleAfterMs, listed: lastCount, winners: won.length },
     sessions: { database: databaseName, before: sessionsBefore, after: sessionsAfter, growth: sessionGrowth, poolBudget },
@@ -765,6 +780,7 @@ function markdown(): string {
     f.expiry && f.expiry.probes
       ? row(`expiry → claimable (deadline → first 201; ${f.expiry.deadlinesDuringCheckout}/${f.expiry.probes} deadlines during checkout; freed by the timer ${f.expiry.byWorkflowTimer}, by passive expiry ${f.expiry.byPassiveExpiry}, grace ${f.expiry.passiveGraceSeconds} s)`, f.expiry.probes, '–', f.expiry.delay, `${f.expiry.unclaimed} never`, cpuCell(phase('expiry → claimable')), '–')
       : row('expiry → claimable', 'off', '–', null, '–', '–', '–'),
+    ...(f.bareUpdate ? [row(`bare Temporal update (answered at once by the workflow, ${f.bareUpdate.concurrency} in flight): the floor of a checkout`, f.bareUpdate.requests, fmtRate(f.bareUpdate.rate), f.bareUpdate.latency, String(f.bareUpdate.errors), cpuCell(phase('bare Temporal update')), `${fmtRatio(f.bareUpdate.rate / f.bareStart.rate)} / ${fmtRatio(f.bareUpdate.rate / f.bareClaim.rate)}`)] : []),
     row(`bare Temporal start (empty workflow, ${f.bareStart.concurrency} in flight)`, f.bareStart.requests, fmtRate(f.bareStart.rate), f.bareStart.latency, String(f.bareStart.errors), cpuCell(phase('bare Temporal start')), `×1 / ${fmtRatio(f.bareStart.rate / f.bareClaim.rate)}`),
     row(`bare PostgreSQL claim (${f.bareClaim.won} won, ${f.bareClaim.taken} taken; pool ${f.bareClaim.poolSize}, sessions +${f.bareClaim.sessionGrowth})`, f.bareClaim.requests, fmtRate(f.bareClaim.rate), f.bareClaim.latency, String(f.bareClaim.errors), cpuCell(phase('bare PostgreSQL claim')), `${fmtRatio(f.bareClaim.rate / f.bareStart.rate)} / ×1`),
     '',

@@ -62,6 +62,11 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
     const payments = createSimulatedProvider(pool, { slowMs: config.PAYMENT_SLOW_MS });
     let native;
     if (has('worker')) {
+      // the worker's side effects get a pool of their own when the API shares the process, so
+      // neither waits for the other's connections (each pool sized to the database's cores)
+      const workerPool = role === 'all' ? await createDatabasePool(config.DATABASE_URL, config.DATABASE_POOL_SIZE) : pool;
+      if (workerPool !== pool) closers.push(() => workerPool.end());
+      const workerPayments = workerPool === pool ? payments : createSimulatedProvider(workerPool, { slowMs: config.PAYMENT_SLOW_MS });
       // we own shutdown (closers below run in order), so the SDK must not react to signals itself
       Runtime.install({
         logger: new DefaultLogger('WARN', (entry) => log.warn(entry.meta ?? {}, entry.message)),
@@ -73,7 +78,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       });
       native = await connectNative(config);
       closers.push(() => native!.close());
-      const activities = createActivities({ pool, payments, timings: config.paymentTimings });
+      const activities = createActivities({ pool: workerPool, payments: workerPayments, timings: config.paymentTimings });
       const worker = await createReservationWorker({
         connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities, log,
         workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE,
@@ -87,13 +92,13 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       // after the holds' answers: their workflows; after a crash: the payments it cut off
       const temporal = new Client({ connection: native, namespace: config.TEMPORAL_NAMESPACE });
       const starter = startWorkflowStarter({
-        pool, temporal, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: config.WORKFLOW_STARTER_POLL_MS, eager: config.WORKFLOW_STARTS_EAGER,
+        pool: workerPool, temporal, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: config.WORKFLOW_STARTER_POLL_MS, eager: config.WORKFLOW_STARTS_EAGER,
         deferMs: config.WORKFLOW_START_DEFER_MS,
       });
       closers.push(starter.stop);
-      const reconciler = startReconciler({ pool, temporal, config, log, intervalMs: config.RECONCILE_INTERVAL_MS });
+      const reconciler = startReconciler({ pool: workerPool, temporal, config, log, intervalMs: config.RECONCILE_INTERVAL_MS });
       closers.push(reconciler.stop);
-      const sweeper = startLostHoldSweeper({ pool, log, intervalMs: config.LOST_HOLD_SWEEP_INTERVAL_SECONDS * 1000, marginSeconds: config.LOST_HOLD_SWEEP_MARGIN_SECONDS });
+      const sweeper = startLostHoldSweeper({ pool: workerPool, log, intervalMs: config.LOST_HOLD_SWEEP_INTERVAL_SECONDS * 1000, marginSeconds: config.LOST_HOLD_SWEEP_MARGIN_SECONDS });
       closers.push(sweeper.stop);
     }
 

@@ -15,16 +15,6 @@ export function checkoutFailure(truth: Settlement): ApplicationFailure {
   return fail(FailureTypes.InvalidState, `the reservation is ${truth.status}`);
 }
 
-/** The provider's decline code, from the ApplicationFailure somewhere in the activity failure's cause chain. */
-export function declineCodeOf(error: unknown): string | undefined {
-  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
-    if (cause instanceof ApplicationFailure && cause.type === FailureTypes.PaymentDeclined) {
-      return String((cause.details?.[0] as { declineCode?: unknown } | undefined)?.declineCode ?? 'card_declined');
-    }
-  }
-  return undefined;
-}
-
 /** Text from a signal anyone can send (CLI, UI): no control characters (NUL breaks PostgreSQL), bounded. */
 export function cleanText(value: unknown, max: number): string {
   // eslint-disable-next-line no-control-regex

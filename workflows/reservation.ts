@@ -12,9 +12,10 @@
  * PostgreSQL is the record and this workflow its driver: every step is an activity that
  * answers with PostgreSQL's state, and the workflow adopts that answer (`adopt`), so the two
  * never disagree. Money moves only under a payment attempt written to PostgreSQL first
- * (beginPayment); whatever crashes after that, `settleReservation` finishes the attempt from
- * the provider's own record: a booking, or a refund. A checkout lost in a crash is finished
- * the same way when the reconciler sends `sync`, or when the timer or a cancel wakes us.
+ * (`payReservation` opens it, charges under its key, settles it); whatever crashes in
+ * between, `settleReservation` finishes the attempt from the provider's own record: a booking,
+ * or a refund. A checkout lost in a crash is finished that way when the reconciler sends
+ * `sync`, or when the timer or a cancel wakes us.
  * A payment in flight is never cut short: the timer and a cancel wait for it to settle.
  */
 import {
@@ -27,7 +28,6 @@ import {
   patched,
   proxyLocalActivities,
   setHandler,
-  TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
@@ -36,17 +36,15 @@ import {
   type ReservationSnapshot, type ReservationState, type Settlement,
   cancelSignal, checkoutUpdate, extendUpdate, FailureTypes, isTerminal, Patches, statusQuery, syncSignal,
 } from './messages.ts';
-import { checkoutFailure, cleanText, declineCodeOf } from './failures.ts';
+import { checkoutFailure, cleanText } from './failures.ts';
 import { reservationWorkflowV1 } from './reservation-v1.ts';
 import { HoldDeadlineKey, ReservationStateKey } from './search-attributes.ts';
 
 // Local activities run in the worker that runs this workflow, inside its workflow task: a
-// checkout costs one workflow task (measured in bench/). Their results are recorded when the
-// task completes; a crash before that is covered by the attempt already in PostgreSQL.
-const paymentOptions: LocalActivityOptions = {
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '200ms', maximumInterval: '2s', maximumAttempts: 4, nonRetryableErrorTypes: [FailureTypes.PaymentDeclined, FailureTypes.PaymentAttemptClosed] },
-};
+// checkout is one workflow task and one local activity (measured in bench/flash.ts). Their
+// results are recorded when the task completes; a crash before that is covered by the payment
+// attempt already in PostgreSQL. Every step is idempotent: retried until it succeeds.
+const paymentOptions: LocalActivityOptions = { startToCloseTimeout: '60s', retry: { initialInterval: '200ms', maximumInterval: '10s' } };
 const databaseOptions: LocalActivityOptions = { startToCloseTimeout: '15s', retry: { initialInterval: '100ms', maximumInterval: '10s' } };
 const payments = proxyLocalActivities<Activities>(paymentOptions);
 const database = proxyLocalActivities<Activities>(databaseOptions);
@@ -66,18 +64,20 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
   let declinedAttempts = 0;
 
   const isOver = () => isTerminal(state);
+  let shown: ReservationState = input.status ?? 'HELD'; // the ReservationState search attribute, as started
   const moveTo = (next: ReservationState) => {
-    if (next !== state) upsertSearchAttributes([{ key: ReservationStateKey, value: next }]);
     state = next;
+    if (next !== shown) upsertSearchAttributes([{ key: ReservationStateKey, value: (shown = next) }]);
   };
-  /** Takes PostgreSQL's word for the reservation's state, deadline and booking. */
-  const adopt = (truth: Settlement) => {
+  /** Takes PostgreSQL's word for the reservation's state, deadline and booking; returns the state. */
+  const adopt = (truth: Settlement): ReservationState => {
     booking = truth.booking;
     if (Date.parse(truth.holdExpiresAt) !== deadline) {
       deadline = Date.parse(truth.holdExpiresAt);
       upsertSearchAttributes([{ key: HoldDeadlineKey, value: new Date(deadline) }]);
     }
     moveTo(truth.status);
+    return state;
   };
   /** Settles any payment attempt from the provider's record, then ends the hold if asked and still live. */
   const settle = async (end?: HoldEnd) => {
@@ -93,27 +93,11 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
   });
 
   async function checkout({ paymentToken }: CheckoutRequest): Promise<BookingSummary> {
-    moveTo('PAYING');
-    const truth = await CancellationScope.nonCancellable(async () => {
-      const attempt = await database.beginPayment({ reservationId });
-      if (attempt.kind === 'SETTLED') return attempt.settlement;
-      let observed: { idempotencyKey: string; outcome: 'CHARGED' } | { idempotencyKey: string; outcome: 'DECLINED'; declineCode: string } | undefined;
-      if (attempt.amountCents > 0) {
-        const { idempotencyKey, amountCents } = attempt;
-        try {
-          await payments.chargePayment({ reservationId, amountCents, paymentToken, idempotencyKey });
-          observed = { idempotencyKey, outcome: 'CHARGED' };
-        } catch (error) {
-          if (!(error instanceof TemporalFailure)) throw error; // a local activity's failure (not a bug in this code)
-          const declineCode = declineCodeOf(error);
-          // a decline is final; any other failure leaves the outcome to the provider's record
-          if (declineCode) observed = { idempotencyKey, outcome: 'DECLINED', declineCode };
-        }
-      }
-      return database.settleReservation({ reservationId, observed });
-    });
-    adopt(truth);
-    if (state === 'CONFIRMED' && booking) return booking;
+    // PAYING for the validators at once; the search attribute shows where the payment ends (it
+    // settles within this workflow task), which spares the server a visibility write per checkout
+    state = 'PAYING';
+    const truth = await CancellationScope.nonCancellable(() => payments.payReservation({ reservationId, paymentToken }));
+    if (adopt(truth) === 'CONFIRMED' && booking) return booking;
     if (truth.payment?.status === 'DECLINED') declinedAttempts++;
     throw checkoutFailure(truth);
   }

@@ -6,7 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { benchEchoUpdate } from '../workflows/empty.ts';
 import { commandLine } from './processes.ts';
 
 /**
@@ -62,4 +65,31 @@ export function describeTemporalStore(pid: number | null, cwd: string): Temporal
     }
   } catch { /* not ours to read */ }
   return { description: `Temporal server (${args.join(' ')}), ${persistence}`, kind: 'server', commandLine: args };
+}
+
+/**
+ * The bare-update baseline: Updates that the workflow answers at once, one per workflow
+ * (started here, not timed), through a worker of this process on a task queue of its own. The
+ * floor of a checkout that is an Update on the same server. `update(i)` sends the i-th.
+ */
+export async function prepareBareUpdates(client: Client, address: string, count: number) {
+  const taskQueue = `bench-echo-${randomUUID().slice(0, 8)}`;
+  const connection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection, taskQueue, workflowsPath: fileURLToPath(new URL('../workflows/empty.ts', import.meta.url)),
+    workflowTaskPollerBehavior: { type: 'autoscaling' }, maxConcurrentWorkflowTaskExecutions: 200, maxCachedWorkflows: 2000,
+  });
+  const running = worker.run();
+  const ids = Array.from({ length: count }, () => `bench-echo-${randomUUID()}`);
+  for (let i = 0; i < ids.length; i += 50) {
+    await Promise.all(ids.slice(i, i + 50).map((workflowId) => client.workflow.start('benchEcho', { taskQueue, workflowId, args: [] })));
+  }
+  return {
+    update: (i: number) => client.workflow.getHandle(ids[i]).executeUpdate(benchEchoUpdate),
+    async close() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
 }

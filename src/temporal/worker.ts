@@ -30,6 +30,14 @@ export async function createReservationWorker(options: {
     workflowTaskPollerBehavior: { type: 'autoscaling' },
     activityTaskPollerBehavior: { type: 'autoscaling' },
     maxConcurrentActivityTaskExecutions: 200,
+    // A checkout holds its workflow task for its three local activities: with the default 40
+    // slots, 100 checkouts in flight left the rest on the sticky queue, where a task that is not
+    // taken waits out stickyQueueScheduleToStartTimeout (10 s by default) before another poller
+    // may have it (measured: UWS calls of 10 s in the dev server's log).
+    maxConcurrentWorkflowTaskExecutions: 200,
+    maxConcurrentLocalActivityExecutions: 600,
+    maxCachedWorkflows: 2000,
+    stickyQueueScheduleToStartTimeout: '2s',
     shutdownGraceTime: '5s',
   });
 }
