@@ -41,6 +41,11 @@ import { MOVING_TOTAL, renderRunPlot, type AnswerPoint } from './lib/plot.ts';
 import { commandLine, cpuBetween, descendants, listProcesses, pidListeningOn, sampleCpu, type CpuSample, type GroupMembers } from './lib/processes.ts';
 import { freePort, muteProgress, progress, runPool, seededRandom, summarize, type Summary } from './lib/run.ts';
 import { describeTemporalStore, prepareBareUpdates, startEmptyWorkflow, type TemporalStore } from './lib/temporal.ts';
+import { pino } from 'pino';
+import { provideTemporalCli } from '../src/temporal/cli.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/temporal/dev-server.ts';
+import { startFullServer } from '../src/temporal/full-server.ts';
+import { dropDatabase } from '../src/db/pool.ts';
 
 /**
  * The hold's claim as the API makes it (`claimHold`: one statement that returns its outcome),
@@ -70,6 +75,8 @@ const HELP = `npm run bench:flash -- [flags]
   --topology all|split    node src/main.ts all, or npm run start:cluster (default all)
   --checkout / --no-checkout   check out every winner, measuring expiry meanwhile (default on)
   --temporal-address H:P  use this Temporal server instead of the one the engine starts
+  --temporal-server dev|full   the engine's own dev server with its file (default), or the full
+                          Temporal server on PostgreSQL, started for the run (the production topology)
   --out DIR               where the JSON, PNG and engine log go (default bench-results)
   --bare-starts N         workflow starts of the bare Temporal baseline (default 1000)
   --expiry-probes N       short holds whose expiry is measured during checkout (default 50)
@@ -87,6 +94,7 @@ function readFlags() {
         topology: { type: 'string', default: 'all' },
         checkout: { type: 'boolean', default: true },
         'temporal-address': { type: 'string' },
+        'temporal-server': { type: 'string', default: 'dev' },
         out: { type: 'string', default: 'bench-results' },
         'bare-starts': { type: 'string', default: '1000' },
         'expiry-probes': { type: 'string', default: '50' },
@@ -113,12 +121,13 @@ const parsedOptions = z.object({
   topology: z.enum(['all', 'split']),
   checkout: z.boolean(),
   temporalAddress: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
+  temporalServer: z.enum(['dev', 'full']),
   out: z.string().min(1),
   bareStarts: count(1),
   expiryProbes: count(0),
   seed: z.coerce.number().int().min(0).default(() => randomBytes(4).readUInt32BE()),
 }).safeParse({
-  ...flags, temporalAddress: flags['temporal-address'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'],
+  ...flags, temporalAddress: flags['temporal-address'], temporalServer: flags['temporal-server'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'],
 });
 if (!parsedOptions.success) {
   process.stderr.write(`${parsedOptions.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('\n')}\n\n${HELP}\n`);
@@ -233,6 +242,22 @@ async function run(): Promise<void> {
   const dataDir = join(REPO, '.data', `bench-${runId}`);
   mkdirSync(dataDir, { recursive: true });
   closers.push({ what: 'Temporal data directory', close: async () => rmSync(dataDir, { recursive: true, force: true }) });
+  if (options.temporalServer === 'full' && !options.temporalAddress) {
+    // the production topology's Temporal: the full server on PostgreSQL, fresh databases of this run's own
+    const fullPort = await freePort();
+    progress(`starting the full Temporal server on PostgreSQL (port ${fullPort}, databases temporal_${runId}*)...`);
+    const full = await startFullServer({
+      cli: await provideTemporalCli(pino({ level: 'warn' }), process.env.TEMPORAL_CLI), postgresUrl: (process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432'),
+      database: `temporal_${runId}`, visibilityDatabase: `temporal_${runId}_visibility`, port: fullPort, namespace: 'default',
+      dataDir: join(dataDir, 'temporal-full'), dynamicConfig: DEV_SERVER_DYNAMIC_CONFIG, fresh: true, log: pino({ level: 'warn' }),
+    });
+    closers.push({ what: 'full Temporal server', close: async () => {
+      await full.stop();
+      const base = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
+      for (const name of [`temporal_${runId}`, `temporal_${runId}_visibility`]) await dropDatabase(`${base}/${name}`);
+    } });
+    options.temporalAddress = full.address;
+  }
   const engineEnv: Record<string, string> = {
     NODE_ENV: 'development',
     HOST: '127.0.0.1',
