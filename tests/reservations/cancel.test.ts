@@ -1,4 +1,5 @@
 import { cancelSignal, reservationWorkflowId } from '../../workflows/messages.ts';
+import { ReservationStateKey } from '../../workflows/search-attributes.ts';
 import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { reservationRow, seatRows } from '../helpers/queries.ts';
 
@@ -65,5 +66,27 @@ describe('cancelling a hold', () => {
     await engine.request('POST', `/api/reservations/${reservationId}/cancel`, { token: customer.token, body: { reason: 'changed my mind' } });
     await eventually(async () => (await list(`BookingEventId="${eventId}" AND ReservationState="CANCELLED"`)).includes(workflowId), 10_000, 'CANCELLED listing');
     expect(await list(`BookingEventId="${eventId}" AND ReservationState="HELD"`)).toEqual([]);
+  });
+
+  test('"Request Cancellation" in the Temporal UI cancels the hold: seats released, PostgreSQL and the workflow agree', async () => {
+    const { seats, reservationId } = await holdOne();
+    const handle = await engine.workflowOf(reservationId);
+    await handle.cancel(); // what the UI's button and `temporal workflow cancel` send
+    await ended(reservationId, 'CANCELLED');
+    expect((await seatRows(engine.db.pool, seats)).map((s) => s.state)).toEqual(['AVAILABLE', 'AVAILABLE']);
+    expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ cancelledBy: 'temporal' });
+    await eventually(async () => (await handle.describe()).status.name === 'CANCELLED', 10_000, 'the workflow closed as Canceled');
+    expect((await handle.describe()).typedSearchAttributes.get(ReservationStateKey)).toBe('CANCELLED');
+  });
+
+  test('a cancel signal whose text PostgreSQL cannot store (NUL, control characters) from the CLI still ends the hold', async () => {
+    const { seats, reservationId } = await holdOne();
+    const handle = await engine.workflowOf(reservationId);
+    await handle.signal(cancelSignal, { actor: 'support:cli\u0000', reason: 'dup\u0000licate\norder' } as never);
+    await ended(reservationId, 'CANCELLED');
+    expect((await seatRows(engine.db.pool, seats)).map((s) => s.state)).toEqual(['AVAILABLE', 'AVAILABLE']);
+    expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ cancelledBy: 'support:cli', cancelReason: 'dup licate order' });
+    const result = await handle.result();
+    expect(result.state).toBe('CANCELLED');
   });
 });

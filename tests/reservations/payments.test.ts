@@ -135,4 +135,26 @@ describe('payment at checkout', () => {
     expect(res.body.booking.amountCents).toBe(0);
     expect(await chargeRows(engine.db.pool, held.body.reservation.id)).toEqual([]);
   });
+
+  test('support may not check out or extend a customer\'s hold through the customer routes', async () => {
+    const { reservationId } = await holdSeats(1);
+    const support = await engine.register('support');
+    const checkedOut = await checkout(support.token, reservationId, TEST_CARDS.success);
+    expect(checkedOut.status).toBe(404);
+    const extended = await engine.request('POST', `/api/reservations/${reservationId}/extend`, { token: support.token, body: { seconds: 30 } });
+    expect(extended.status).toBe(404);
+    expect(await chargeRows(engine.db.pool, reservationId)).toEqual([]);
+    expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('HELD');
+  });
+
+  test('a checkout Update with an input the workflow does not accept (sent by hand) is refused, and the hold carries on', async () => {
+    const { customer, reservationId } = await holdSeats(1);
+    const handle = await engine.workflowOf(reservationId);
+    for (const bad of [null, {}, { paymentToken: 42 }, { paymentToken: 'x'.repeat(500) }]) {
+      await expect(handle.executeUpdate(checkoutUpdate, { args: [bad as never] })).rejects.toMatchObject({ cause: { type: 'InvalidRequest' } });
+    }
+    expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('HELD');
+    const paid = await checkout(customer.token, reservationId, TEST_CARDS.success);
+    expect(paid.status).toBe(200);
+  });
 });
