@@ -226,8 +226,8 @@ describe('the live seat map in two browsers', () => {
   test('the countdown turns from yellow to red and pulses once less than a minute of the hold is left, and one extension makes it calm again', async () => {
     const { eventId, seatIds } = await expiryEngine.createEvent();
     const { a } = customers.get(expiryEngine.url)!;
-    // 63 s: yellow (60 s to 3 min left) when the page opens, red about three seconds later
-    const held = await expiryEngine.request('POST', '/api/reservations', { token: a.token, body: { eventId, seatIds: [seatIds[10]], holdSeconds: 63 } });
+    // 70 s: yellow (60 s to 3 min left) when the page opens, even on a busy machine; red about ten seconds later
+    const held = await expiryEngine.request('POST', '/api/reservations', { token: a.token, body: { eventId, seatIds: [seatIds[10]], holdSeconds: 70 } });
     expect(held.status).toBe(201);
     const page = await contextA.newPage();
     pages.push(page);
@@ -236,9 +236,9 @@ describe('the live seat map in two browsers', () => {
     await timer.waitFor({ state: 'visible' });
     expect(await timer.getAttribute('data-level')).toBe('yellow');
     expect(await timer.getAttribute('class')).not.toMatch(/\bpulse\b/);
-    expect(await timer.textContent()).toMatch(/^01:0[0-3]$/);
+    expect(await timer.textContent()).toMatch(/^01:(0\d|10)$/);
 
-    await page.locator('[data-testid="countdown"][data-level="red"]').waitFor({ timeout: 6000 });
+    await page.locator('[data-testid="countdown"][data-level="red"]').waitFor({ timeout: 15_000 });
     expect(await timer.getAttribute('class')).toMatch(/\bpulse\b/);
     expect(await timer.textContent()).toMatch(/^00:5\d$/);
 
