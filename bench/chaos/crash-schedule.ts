@@ -4,12 +4,12 @@
  * declined card while other holds are left to expire; a moment later the engine's process is
  * SIGKILLed — alone ("engine"), or with its Temporal dev server ("power cut"). The engine is
  * started again, half of the checkouts the crash cut off are retried with their
- * Idempotency-Key, and the run waits past every deadline. Then it checks, from PostgreSQL, the
- * provider's ledger and Temporal:
+ * Idempotency-Key, and the run waits past every deadline. Then it checks (checks.ts, shared with
+ * the lifecycle run), from PostgreSQL, the provider's ledger and Temporal:
  *   - charges minus refunds equal the confirmed bookings' amounts, at most one charge per
  *     reservation, and no payment attempt left open;
- *   - every reservation is terminal, its seats agree with it, and its workflow has closed with
- *     the same state (`ReservationState`);
+ *   - every reservation is terminal, no seat is sold twice or held twice, the seats agree with
+ *     their reservations, and each workflow has closed with the same state (`ReservationState`);
  *   - every answer a customer got was true: a 200 has a booking, "nothing was charged" was not
  *     charged, "refunded" was refunded.
  * Used by the CI crash test (tests/crash/) and by `npm run bench:chaos` (more, bigger runs).
@@ -28,10 +28,9 @@ import { sql } from '../../src/db/sql.ts';
 import { TEST_CARDS } from '../../src/payments/simulated.ts';
 import { provideTemporalCli } from '../../src/temporal/cli.ts';
 import { startDevServer } from '../../src/temporal/dev-server.ts';
-import { reservationWorkflowId } from '../../workflows/messages.ts';
-import { ReservationStateKey } from '../../workflows/search-attributes.ts';
 import { createTestDatabase } from '../../tests/helpers/database.ts';
 import { killMatching, type RoleProcess, spawnRole, waitForHealth } from '../../tests/helpers/processes.ts';
+import { checkAnswers, checkMoney, checkSeats, checkWorkflows, reservationStatuses, waitUntilSettled } from './checks.ts';
 
 export type CrashMode = 'engine' | 'power-cut';
 
@@ -66,6 +65,7 @@ export interface CrashReport {
 }
 
 const JWT_SECRET = 'crash-schedule-secret-of-at-least-32-characters';
+const GRACE_SECONDS = 1;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -109,7 +109,7 @@ export async function runCrashSchedule(options: CrashScheduleOptions): Promise<C
     const env: Record<string, string> = {
       NODE_ENV: 'development', SEED_DEMO: 'false', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port),
       DATABASE_URL: db.url, JWT_SECRET, TEMPORAL_TASK_QUEUE: `crash-${randomUUID().slice(0, 8)}`,
-      PAYMENT_SLOW_MS: '3000', PASSIVE_EXPIRY_GRACE_SECONDS: '1', PAYMENT_FOLLOW_UP_SECONDS: '3', RECONCILE_INTERVAL_MS: '500',
+      PAYMENT_SLOW_MS: '3000', PASSIVE_EXPIRY_GRACE_SECONDS: String(GRACE_SECONDS), PAYMENT_FOLLOW_UP_SECONDS: '3', RECONCILE_INTERVAL_MS: '500',
       LOST_HOLD_SWEEP_INTERVAL_SECONDS: '5', LOST_HOLD_SWEEP_MARGIN_SECONDS: '5', RATE_LIMIT_HOLDS_PER_MINUTE: '0', HOLD_MIN_SECONDS: '2',
     };
     let devServer: { stop(): Promise<void> } | undefined;
@@ -179,87 +179,28 @@ export async function runCrashSchedule(options: CrashScheduleOptions): Promise<C
       if (answer) answers.set(i, answer);
     }));
 
-    // wait until every reservation is terminal and every workflow has closed
+    // wait until every reservation is terminal and every workflow has closed, then check (checks.ts)
     const connection = await Connection.connect({ address: temporalAddress });
     cleanup.push(() => connection.close());
     const client = new Client({ connection });
-    const waitUntil = Date.now() + (options.holdSeconds + 90) * 1000;
-    const statusRows = () => db.pool.any(sql.type(z.object({ id: z.string(), status: z.string() }))`
-      SELECT id, status FROM reservations WHERE event_id = ${eventId}`);
-    let settledAt = 0;
-    for (;;) {
-      const open = (await statusRows()).filter((r) => r.status === 'HELD' || r.status === 'PAYING').length;
-      const pendingStarts = await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM workflow_starts`);
-      if (open === 0 && pendingStarts === 0) {
-        const running = await client.workflow.count(`BookingEventId="${eventId}" AND ExecutionStatus="Running"`);
-        if (running.count === 0) { settledAt = Date.now(); break; }
-      }
-      if (Date.now() > waitUntil) { violations.push(`after ${Math.round((Date.now() - crashedAt) / 1000)} s, ${open} reservations are still open`); break; }
-      await sleep(1000);
-    }
+    const settled = await waitUntilSettled({ pool: db.pool, client, eventId, timeoutMs: (options.holdSeconds + 90) * 1000 });
+    if (!settled.settled) violations.push(`after ${Math.round((Date.now() - crashedAt) / 1000)} s, ${settled.open} reservations are still open`);
+    const settledAt = settled.settled ? Date.now() : 0;
     progress(`settled ${settledAt ? Math.round((settledAt - crashedAt) / 1000) : '?'} s after the restart; checking`);
 
-    // 1. money: charges minus refunds equal the bookings; one charge at most per reservation; nothing open
-    const money = await db.pool.one(sql.type(z.object({ charged: z.number(), refunded: z.number(), booked: z.number(), doubles: z.number(), open: z.number() }))`
-      SELECT (SELECT COALESCE(sum(amount_cents), 0)::int FROM payment_charges WHERE status IN ('SUCCEEDED', 'REFUNDED')) AS charged,
-             (SELECT COALESCE(sum(amount_cents), 0)::int FROM payment_refunds) AS refunded,
-             (SELECT COALESCE(sum(amount_cents), 0)::int FROM bookings) AS booked,
-             (SELECT count(*)::int FROM (SELECT reservation_id FROM payment_charges WHERE status IN ('SUCCEEDED', 'REFUNDED')
-                                         GROUP BY reservation_id HAVING count(*) > 1) d) AS doubles,
-             (SELECT count(*)::int FROM payment_intents WHERE status IN ('PENDING', 'REFUNDING')) AS open`);
-    if (money.charged - money.refunded !== money.booked) violations.push(`charges ${money.charged} − refunds ${money.refunded} ≠ bookings ${money.booked} (cents)`);
-    if (money.doubles > 0) violations.push(`${money.doubles} reservations were charged more than once`);
-    if (money.open > 0) violations.push(`${money.open} payment attempts are still open`);
-    const unbooked = await db.pool.anyFirst(sql.type(z.object({ id: z.string() }))`
-      SELECT c.reservation_id AS id FROM payment_charges c
-      WHERE c.status = 'SUCCEEDED' AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.reservation_id = c.reservation_id)`);
-    if (unbooked.length) violations.push(`${unbooked.length} customers charged without a booking or a refund: ${unbooked.slice(0, 3).join(', ')}`);
-
-    // 2. every reservation terminal, its seats agreeing
-    const final = await statusRows();
+    const money = await checkMoney(db.pool);
+    const seatCheck = await checkSeats(db.pool, eventId, GRACE_SECONDS);
+    const workflows = await checkWorkflows(db.pool, client, eventId);
+    const final = await reservationStatuses(db.pool, eventId);
     const counts: Record<string, number> = {};
     for (const row of final) counts[row.status] = (counts[row.status] ?? 0) + 1;
-    const seatTrouble = await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
-      SELECT (SELECT count(*) FROM seats s JOIN reservations r ON r.id = s.reservation_id WHERE s.state = 'HELD' AND r.status NOT IN ('HELD', 'PAYING'))
-           + (SELECT count(*) FROM seats s WHERE s.state = 'SOLD' AND NOT EXISTS (SELECT 1 FROM booking_seats bs WHERE bs.seat_id = s.id))
-           + (SELECT count(*) FROM bookings b JOIN reservations r ON r.id = b.reservation_id WHERE r.status <> 'CONFIRMED') AS n`);
-    if (seatTrouble > 0) violations.push(`${seatTrouble} seats or bookings disagree with their reservation`);
-
-    // 3. every workflow closed, with the reservation's state
-    let checked = 0;
-    await Promise.all(final.map(async (row) => {
-      try {
-        const described = await client.workflow.getHandle(reservationWorkflowId(row.id)).describe();
-        const state = described.typedSearchAttributes.get(ReservationStateKey);
-        checked++;
-        if (described.status.name === 'RUNNING') violations.push(`${row.id}: workflow still running for a ${row.status} reservation`);
-        if (state !== row.status) violations.push(`${row.id}: workflow says ${state}, PostgreSQL says ${row.status}`);
-      } catch (error) {
-        violations.push(`${row.id}: no workflow (${(error as Error).message})`);
-      }
-    }));
-
-    // 4. every answer was true
-    const byId = new Map(final.map((r) => [r.id, r.status]));
-    const charges = new Map((await db.pool.any(sql.type(z.object({ id: z.string(), charged: z.boolean(), refunded: z.boolean() }))`
-      SELECT reservation_id AS id, bool_or(status IN ('SUCCEEDED', 'REFUNDED')) AS charged, bool_or(status = 'REFUNDED') AS refunded
-      FROM payment_charges GROUP BY reservation_id`)).map((c) => [c.id, c]));
-    for (const [i, answer] of answers) {
-      const id = reservations[i];
-      const status = byId.get(id);
-      const money = charges.get(id) ?? { charged: false, refunded: false };
-      if (answer.status === 200 && status !== 'CONFIRMED') violations.push(`${id}: answered 200 but ended ${status}`);
-      if (answer.status !== 200) {
-        const details = answer.body?.error?.details ?? {};
-        if (details.charged === false && money.charged && !money.refunded) violations.push(`${id}: told "nothing was charged" but was charged`);
-        if (details.refunded === true && !money.refunded) violations.push(`${id}: told "refunded" but no refund was made`);
-      }
-    }
+    const truthful = await checkAnswers(db.pool, [...answers].map(([i, answer]) => ({ reservationId: reservations[i], ...answer })));
+    for (const check of [money, seatCheck, workflows, truthful]) violations.push(...check.violations);
     return {
       mode: options.mode, holds: options.holds, checkoutsSent: cards.length,
       answeredBeforeCrash: cards.length - cutOff.length, cutOffByCrash: cutOff.length, retried: retried.length,
-      final: counts, chargedCents: money.charged, refundedCents: money.refunded, bookedCents: money.booked,
-      workflowsChecked: checked, secondsToSettle: settledAt ? Math.round((settledAt - crashedAt) / 1000) : -1, violations,
+      final: counts, chargedCents: money.figures.chargedCents, refundedCents: money.figures.refundedCents, bookedCents: money.figures.bookedCents,
+      workflowsChecked: workflows.figures.workflowsChecked, secondsToSettle: settledAt ? Math.round((settledAt - crashedAt) / 1000) : -1, violations,
     };
   } finally {
     for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
