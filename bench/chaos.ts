@@ -32,7 +32,7 @@ crash (default):
   --modes LIST           engine,power-cut (default both)
 lifecycle:
   --duration S           seconds of load (default 240)
-  --rate N               customer journeys started per second, about 2.5 requests each (default 6)
+  --rate N               customer journeys started per second, about 4 requests each (default 6)
   --customers N          (default 200)
   --worker-kills N       SIGKILLs of a worker process (default 5)
   --redis-restarts N     (default 1)   --temporal-restarts N (default 1)
@@ -41,6 +41,7 @@ lifecycle:
   --short-hold-seconds N holds left to expire (default 6)
   --sample-seconds N     invariant samples during the load (default 15)
   --seed N               seed of the load's random choices (default: random)
+  --redis machine|own    restart the machine's Redis on 6379 (default) or a redis-server of the run's own
   --keep                 keep logs and the Temporal database file (kept anyway when a check fails)
   --out DIR              where the JSON report goes (default bench-results)`;
 
@@ -63,6 +64,7 @@ const { values } = parseArgs({
     'short-hold-seconds': { type: 'string', default: '6' },
     'sample-seconds': { type: 'string', default: '15' },
     seed: { type: 'string' },
+    redis: { type: 'string', default: 'machine' },
     keep: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench-results' },
     help: { type: 'boolean', default: false },
@@ -84,6 +86,10 @@ const started = performance.now();
 const out = (line: string) => process.stdout.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
 
 if (values.scenario === 'lifecycle') {
+  if (values.redis !== 'machine' && values.redis !== 'own') {
+    process.stderr.write(`--redis must be machine or own\n\n${HELP}\n`);
+    process.exit(2);
+  }
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const report = await runLifecycleChaos({
     durationSeconds: number('duration', values.duration, 10),
@@ -98,6 +104,7 @@ if (values.scenario === 'lifecycle') {
     shortHoldSeconds: number('short-hold-seconds', values['short-hold-seconds'], 2),
     sampleSeconds: number('sample-seconds', values['sample-seconds'], 1),
     seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : number('seed', values.seed),
+    redis: values.redis,
     workDir: join(tmpdir(), `bench-chaos-lifecycle-${process.pid}`),
     keep: values.keep,
     progress: out,

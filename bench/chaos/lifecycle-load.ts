@@ -148,6 +148,8 @@ export function startLifecycleLoad(options: LoadOptions): Load {
     const reservationId: string = held.body.reservation.id;
     record.reservationId = reservationId;
     record.outcome = 'held';
+    // the reservation page: the hold and its countdown
+    await send('status', 'GET', `/api/reservations/${reservationId}`, token, undefined, undefined, processDown);
     await sleep(between(300, 2000));
 
     switch (kind) {
@@ -174,7 +176,8 @@ export function startLifecycleLoad(options: LoadOptions): Load {
           answer = await checkout(reservationId, token, TEST_CARDS.success, `checkout-${reservationId}-2`);
         }
         record.outcome = answer.status === 200 ? (kind === 'declined' ? 'declined, then paid' : 'paid') : `checkout: ${outcomeOf(answer)}`;
-        if (answer.status === 200 && random() < 0.5) await send('status', 'GET', `/api/reservations/${reservationId}`, token, undefined, undefined, processDown);
+        // the confirmation page
+        if (answer.status === 200) await send('status', 'GET', `/api/reservations/${reservationId}`, token, undefined, undefined, processDown);
         return;
       }
     }

@@ -5,7 +5,7 @@
  * lifecycle load (lifecycle-load.ts: holds, checkouts with declines and slow cards, abandoned
  * holds, support cancels), with a Socket.io client watching the event the whole run
  * (seat-watcher.ts). Meanwhile, spread over the load: SIGKILL of a worker process (5 times by
- * default), a restart of Redis, of an API process (SIGTERM), of the gateway (SIGKILL) and of
+ * default), a restart of Redis, of an API process (SIGKILL; a second one SIGTERM), of the gateway (SIGKILL) and of
  * the Temporal dev server (SIGKILL, then started again on the same port and file). The load
  * runs past every deadline, grace, sweep interval and rate-limit window; then the run waits
  * until everything has settled and checks every invariant (checks.ts, shared with the crash
@@ -14,7 +14,6 @@
  * `npm run bench:chaos -- --scenario lifecycle` runs it at full size; tests/crash/ a short one.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +34,7 @@ import {
   waitUntilSettled,
 } from './checks.ts';
 import { type JourneyRecord, startLifecycleLoad } from './lifecycle-load.ts';
+import { type ChaosRedis, machineRedis, ownRedis } from './redis.ts';
 import { watchSeats } from './seat-watcher.ts';
 import { type Role, type SplitDeployment, startSplitDeployment } from './split-deployment.ts';
 
@@ -56,6 +56,8 @@ export interface LifecycleOptions {
   /** How often the invariants that hold at any moment are checked during the load. */
   sampleSeconds: number;
   seed: number;
+  /** The machine's Redis (127.0.0.1:6379), or a redis-server of the run's own (redis.ts). */
+  redis: 'machine' | 'own';
   /** Logs and the Temporal database file; removed afterwards unless `keep` or a check failed. */
   workDir: string;
   keep?: boolean;
@@ -79,6 +81,7 @@ export interface LifecycleReport {
   options: Omit<LifecycleOptions, 'progress'>;
   topology: string;
   temporal: string;
+  redis: string;
   env: Record<string, string>;
   startedAt: string;
   loadSeconds: number;
@@ -106,26 +109,6 @@ const ENGINE_SETTINGS = {
   PAYMENT_FOLLOW_UP_SECONDS: '3', RECONCILE_INTERVAL_MS: '500', PAYMENT_WINDOW_SECONDS: '30', PAYMENT_SLOW_MS: '3000',
   RATE_LIMIT_HOLDS_PER_MINUTE: '12', HOLD_MIN_SECONDS: '2',
 };
-const REDIS_START = ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log'];
-
-// ---------------------------------------------------------------- Redis, the machine's own
-function redisCli(...args: string[]): string | null {
-  const result = spawnSync('redis-cli', ['-h', '127.0.0.1', ...args], { encoding: 'utf8', timeout: 5000 });
-  return result.status === 0 ? result.stdout.trim() : null;
-}
-const redisAnswers = () => redisCli('ping') === 'PONG';
-const redisRunId = () => /run_id:(\w+)/.exec(redisCli('info', 'server') ?? '')?.[1] ?? null;
-/** Starts the machine's Redis exactly as it is started here (never leave it stopped). */
-function startRedis(): void {
-  const result = spawnSync('redis-server', REDIS_START, { encoding: 'utf8', timeout: 10_000 });
-  if (result.status !== 0) throw new Error(`redis-server did not start: ${result.stderr || result.stdout}`);
-}
-async function ensureRedis(): Promise<void> {
-  if (redisAnswers()) return;
-  startRedis();
-  for (let i = 0; i < 50 && !redisAnswers(); i++) await sleep(100);
-}
-
 // ---------------------------------------------------------------- the fault plan
 /** Faults spread evenly over the load, worker kills interleaved with the others. */
 export function faultPlan(options: Pick<LifecycleOptions, 'durationSeconds' | 'workerKills' | 'redisRestarts' | 'temporalRestarts' | 'apiRestarts' | 'gatewayKills'>): Array<{ kind: FaultKind; atSeconds: number }> {
@@ -182,6 +165,10 @@ export async function runLifecycleChaos(options: LifecycleOptions): Promise<Life
     for (const seat of seatRows) rowsByLabel.set(seat.row, [...(rowsByLabel.get(seat.row) ?? []), seat.id]);
     progress(`database ${new URL(db.url).pathname.slice(1)}: ${options.customers} customers, event ${eventId} with ${seatRows.length} seats`);
 
+    // ---- Redis, to restart
+    const redis: ChaosRedis = options.redis === 'own' ? await ownRedis(join(options.workDir, 'redis')) : machineRedis();
+    cleanup.push(() => redis.close());
+
     // ---- Temporal: the dev server with its database file, ours to restart
     const cli = await provideTemporalCli(log, process.env.TEMPORAL_CLI);
     const temporalPort = await freePort();
@@ -198,7 +185,7 @@ export async function runLifecycleChaos(options: LifecycleOptions): Promise<Life
     const taskQueue = `chaos-${randomBytes(4).toString('hex')}`;
     const env: Record<string, string> = {
       NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'false', DATABASE_URL: db.url, JWT_SECRET,
-      REDIS_URL: 'redis://127.0.0.1:6379', TEMPORAL_ADDRESS: devServer.address, TEMPORAL_DB_FILE: devServerOptions.dbFile,
+      REDIS_URL: redis.url, TEMPORAL_ADDRESS: devServer.address, TEMPORAL_DB_FILE: devServerOptions.dbFile,
       ...(options.workflowBundle ? { TEMPORAL_WORKFLOW_BUNDLE: options.workflowBundle } : {}),
       ...ENGINE_SETTINGS,
     };
@@ -270,12 +257,14 @@ export async function runLifecycleChaos(options: LifecycleOptions): Promise<Life
           return record(died && next !== null, next !== null, `pid ${victim} → ${next ?? 'none'} polling`);
         }
         case 'API restart': {
+          // the first one crashes (requests in flight are cut off and sent again), a second one is a clean SIGTERM
+          const signal = n % 2 === 0 ? 'SIGKILL' : 'SIGTERM';
           const apis = cluster.pids().api.sort((a, b) => a - b);
           const victim = apis[n % apis.length];
-          process.kill(victim, 'SIGTERM');
+          process.kill(victim, signal);
           const died = await waitFor(() => gone(victim), 40_000);
           const next = await replacement('api', apis, async () => (await fetch(`${cluster.apiUrl}/api/health`, { signal: AbortSignal.timeout(2000) })).status === 200);
-          return record(died && next !== null, next !== null, `pid ${victim} (SIGTERM) → ${next ?? 'none'}`);
+          return record(died && next !== null, next !== null, `pid ${victim} (${signal}) → ${next ?? 'none'}`);
         }
         case 'gateway SIGKILL': {
           const [victim] = cluster.pids().gateway;
@@ -286,18 +275,14 @@ export async function runLifecycleChaos(options: LifecycleOptions): Promise<Life
           return record(died && next !== null, next !== null, `pid ${victim} → ${next ?? 'none'}; the watcher rejoined`);
         }
         case 'Redis restart': {
-          const before = redisRunId();
-          redisCli('shutdown', 'nosave');
-          const down = await waitFor(() => !redisAnswers(), 10_000);
-          startRedis();
-          const up = await waitFor(redisAnswers, 20_000);
-          const after = redisRunId();
-          return record(down && up && before !== after, up, `run_id ${before?.slice(0, 8)} → ${after?.slice(0, 8)}`);
+          const restart = await redis.restart();
+          return record(restart.wentDown && restart.cameBack && restart.before !== restart.after, restart.cameBack, `run_id ${restart.before?.slice(0, 8)} → ${restart.after?.slice(0, 8)}`);
         }
         case 'Temporal restart': {
           const victim = devServer.pid!;
           process.kill(victim, 'SIGKILL');
           await devServer.exited;
+          await devServer.stop(); // nothing left to stop but our end of its tether, and its pidfile
           devServer = await startDevServer(devServerOptions);
           const answeredAfter = (Date.now() - started) / 1000;
           const polling = await waitFor(workersPolling, 120_000);
@@ -403,6 +388,7 @@ export async function runLifecycleChaos(options: LifecycleOptions): Promise<Life
       options: { ...options, progress: undefined } as LifecycleReport['options'],
       topology: `split deployment (src/cluster.ts): 2 API processes sharing port ${port}, 2 workers, 1 gateway on ${gatewayPort}; supervisor pid ${cluster.pid}`,
       temporal: `dev server ${devServer.address}, database file ${devServerOptions.dbFile}`,
+      redis: redis.description,
       env, startedAt: startedAt.toISOString(), loadSeconds: Math.round(loadSeconds), settleSeconds: settled.settled ? Math.round(settled.ms / 1000) : null,
       faults, journeys: { total: load.stats.journeys.length, byKind },
       requests: Object.fromEntries([...load.stats.requests].sort(([a], [b]) => a.localeCompare(b))), retries: load.stats.retries,
@@ -417,7 +403,6 @@ export async function runLifecycleChaos(options: LifecycleOptions): Promise<Life
     };
   } finally {
     for (const undo of cleanup.reverse()) await undo().catch((error: unknown) => progress(`cleanup: ${(error as Error).message}`));
-    await ensureRedis();
     if (!options.keep && !failed) rmSync(options.workDir, { recursive: true, force: true });
   }
 }
@@ -434,7 +419,7 @@ export function lifecycleSummary(report: LifecycleReport): string {
   return [
     `## Lifecycle chaos run, ${report.startedAt}`,
     '',
-    `${report.topology}; Temporal: ${report.temporal}. Load: ${o.rate} journeys/s for ${report.loadSeconds} s (${report.journeys.total} journeys), ${o.customers} customers, holds ${o.holdSeconds} s (abandoned ${o.shortHoldSeconds} s), seed ${o.seed}. Settled ${report.settleSeconds ?? 'NOT'} s after the load.`,
+    `${report.topology}; Temporal: ${report.temporal}; Redis: ${report.redis}. Load: ${o.rate} journeys/s for ${report.loadSeconds} s (${report.journeys.total} journeys), ${o.customers} customers, holds ${o.holdSeconds} s (abandoned ${o.shortHoldSeconds} s), seed ${o.seed}. Settled ${report.settleSeconds ?? 'NOT'} s after the load.`,
     `Load average (1, 5, 15 min): ${report.loadAverage.start.map((l) => l.toFixed(2)).join(', ')} at the start, highest 1-min ${report.loadAverage.max1m.toFixed(2)}, ${report.loadAverage.end.map((l) => l.toFixed(2)).join(', ')} at the end (2 cores).`,
     '',
     '### Faults',

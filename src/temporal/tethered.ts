@@ -89,13 +89,18 @@ export async function spawnTethered(command: string, args: string[], options: {
     pid,
     exited,
     async stop(graceMs = 5000) {
-      if (done) return;
-      wrapper.kill('SIGTERM');
-      const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
-      if (timedOut) {
-        killGroup('SIGKILL');
-        await exited;
+      if (!done) {
+        wrapper.kill('SIGTERM');
+        // the grace timer goes as soon as the program has exited: no timer outlives the stop
+        const grace = new AbortController();
+        const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs, undefined, { signal: grace.signal }).then(() => true, () => false)]);
+        grace.abort();
+        if (timedOut) {
+          killGroup('SIGKILL');
+          await exited;
+        }
       }
+      // also after the program died by itself (a chaos run's SIGKILL): our end of the tether is closed
       wrapper.stdin?.destroy();
     },
   };
