@@ -55,6 +55,10 @@ export interface LoadStats {
   requests: Map<string, number>;
   /** Requests sent again after an answer that said a process was down. */
   retries: number;
+  /** Every answer's time, by request kind (ms). */
+  latencies: Map<string, number[]>;
+  /** Requests (by kind) without an answer or with a 5xx: when they were sent (ms since the epoch), how long they took. */
+  failures: Array<{ sentAt: number; request: string; outcome: string; ms: number }>;
   lastCheckoutAnswers: Map<string, CustomerAnswer>;
   inFlight(): number;
 }
@@ -77,7 +81,7 @@ const paymentSettling = (answer: Answer) => answer.status === 409 && answer.body
 
 export function startLifecycleLoad(options: LoadOptions): Load {
   const { api, random } = options;
-  const stats: LoadStats = { journeys: [], requests: new Map(), retries: 0, lastCheckoutAnswers: new Map(), inFlight: () => running.size };
+  const stats: LoadStats = { journeys: [], requests: new Map(), retries: 0, latencies: new Map(), failures: [], lastCheckoutAnswers: new Map(), inFlight: () => running.size };
   const running = new Set<Promise<void>>();
   const claiming = new Set<string>();
   let stopped = false;
@@ -89,9 +93,13 @@ export function startLifecycleLoad(options: LoadOptions): Load {
   async function send(kind: string, method: string, path: string, token: string, body: unknown, key: string | undefined, retryable: (a: Answer) => boolean): Promise<Answer> {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
+      const sentAt = Date.now();
       const answer = await api.request(method, path, { token, body, headers: key ? { 'idempotency-key': key } : {} });
       const outcome = `${kind} ${outcomeOf(answer)}`;
       stats.requests.set(outcome, (stats.requests.get(outcome) ?? 0) + 1);
+      if (!stats.latencies.has(kind)) stats.latencies.set(kind, []);
+      stats.latencies.get(kind)!.push(answer.ms);
+      if (processDown(answer)) stats.failures.push({ sentAt, request: kind, outcome: outcomeOf(answer), ms: Math.round(answer.ms) });
       if (!retryable(answer) || Date.now() - started > options.retryBudgetMs) return answer;
       stats.retries++;
       await sleep(Math.min(4000, 500 * 2 ** attempt));

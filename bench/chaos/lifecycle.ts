@@ -28,7 +28,7 @@ import { provideTemporalCli } from '../../src/temporal/cli.ts';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server.ts';
 import { createTestDatabase } from '../../tests/helpers/database.ts';
 import { createApiClient } from '../lib/http.ts';
-import { freePort, seededRandom } from '../lib/run.ts';
+import { freePort, seededRandom, summarize } from '../lib/run.ts';
 import {
   type Check, checkAnswers, checkLiveReservationsHaveWorkflows, checkMoney, checkSeats, checkSeatStream, checkTerminal, checkWorkflows,
   waitUntilSettled,
@@ -90,6 +90,10 @@ export interface LifecycleReport {
   journeys: { total: number; byKind: Record<string, Record<string, number>> };
   requests: Record<string, number>;
   retries: number;
+  /** Answer times by request kind, ms. */
+  latency: Record<string, { count: number; p50: number; p99: number; max: number }>;
+  /** Requests without an answer or with a 5xx: seconds after the load started, and how long they took. */
+  failures: Array<{ atSeconds: number; request: string; outcome: string; ms: number }>;
   finalReservations: Record<string, number>;
   finalSeats: Record<string, number>;
   socket: { messages: number; duplicates: number; reconnects: number; snapshots: number; outages: Array<{ fromS: number; toS: number | null; reason: string }> };
@@ -404,6 +408,11 @@ export async function runLifecycleChaos(options: LifecycleOptions): Promise<Life
       env, startedAt: startedAt.toISOString(), loadSeconds: Math.round(loadSeconds), settleSeconds: settled.settled ? Math.round(settled.ms / 1000) : null,
       faults, journeys: { total: load.stats.journeys.length, byKind },
       requests: Object.fromEntries([...load.stats.requests].sort(([a], [b]) => a.localeCompare(b))), retries: load.stats.retries,
+      latency: Object.fromEntries([...load.stats.latencies].map(([kind, values]) => {
+        const s = summarize(values);
+        return [kind, { count: s.count, p50: Math.round(s.p50), p99: Math.round(s.p99), max: Math.round(s.max) }];
+      })),
+      failures: load.stats.failures.map(({ sentAt, ...f }) => ({ atSeconds: Math.round((sentAt - loadStarted) / 100) / 10, ...f })),
       finalReservations, finalSeats,
       socket: {
         messages: watcher.messages(), duplicates: watcher.duplicateMessages(), reconnects: watcher.reconnects(), snapshots: watcher.snapshots().length,
@@ -442,7 +451,9 @@ export function lifecycleSummary(report: LifecycleReport): string {
       const [kind, ...rest] = k.split(/ (?=\d{3}\b|no answer|error)/);
       return [kind, rest.join(' ') || k, n];
     })),
-    `Requests sent again (same Idempotency-Key) after a process was down: ${report.retries}.`,
+    `Requests sent again (same Idempotency-Key) after a process was down: ${report.retries}.${report.failures.length ? ` Without an answer or with a 5xx (s after the load started: outcome, ms): ${report.failures.slice(0, 40).map((f) => `${f.atSeconds} ${f.request}: ${f.outcome}, ${f.ms}`).join('; ')}.` : ''}`,
+    '',
+    table(['request', 'answers', 'p50 ms', 'p99 ms', 'max ms'], Object.entries(report.latency).map(([kind, l]) => [kind, l.count, l.p50, l.p99, l.max])),
     '',
     '### Journeys',
     table(['journey', 'outcomes'], Object.entries(report.journeys.byKind).map(([kind, outcomes]) => [kind, Object.entries(outcomes).map(([k, n]) => `${k} ${n}`).join(', ')])),
