@@ -65,8 +65,8 @@ export interface LoadStats {
 
 export interface Load {
   stats: LoadStats;
-  /** Stops starting journeys and waits for those in flight. */
-  stop(): Promise<void>;
+  /** Stops starting journeys and waits for those in flight; `abandon`: without sending anything again (a run that failed). */
+  stop(options?: { abandon?: boolean }): Promise<void>;
 }
 
 /** "503 SERVICE_UNAVAILABLE", "no answer (UND_ERR_SOCKET)": a request's outcome, for counting. */
@@ -85,6 +85,7 @@ export function startLifecycleLoad(options: LoadOptions): Load {
   const running = new Set<Promise<void>>();
   const claiming = new Set<string>();
   let stopped = false;
+  let abandoned = false;
   let journeyNumber = 0;
   const runId = Math.floor(random() * 1e9).toString(36);
   const between = (min: number, max: number) => min + random() * (max - min);
@@ -100,7 +101,7 @@ export function startLifecycleLoad(options: LoadOptions): Load {
       if (!stats.latencies.has(kind)) stats.latencies.set(kind, []);
       stats.latencies.get(kind)!.push(answer.ms);
       if (processDown(answer)) stats.failures.push({ sentAt, request: kind, outcome: outcomeOf(answer), ms: Math.round(answer.ms) });
-      if (!retryable(answer) || Date.now() - started > options.retryBudgetMs) return answer;
+      if (!retryable(answer) || abandoned || Date.now() - started > options.retryBudgetMs) return answer;
       stats.retries++;
       await sleep(Math.min(4000, 500 * 2 ** attempt));
     }
@@ -208,8 +209,9 @@ export function startLifecycleLoad(options: LoadOptions): Load {
 
   return {
     stats,
-    async stop() {
+    async stop({ abandon = false } = {}) {
       stopped = true;
+      abandoned ||= abandon;
       await loop;
       while (running.size > 0) await Promise.all([...running]);
     },

@@ -84,7 +84,9 @@ export interface LifecycleReport {
   redis: string;
   env: Record<string, string>;
   startedAt: string;
+  /** Journeys started for this long; the last one ended at journeysDoneSeconds. */
   loadSeconds: number;
+  journeysDoneSeconds: number;
   settleSeconds: number | null;
   faults: FaultRecord[];
   journeys: { total: number; byKind: Record<string, Record<string, number>> };
@@ -218,6 +220,11 @@ export async function runLifecycleChaos(options: LifecycleOptions): Promise<Life
       api, eventId, rows: [...rowsByLabel.values()], watcher, customerTokens, hotCustomerToken: token(hotId), supportToken: token(supportId, 'support'),
       rate: options.rate, holdSeconds: options.holdSeconds, shortHoldSeconds: options.shortHoldSeconds, retryBudgetMs: 45_000, random,
     });
+    let over = false; // the run ended (normally or not): no more faults, no more load
+    cleanup.push(async () => {
+      over = true;
+      await load.stop({ abandon: true });
+    });
 
     const faults: FaultRecord[] = [];
     const plan = faultPlan(options);
@@ -306,6 +313,7 @@ export async function runLifecycleChaos(options: LifecycleOptions): Promise<Life
       for (const step of plan) {
         const wait = loadStarted + step.atSeconds * 1000 - Date.now();
         if (wait > 0) await sleep(wait);
+        if (over) return;
         const n = counts.get(step.kind) ?? 0;
         counts.set(step.kind, n + 1);
         progress(`FAULT ${step.kind} (${n + 1}) at ${Math.round(sinceLoad())} s`);
@@ -349,11 +357,13 @@ export async function runLifecycleChaos(options: LifecycleOptions): Promise<Life
         progress(`${Math.round(sinceLoad())} s: ${load.stats.journeys.length} journeys (${load.stats.inFlight()} in flight); holds 201 ${count('hold ', (o) => o === '201')}, checkouts 200 ${count('checkout ', (o) => o === '200')}, process down ${failedRequests}, retries ${load.stats.retries}; seat messages ${watcher.messages()}; load ${loadavg()[0].toFixed(2)}`);
       }
     }
-    progress(`load over after ${Math.round(sinceLoad())} s; waiting for the journeys in flight and the faults`);
+    // the load goes on until the last fault has recovered, then no new journey starts
     await faultsDone;
-    await load.stop();
     const loadSeconds = sinceLoad();
-    progress(`${load.stats.journeys.length} journeys done; waiting for the workflow start requests to drain`);
+    progress(`load over after ${Math.round(loadSeconds)} s; waiting for the journeys in flight`);
+    await load.stop();
+    const journeysDoneSeconds = sinceLoad();
+    progress(`${load.stats.journeys.length} journeys done after ${Math.round(journeysDoneSeconds)} s; waiting for the workflow start requests to drain`);
 
     // ---- after the load: every live reservation has its workflow, then everything settles
     await waitFor(async () => (await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM workflow_starts`)) === 0, 60_000);
@@ -405,7 +415,7 @@ export async function runLifecycleChaos(options: LifecycleOptions): Promise<Life
       topology: `split deployment (src/cluster.ts): 2 API processes sharing port ${port}, 2 workers, 1 gateway on ${gatewayPort}; supervisor pid ${cluster.pid}`,
       temporal: `dev server ${devServer.address}, database file ${devServerOptions.dbFile}`,
       redis: redis.description,
-      env, startedAt: startedAt.toISOString(), loadSeconds: Math.round(loadSeconds), settleSeconds: settled.settled ? Math.round(settled.ms / 1000) : null,
+      env, startedAt: startedAt.toISOString(), loadSeconds: Math.round(loadSeconds), journeysDoneSeconds: Math.round(journeysDoneSeconds), settleSeconds: settled.settled ? Math.round(settled.ms / 1000) : null,
       faults, journeys: { total: load.stats.journeys.length, byKind },
       requests: Object.fromEntries([...load.stats.requests].sort(([a], [b]) => a.localeCompare(b))), retries: load.stats.retries,
       latency: Object.fromEntries([...load.stats.latencies].map(([kind, values]) => {
@@ -440,7 +450,7 @@ export function lifecycleSummary(report: LifecycleReport): string {
   return [
     `## Lifecycle chaos run, ${report.startedAt}`,
     '',
-    `${report.topology}; Temporal: ${report.temporal}; Redis: ${report.redis}. Load: ${o.rate} journeys/s for ${report.loadSeconds} s (${report.journeys.total} journeys), ${o.customers} customers, holds ${o.holdSeconds} s (abandoned ${o.shortHoldSeconds} s), seed ${o.seed}. Settled ${report.settleSeconds ?? 'NOT'} s after the load.`,
+    `${report.topology}; Temporal: ${report.temporal}; Redis: ${report.redis}. Load: ${o.rate} journeys/s started for ${report.loadSeconds} s (${report.journeys.total} journeys, the last one over at ${report.journeysDoneSeconds} s), ${o.customers} customers, holds ${o.holdSeconds} s (abandoned ${o.shortHoldSeconds} s), seed ${o.seed}. Everything settled ${report.settleSeconds ?? 'NOT'} s after that.`,
     `Load average (1, 5, 15 min): ${report.loadAverage.start.map((l) => l.toFixed(2)).join(', ')} at the start, highest 1-min ${report.loadAverage.max1m.toFixed(2)}, ${report.loadAverage.end.map((l) => l.toFixed(2)).join(', ')} at the end (2 cores).`,
     '',
     '### Faults',
