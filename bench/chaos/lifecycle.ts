@@ -443,6 +443,18 @@ const table = (head: string[], rows: Array<Array<string | number>>) => [
   `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`),
 ].join('\n');
 
+/** "checkout no answer (UND_ERR_SOCKET) × 13, sent 127.5–133.7 s, 1839–8057 ms": failures of one kind, grouped while less than 10 s apart. */
+function failureBursts(failures: LifecycleReport['failures']): string[] {
+  const bursts: Array<{ what: string; from: number; to: number; count: number; minMs: number; maxMs: number }> = [];
+  for (const f of [...failures].sort((a, b) => a.atSeconds - b.atSeconds)) {
+    const what = `${f.request} ${f.outcome}`;
+    const open = bursts.findLast((b) => b.what === what && f.atSeconds - b.to < 10);
+    if (open) Object.assign(open, { to: f.atSeconds, count: open.count + 1, minMs: Math.min(open.minMs, f.ms), maxMs: Math.max(open.maxMs, f.ms) });
+    else bursts.push({ what, from: f.atSeconds, to: f.atSeconds, count: 1, minMs: f.ms, maxMs: f.ms });
+  }
+  return bursts.map((b) => `${b.what} × ${b.count}, sent ${b.from === b.to ? b.from : `${b.from}–${b.to}`} s, ${b.minMs === b.maxMs ? b.minMs : `${b.minMs}–${b.maxMs}`} ms`);
+}
+
 /** The Markdown summary of a run: faults, requests, final states, every check with its figures, load average. */
 export function lifecycleSummary(report: LifecycleReport): string {
   const o = report.options;
@@ -461,7 +473,7 @@ export function lifecycleSummary(report: LifecycleReport): string {
       const [kind, ...rest] = k.split(/ (?=\d{3}\b|no answer|error)/);
       return [kind, rest.join(' ') || k, n];
     })),
-    `Requests sent again (same Idempotency-Key) after a process was down: ${report.retries}.${report.failures.length ? ` Without an answer or with a 5xx (s after the load started: outcome, ms): ${report.failures.slice(0, 40).map((f) => `${f.atSeconds} ${f.request}: ${f.outcome}, ${f.ms}`).join('; ')}.` : ''}`,
+    `Requests sent again (same Idempotency-Key) after a process was down: ${report.retries}.${report.failures.length ? ` Requests without an answer or with a 5xx, by when they were sent: ${failureBursts(report.failures).join('; ')}.` : ''}`,
     '',
     table(['request', 'answers', 'p50 ms', 'p99 ms', 'max ms'], Object.entries(report.latency).map(([kind, l]) => [kind, l.count, l.p50, l.p99, l.max])),
     '',
