@@ -109,6 +109,8 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       // requests Node's parser refuses (431, malformed) still get the error shape
       answerRefusedRequests(server, log);
       redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+      // ioredis reconnects by itself; without a listener each failed attempt is an unhandled error on stderr
+      redis.on('error', (error: Error) => log.warn({ err: error }, 'Redis connection error (reconnecting; rate limits fail open, the relay retries)'));
       closers.push(() => redis!.quit());
     }
     if (has('api')) {
