@@ -13,7 +13,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -21,20 +20,12 @@ import { createLogger } from '../src/logger.ts';
 import { provideTemporalCli } from '../src/temporal/cli.ts';
 import { startDevServer } from '../src/temporal/dev-server.ts';
 import { WORKFLOWS_PATH } from '../src/temporal/worker.ts';
+import { freePort } from '../tests/helpers/ports.ts';
 
 const log = createLogger(process.env.LOG_LEVEL ?? 'info', 'test-setup');
 const databaseBase = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 async function checkServices(): Promise<void> {
   const client = new pg.Client({ connectionString: `${databaseBase}/postgres` });

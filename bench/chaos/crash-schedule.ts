@@ -16,7 +16,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -31,6 +30,7 @@ import { startDevServer } from '../../src/temporal/dev-server.ts';
 import { createTestDatabase } from '../../tests/helpers/database.ts';
 import { killMatching, type RoleProcess, spawnRole, waitForHealth } from '../../tests/helpers/processes.ts';
 import { checkAnswers, checkMoney, checkSeats, checkWorkflows, reservationStatuses, waitUntilSettled } from './checks.ts';
+import { freePort } from '../../tests/helpers/ports.ts';
 
 export type CrashMode = 'engine' | 'power-cut';
 
@@ -67,15 +67,6 @@ export interface CrashReport {
 const JWT_SECRET = 'crash-schedule-secret-of-at-least-32-characters';
 const GRACE_SECONDS = 1;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 interface Answer { status: number; body: any }
 

@@ -2,8 +2,6 @@
  * Small helpers every benchmark uses: progress lines, percentiles, a bounded-concurrency
  * runner, free ports. Nothing here knows about the engine.
  */
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 
 const t0 = performance.now();
 
@@ -80,12 +78,4 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** A TCP port nobody listens on right now, on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
+export { freePort } from '../../tests/helpers/ports.ts';

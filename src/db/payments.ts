@@ -118,6 +118,16 @@ const lockedAttempt = z.object({
   reservationStatus: z.string(), amountCents: z.number(), seatCount: z.number(), holdExpiresAt: z.string(),
 });
 
+/** The attempt and its reservation, locked for the rest of the transaction. */
+const lockAttempt = (tx: CommonQueryMethods, idempotencyKey: string) => tx.maybeOne(sql.type(lockedAttempt)`
+  SELECT p.status, p.reservation_id AS "reservationId", r.event_id AS "eventId", r.customer_id AS "customerId",
+         r.status AS "reservationStatus", r.amount_cents AS "amountCents", r.seat_count AS "seatCount",
+         iso_utc(r.hold_expires_at) AS "holdExpiresAt"
+  FROM payment_intents p JOIN reservations r ON r.id = p.reservation_id
+  WHERE p.idempotency_key = ${idempotencyKey}
+  FOR UPDATE
+`);
+
 /**
  * Step 3: turns what the provider says of an attempt's key into PostgreSQL's state, once
  * (a settled attempt is left alone). Charged: the booking, if the reservation still owns all
@@ -127,14 +137,7 @@ export async function recordProviderOutcome(
   pool: DatabasePool, idempotencyKey: string, provider: ProviderOutcome, timings: PaymentTimings,
 ): Promise<{ idempotencyKey: string; status: 'REFUNDING'; amountCents: number } | null> {
   return pool.transaction(async (tx) => {
-    const attempt = await tx.maybeOne(sql.type(lockedAttempt)`
-      SELECT p.status, p.reservation_id AS "reservationId", r.event_id AS "eventId", r.customer_id AS "customerId",
-             r.status AS "reservationStatus", r.amount_cents AS "amountCents", r.seat_count AS "seatCount",
-             iso_utc(r.hold_expires_at) AS "holdExpiresAt"
-      FROM payment_intents p JOIN reservations r ON r.id = p.reservation_id
-      WHERE p.idempotency_key = ${idempotencyKey}
-      FOR UPDATE
-    `);
+    const attempt = await lockAttempt(tx, idempotencyKey);
     const refundDue = { idempotencyKey, status: 'REFUNDING' as const, amountCents: attempt?.amountCents ?? 0 };
     if (attempt?.status === 'REFUNDING') return refundDue;
     if (!attempt || attempt.status !== 'PENDING') return null;
@@ -193,14 +196,7 @@ export async function recordProviderOutcome(
 /** After the provider refunded a REFUNDING attempt: the reservation ends FAILED and frees its seats. */
 export async function finishRefund(pool: DatabasePool, idempotencyKey: string, reason: string, timings: PaymentTimings): Promise<void> {
   await pool.transaction(async (tx) => {
-    const attempt = await tx.maybeOne(sql.type(lockedAttempt)`
-      SELECT p.status, p.reservation_id AS "reservationId", r.event_id AS "eventId", r.customer_id AS "customerId",
-             r.status AS "reservationStatus", r.amount_cents AS "amountCents", r.seat_count AS "seatCount",
-             iso_utc(r.hold_expires_at) AS "holdExpiresAt"
-      FROM payment_intents p JOIN reservations r ON r.id = p.reservation_id
-      WHERE p.idempotency_key = ${idempotencyKey}
-      FOR UPDATE
-    `);
+    const attempt = await lockAttempt(tx, idempotencyKey);
     if (!attempt || attempt.status !== 'REFUNDING') return;
     await tx.query(sql.typeAlias('void')`
       UPDATE payment_intents SET status = 'REFUNDED', check_after = now() + make_interval(secs => ${timings.followUpSeconds})

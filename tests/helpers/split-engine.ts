@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadConfig } from '../../src/config.ts';
 import { createTestDatabase } from './database.ts';
 import { type RoleProcess, spawnRole, waitForHealth } from './processes.ts';
 import { eventually } from './wait.ts';
+import { freePort } from './ports.ts';
 
 /**
  * The split deployment for one test file: every role its own process, as
@@ -76,12 +76,3 @@ export async function startSplitEngineProcesses(label: string, env: Record<strin
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -8,6 +7,7 @@ import { provideTemporalCli } from '../../src/temporal/cli.ts';
 import { answers, searchAttributeFlags, startDevServer } from '../../src/temporal/dev-server.ts';
 import { processMatches } from '../../src/temporal/tethered.ts';
 import { eventually } from '../helpers/wait.ts';
+import { freePort } from '../helpers/ports.ts';
 
 /**
  * The dev server that the engine starts must end with it: after a SIGKILL of its parent no
@@ -30,15 +30,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** A real Node process that starts a dev server on `dbFile` and reports its pid once it answers. */
 async function startParent(port: number, dbFile: string) {
