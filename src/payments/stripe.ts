@@ -37,6 +37,10 @@
  *    twice, correctly, instead of never).
  *  - If Stripe's stored answer to the first request is a 5xx error, it replays that error for
  *    24 hours: the provider then looks the PaymentIntent up by listing, as above.
+ *  - The request is rebuilt by `send` from the record: a deploy that changes its parameters
+ *    (say, a description) makes Stripe refuse the re-sent request of an attempt made before the
+ *    deploy (a different request under a used key), and that attempt's settlement fails until
+ *    someone looks. Change `send` only together with a way to rebuild the old request.
  *  - A changed STRIPE_SECRET_KEY (another account) cannot see the attempts of the old one.
  *
  * Card numbers: in a real deployment the browser tokenizes the card with Stripe.js and the engine
