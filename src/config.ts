@@ -27,6 +27,21 @@ const originList = z.string().transform((value, ctx) => {
   return origins;
 });
 
+/**
+ * Currencies whose smallest unit is not a hundredth: the engine keeps amounts in cents and Stripe
+ * takes them in the currency's smallest unit, so a price of 5000 cents would be charged as 5000
+ * yen (zero-decimal) or 5.000 dinars (three-decimal).
+ */
+const CURRENCIES_WITHOUT_CENTS = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf', 'bhd', 'jod', 'kwd', 'omr', 'tnd']);
+const currency = z.string().trim().toLowerCase()
+  .regex(/^[a-z]{3}$/, 'must be a three-letter ISO 4217 currency code, e.g. eur')
+  .refine((code) => !CURRENCIES_WITHOUT_CENTS.has(code), 'amounts are kept in cents: a currency without two decimal places (e.g. jpy, kwd) is not supported');
+
+/** An empty value (`STRIPE_SECRET_KEY=` in a file, `${STRIPE_SECRET_KEY:-}` in compose) counts as unset. */
+const unsetIfEmpty = <T extends z.ZodType>(inner: T) => z.preprocess((value) => (value === '' ? undefined : value), inner.optional());
+
+const isTestModeKey = (key: string) => /^(sk|rk)_test_/.test(key);
+
 const isLoopback = (host: string) => /^(127(\.\d{1,3}){3}|localhost|::1|\[::1\])$/i.test(host);
 
 const schema = z
@@ -86,6 +101,13 @@ const schema = z
     WORKFLOW_START_DEFER_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
     PAYMENT_SLOW_MS: z.coerce.number().int().min(0).default(4000),
 
+    // Who takes the money (src/payments/): Stripe, or the simulated provider of development and tests.
+    PAYMENT_PROVIDER: unsetIfEmpty(z.enum(['simulated', 'stripe'])),
+    ALLOW_SIMULATED_PAYMENTS: booleanString.default(false),
+    STRIPE_SECRET_KEY: unsetIfEmpty(z.string().regex(/^(sk|rk)_(live|test)_\w+$/, 'must be a Stripe secret key (sk_live_..., sk_test_...) or restricted key (rk_live_..., rk_test_...)')),
+    STRIPE_API_BASE: unsetIfEmpty(z.string().url().refine((url) => /^https?:$/.test(new URL(url).protocol), 'must be an http:// or https:// URL')),
+    PAYMENT_CURRENCY: currency.default('eur'),
+
     // The split deployment on one machine (`npm run start:cluster`, src/cluster.ts) and the full
     // Temporal server on PostgreSQL it can run instead of the dev server.
     TEMPORAL_SERVER: z.enum(['dev', 'full']).default('dev'),
@@ -104,6 +126,24 @@ const schema = z
     if (env.NODE_ENV === 'production') {
       for (const key of ['JWT_SECRET', 'DATABASE_URL', 'TEMPORAL_ADDRESS'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required when NODE_ENV=production` });
+      }
+    }
+    const paymentProvider = env.PAYMENT_PROVIDER ?? (env.NODE_ENV === 'production' ? 'stripe' : 'simulated');
+    if (paymentProvider === 'stripe' && !env.STRIPE_SECRET_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['STRIPE_SECRET_KEY'], message: `STRIPE_SECRET_KEY is required when PAYMENT_PROVIDER=stripe${env.PAYMENT_PROVIDER ? '' : ' (the default when NODE_ENV=production)'}` });
+    }
+    // production takes real money, unless someone says in so many words that it must not
+    if (env.NODE_ENV === 'production' && !env.ALLOW_SIMULATED_PAYMENTS) {
+      const escape = 'set ALLOW_SIMULATED_PAYMENTS=true only for a staging demo where no one pays';
+      if (paymentProvider === 'simulated') {
+        ctx.addIssue({ code: 'custom', path: ['PAYMENT_PROVIDER'], message: `PAYMENT_PROVIDER=simulated is refused when NODE_ENV=production: the simulated provider accepts any card number and takes no money. Use PAYMENT_PROVIDER=stripe with STRIPE_SECRET_KEY, or ${escape}` });
+      } else {
+        if (env.STRIPE_SECRET_KEY && isTestModeKey(env.STRIPE_SECRET_KEY)) {
+          ctx.addIssue({ code: 'custom', path: ['STRIPE_SECRET_KEY'], message: `a Stripe test-mode key is refused when NODE_ENV=production: test mode takes no money. Use a live key (sk_live_/rk_live_), or ${escape}` });
+        }
+        if (env.STRIPE_API_BASE) {
+          ctx.addIssue({ code: 'custom', path: ['STRIPE_API_BASE'], message: `STRIPE_API_BASE is refused when NODE_ENV=production: payments go to Stripe's own API. It is for stripe-mock; unset it, or ${escape}` });
+        }
       }
     }
     if (env.NODE_ENV !== 'production' && !env.JWT_SECRET && !isLoopback(env.HOST)) {
@@ -148,6 +188,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       followUpSeconds: env.PAYMENT_FOLLOW_UP_SECONDS,
       passiveGraceSeconds: env.PASSIVE_EXPIRY_GRACE_SECONDS,
     },
+    /** Which payment provider the roles build (src/payments/index.ts), and its settings. */
+    payments: env.PAYMENT_PROVIDER === 'stripe' || (env.PAYMENT_PROVIDER === undefined && !local)
+      ? { provider: 'stripe' as const, secretKey: env.STRIPE_SECRET_KEY!, apiBase: env.STRIPE_API_BASE, currency: env.PAYMENT_CURRENCY, testMode: isTestModeKey(env.STRIPE_SECRET_KEY!) }
+      : { provider: 'simulated' as const, slowMs: env.PAYMENT_SLOW_MS },
     temporalUiUrl: (env.TEMPORAL_UI_URL ?? (env.TEMPORAL_ADDRESS === undefined ? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}` : undefined))?.replace(/\/+$/, ''),
   };
 }

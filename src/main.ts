@@ -20,7 +20,7 @@ import { DEMO_ACCOUNTS, seedDemo } from './db/seed.ts';
 import { sql } from './db/sql.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { registerDatabaseGauges, startMetricsServer } from './metrics.ts';
-import { createSimulatedProvider } from './payments/simulated.ts';
+import { createPaymentProvider } from './payments/index.ts';
 import { createGateway } from './realtime/gateway.ts';
 import { startOutboxRelay } from './realtime/relay.ts';
 import { createReservationService } from './reservations/service.ts';
@@ -59,14 +59,14 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       const metricsServer = await startMetricsServer({ host: config.HOST, port: config.METRICS_PORT, log });
       closers.push(() => new Promise((resolve) => metricsServer.close(resolve)));
     }
-    const payments = createSimulatedProvider(pool, { slowMs: config.PAYMENT_SLOW_MS });
+    const payments = createPaymentProvider(config, pool);
     let native;
     if (has('worker')) {
       // the worker's side effects get a pool of their own when the API shares the process, so
       // neither waits for the other's connections (each pool sized to the database's cores)
       const workerPool = role === 'all' ? await createDatabasePool(config.DATABASE_URL, config.DATABASE_POOL_SIZE) : pool;
       if (workerPool !== pool) closers.push(() => workerPool.end());
-      const workerPayments = workerPool === pool ? payments : createSimulatedProvider(workerPool, { slowMs: config.PAYMENT_SLOW_MS });
+      const workerPayments = workerPool === pool ? payments : createPaymentProvider(config, workerPool);
       // we own shutdown (closers below run in order), so the SDK must not react to signals itself
       Runtime.install({
         logger: new DefaultLogger('WARN', (entry) => log.warn(entry.meta ?? {}, entry.message)),

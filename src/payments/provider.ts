@@ -13,6 +13,9 @@ export interface ChargeRequest {
 /** What a customer types at checkout. Only the provider sees it; the engine keeps a token. */
 export interface CardDetails {
   number: string;
+  expMonth?: number;
+  expYear?: number;
+  cvc?: string;
 }
 
 export interface PaymentProvider {
@@ -41,6 +44,17 @@ const DECLINE_MESSAGES: Record<string, string> = {
   insufficient_funds: 'The card has insufficient funds.',
   invalid_number: 'The card number is not valid.',
   invalid_token: 'The payment method is not known to the provider.',
+  // Stripe's decline codes (https://docs.stripe.com/declines/codes) that its test cards produce
+  incorrect_number: 'The card number is not valid.',
+  expired_card: 'The card has expired.',
+  incorrect_cvc: 'The card\'s security code is not correct.',
+  lost_card: 'The card was declined.',
+  stolen_card: 'The card was declined.',
+  fraudulent: 'The card was declined.',
+  generic_decline: 'The card was declined.',
+  processing_error: 'The card could not be processed; try again.',
+  authentication_required: 'The card needs an authentication this checkout cannot do; try another card.',
+  resource_missing: 'The payment method is not known to the provider.',
 };
 export const declineMessage = (code: string) => DECLINE_MESSAGES[code] ?? 'The card was declined.';
 

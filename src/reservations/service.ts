@@ -11,7 +11,7 @@ import { claimHold } from '../db/reservations.ts';
 import { AppError, notFound, SeatTakenError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { checkoutsTotal, holdsTotal } from '../metrics.ts';
-import { type CardDetails, declineMessage, type PaymentProvider } from '../payments/provider.ts';
+import { type CardDetails, declineMessage, PaymentDeclinedError, type PaymentProvider, TransientPaymentError } from '../payments/provider.ts';
 import type { reservationWorkflow } from '../../workflows/reservation.ts';
 import { type BookingSummary, type CancelRequest, cancelSignal, checkoutUpdate, extendUpdate, FailureTypes, reservationWorkflowId, type Settlement } from '../../workflows/messages.ts';
 import { reservationStart } from './workflow-start.ts';
@@ -127,7 +127,15 @@ export function createReservationService({ pool, temporal, payments, config, log
       if (before.status !== 'HELD' && before.status !== 'PAYING') throw await refusal(before);
       // the card goes to the provider here and only its token goes on: workflow histories
       // are readable by every operator, card numbers must not be in them
-      const { paymentToken } = await payments.tokenize(card);
+      let paymentToken: string;
+      try {
+        ({ paymentToken } = await payments.tokenize(card));
+      } catch (error) {
+        // a real provider checks the card when it makes the token: nothing was charged
+        const refused = cardRefused(error, before);
+        if (refused) checkoutsTotal.inc({ outcome: refused.code.toLowerCase() });
+        throw refused ?? error;
+      }
       let booking: BookingSummary;
       try {
         booking = await updateOrStart(before, checkoutUpdate, { args: [{ paymentToken }], updateId: `checkout:${idempotencyKey}` });
@@ -197,6 +205,18 @@ function paymentFacts(truth: Settlement) {
     refunded: status === 'REFUNDED',
     ...(status === 'REFUNDED' ? { refundedCents: truth.payment!.amountCents } : {}),
   };
+}
+
+/** The answer for a card the provider refused to make a token of (declined, or the provider unreachable). */
+function cardRefused(error: unknown, reservation: { id: string; status: string }): AppError | undefined {
+  const details = { reservationId: reservation.id, status: reservation.status, retryable: true };
+  if (error instanceof PaymentDeclinedError) {
+    return new AppError(402, 'PAYMENT_DECLINED', declineMessage(error.declineCode), { ...details, declineCode: error.declineCode });
+  }
+  if (error instanceof TransientPaymentError) {
+    return new AppError(503, 'PAYMENT_UNAVAILABLE', 'the payment provider could not be reached; nothing was charged: try again', details);
+  }
+  return undefined;
 }
 
 /** The answer for a reservation that is over, or being paid, told from PostgreSQL's state. */

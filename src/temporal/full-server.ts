@@ -13,12 +13,11 @@
  * the data directory lets the next start stop whatever an earlier run left behind.
  * Measured recipe: ../shared/TOOLCHAIN.md ("The full Temporal server").
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { cachedBinaryPath, type GoBinary, moduleDir, provideGoBinary, run } from '../go-binaries.ts';
 import type { Logger } from '../logger.ts';
 import { answers, searchAttributeTypes } from './dev-server.ts';
 import { reclaimFromPidFile, spawnTethered, writePidFile, type TetheredProcess } from './tethered.ts';
@@ -27,49 +26,9 @@ export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 /** v2.56 and later need a newer Go than 1.26 (TOOLCHAIN.md). */
 export const TEMPORAL_UI_SERVER_VERSION = 'v2.55.0';
 
-interface GoBinary {
-  label: string;
-  /** The Go module that holds the command, and the package path of the command. */
-  module: string;
-  command: string;
-  version: string;
-  /** The name `go install` gives the binary, and the name we cache it under. */
-  built: string;
-  cached: string;
-  duration: string;
-}
-
 const SERVER: GoBinary = { label: 'Temporal server', module: 'go.temporal.io/server', command: 'go.temporal.io/server/cmd/server', version: TEMPORAL_SERVER_VERSION, built: 'server', cached: 'temporal-server', duration: 'about 4 minutes' };
 const SQL_TOOL: GoBinary = { label: 'Temporal SQL schema tool', module: 'go.temporal.io/server', command: 'go.temporal.io/server/cmd/tools/sql', version: TEMPORAL_SERVER_VERSION, built: 'sql', cached: 'temporal-sql-tool', duration: 'under a minute once the server is built' };
 const UI_SERVER: GoBinary = { label: 'Temporal Web UI server', module: 'github.com/temporalio/ui-server/v2', command: 'github.com/temporalio/ui-server/v2/cmd/server', version: TEMPORAL_UI_SERVER_VERSION, built: 'server', cached: 'temporal-ui-server', duration: 'about 1 minute' };
-
-export function cachedBinaryPath(binary: GoBinary): string {
-  const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cacheRoot, 'booking-engine', `${binary.cached}-${binary.version}`, binary.cached);
-}
-
-/** The cached build of `binary`, built with `go install` the first time (progress printed unless `quiet`). */
-export async function provideGoBinary(binary: GoBinary, log: Logger, quiet = false): Promise<string> {
-  const target = cachedBinaryPath(binary);
-  if (existsSync(target)) return target;
-  const dir = join(target, '..');
-  const staging = `${dir}.build-${process.pid}`;
-  mkdirSync(staging, { recursive: true });
-  const spec = `${binary.command}@${binary.version}`;
-  log.info(`building the ${binary.label} ${binary.version} with go install ${spec} (first run only, ${binary.duration})...`);
-  const started = Date.now();
-  const ticker = setInterval(() => quiet || log.info(`still building the ${binary.label} (${Math.round((Date.now() - started) / 1000)} s)`), 20_000);
-  try {
-    await run('go', ['install', spec], { env: { ...process.env, GOBIN: staging }, what: `go install ${spec}` });
-    mkdirSync(dir, { recursive: true });
-    renameSync(join(staging, binary.built), target);
-    log.info(`built the ${binary.label} in ${Math.round((Date.now() - started) / 1000)} s: ${target}`);
-    return target;
-  } finally {
-    clearInterval(ticker);
-    rmSync(staging, { recursive: true, force: true });
-  }
-}
 
 /** Builds whatever is missing of the server, the schema tool and the UI server, in parallel, with one progress line. */
 export async function provideFullServerBinaries(log: Logger): Promise<{ server: string; sqlTool: string; uiServer: string }> {
@@ -89,25 +48,6 @@ export async function provideFullServerBinaries(log: Logger): Promise<{ server: 
   } finally {
     clearInterval(ticker);
   }
-}
-
-/** Where `go` keeps the source of a module (downloaded if needed): its schema and config files. */
-async function moduleDir(binary: GoBinary): Promise<string> {
-  const output = await run('go', ['mod', 'download', '-json', `${binary.module}@${binary.version}`], { what: `go mod download ${binary.module}@${binary.version}` });
-  return (JSON.parse(output) as { Dir: string }).Dir;
-}
-
-function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; what: string }): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0
-      ? resolvePromise(output)
-      : reject(new Error(`${options.what} failed (exit ${code}):\n${output.trim().split('\n').slice(-20).join('\n')}`))));
-  });
 }
 
 /**

@@ -13,7 +13,7 @@ import { createGateway } from '../../src/realtime/gateway.ts';
 import { startOutboxRelay } from '../../src/realtime/relay.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createEvent, type EventSpec } from '../../src/db/events.ts';
-import { createSimulatedProvider } from '../../src/payments/simulated.ts';
+import { createPaymentProvider } from '../../src/payments/index.ts';
 import { sql } from '../../src/db/sql.ts';
 import { startReconciler } from '../../src/reservations/reconciler.ts';
 import { createReservationService } from '../../src/reservations/service.ts';
@@ -70,7 +70,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection });
-  const payments = createSimulatedProvider(db.pool, { slowMs: config.PAYMENT_SLOW_MS });
+  const payments = createPaymentProvider(config, db.pool);
   const activities = createActivities({ pool: db.pool, payments, timings: config.paymentTimings });
 
   // the worker role: the worker, and the starters and reconciler that run beside it

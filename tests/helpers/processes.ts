@@ -40,7 +40,10 @@ export function spawnRole(role: 'all' | 'api' | 'worker' | 'gateway' | 'migrate'
     },
     async stop(graceMs = 10_000) {
       if (!gone()) child.kill('SIGTERM');
-      await Promise.race([exited, sleep(graceMs).then(() => child.kill('SIGKILL'))]);
+      // the grace timer is cleared once the process is gone, so it does not keep jest waiting
+      const grace = new AbortController();
+      await Promise.race([exited, sleep(graceMs, undefined, { signal: grace.signal }).then(() => child.kill('SIGKILL'), () => {})]);
+      grace.abort();
       await exited;
     },
   };

@@ -55,6 +55,54 @@ describe('configuration', () => {
     expect(config.temporalAddress).toBe('temporal.example:7233');
   });
 
+  describe('payment provider', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/booking', TEMPORAL_ADDRESS: 'temporal:7233', JWT_SECRET: 'x'.repeat(32) };
+    const liveKey = 'sk_live_51AbCdEfGh';
+
+    test('development and tests use the simulated provider unless told otherwise, charging in euros', () => {
+      for (const NODE_ENV of ['development', 'test']) {
+        expect(loadConfig({ NODE_ENV }).payments).toEqual({ provider: 'simulated', slowMs: 4000 });
+        expect(loadConfig({ NODE_ENV }).PAYMENT_CURRENCY).toBe('eur');
+      }
+      expect(loadConfig({ NODE_ENV: 'development', PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_BASE: 'http://127.0.0.1:12111', PAYMENT_CURRENCY: 'USD' }).payments)
+        .toEqual({ provider: 'stripe', secretKey: 'sk_test_123', apiBase: 'http://127.0.0.1:12111', currency: 'usd', testMode: true });
+    });
+
+    test('production refuses PAYMENT_PROVIDER=simulated, naming the variable, unless ALLOW_SIMULATED_PAYMENTS=true', () => {
+      expect(() => loadConfig({ ...production, PAYMENT_PROVIDER: 'simulated' }))
+        .toThrow(/PAYMENT_PROVIDER: PAYMENT_PROVIDER=simulated is refused when NODE_ENV=production: the simulated provider accepts any card number and takes no money/);
+      expect(() => loadConfig({ ...production, PAYMENT_PROVIDER: 'simulated', ALLOW_SIMULATED_PAYMENTS: 'false' })).toThrow(/PAYMENT_PROVIDER=simulated is refused/);
+      expect(loadConfig({ ...production, PAYMENT_PROVIDER: 'simulated', ALLOW_SIMULATED_PAYMENTS: 'true' }).payments.provider).toBe('simulated');
+    });
+
+    test('production takes payments with Stripe by default, and a Stripe provider needs STRIPE_SECRET_KEY, never defaulted', () => {
+      expect(() => loadConfig(production)).toThrow(/STRIPE_SECRET_KEY: STRIPE_SECRET_KEY is required when PAYMENT_PROVIDER=stripe \(the default when NODE_ENV=production\)/);
+      expect(() => loadConfig({ NODE_ENV: 'development', PAYMENT_PROVIDER: 'stripe' })).toThrow(/STRIPE_SECRET_KEY: STRIPE_SECRET_KEY is required when PAYMENT_PROVIDER=stripe$/m);
+      // an empty value (STRIPE_SECRET_KEY= in a file, ${STRIPE_SECRET_KEY:-} in compose) is no key
+      expect(() => loadConfig({ ...production, STRIPE_SECRET_KEY: '' })).toThrow(/STRIPE_SECRET_KEY is required/);
+      expect(() => loadConfig({ ...production, STRIPE_SECRET_KEY: 'pk_live_123' })).toThrow(/STRIPE_SECRET_KEY: must be a Stripe secret key/);
+      expect(loadConfig({ ...production, STRIPE_SECRET_KEY: liveKey }).payments)
+        .toEqual({ provider: 'stripe', secretKey: liveKey, apiBase: undefined, currency: 'eur', testMode: false });
+    });
+
+    test('production refuses a Stripe test-mode key and STRIPE_API_BASE (no money moves) unless ALLOW_SIMULATED_PAYMENTS=true', () => {
+      expect(() => loadConfig({ ...production, STRIPE_SECRET_KEY: 'sk_test_123' })).toThrow(/STRIPE_SECRET_KEY: a Stripe test-mode key is refused when NODE_ENV=production/);
+      expect(() => loadConfig({ ...production, STRIPE_SECRET_KEY: liveKey, STRIPE_API_BASE: 'http://127.0.0.1:12111' })).toThrow(/STRIPE_API_BASE: STRIPE_API_BASE is refused when NODE_ENV=production/);
+      expect(loadConfig({ ...production, STRIPE_SECRET_KEY: 'rk_test_123', STRIPE_API_BASE: 'http://127.0.0.1:12111', ALLOW_SIMULATED_PAYMENTS: '1' }).payments)
+        .toMatchObject({ provider: 'stripe', testMode: true, apiBase: 'http://127.0.0.1:12111' });
+    });
+
+    test('PAYMENT_CURRENCY is a three-letter code with cents; STRIPE_API_BASE an http(s) URL', () => {
+      expect(loadConfig({ NODE_ENV: 'test', PAYMENT_CURRENCY: ' GBP ' }).PAYMENT_CURRENCY).toBe('gbp');
+      expect(() => loadConfig({ NODE_ENV: 'test', PAYMENT_CURRENCY: 'euro' })).toThrow(/PAYMENT_CURRENCY: must be a three-letter ISO 4217 currency code/);
+      for (const code of ['jpy', 'KWD']) {
+        expect(() => loadConfig({ NODE_ENV: 'test', PAYMENT_CURRENCY: code })).toThrow(/PAYMENT_CURRENCY: amounts are kept in cents/);
+      }
+      expect(() => loadConfig({ NODE_ENV: 'test', STRIPE_API_BASE: 'ftp://127.0.0.1' })).toThrow(/STRIPE_API_BASE: must be an http:\/\/ or https:\/\/ URL/);
+      expect(() => loadConfig({ NODE_ENV: 'test', PAYMENT_PROVIDER: 'paypal' })).toThrow(/PAYMENT_PROVIDER/);
+    });
+  });
+
   test('.env.example documents every variable the engine reads, and nothing else', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
