@@ -79,7 +79,7 @@ export function createActivities({ pool, payments, timings }: ActivityDeps) {
     },
 
     /** Moves a live hold's deadline; `extended: false` when it is no longer a live hold of all its seats. */
-    async extendHoldDeadline(input: { reservationId: string; holdExpiresAt: string; passiveGraceSeconds: number }): Promise<{ extended: boolean }> {
+    async extendHoldDeadline(input: { reservationId: string; holdExpiresAt: string; passiveGraceSeconds: number; actor?: string }): Promise<{ extended: boolean }> {
       return { extended: await extendHold(pool, input) };
     },
 

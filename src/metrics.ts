@@ -34,7 +34,7 @@ export const workflowStartsTotal = outcomeCounter('booking_workflow_starts_total
   'Reservation workflows started after their hold: started, already_ended (a checkout or cancel had started and finished it), failed (retried)');
 
 export const reconcilerNudgesTotal = outcomeCounter('booking_reconciler_nudges_total',
-  'Payment attempts the reconciler followed up: nudged (sync sent to the workflow), acknowledged (its workflow had ended), failed (retried)');
+  'Payment attempts the reconciler followed up: nudged (sync sent to the workflow), acknowledged (its workflow had ended), failed (retried); terminated_released: live holds of terminated workflows it had cancelled');
 
 export const outboxPublishedTotal = new Counter({
   name: 'booking_outbox_published_total',

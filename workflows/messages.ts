@@ -35,6 +35,8 @@ export interface ReservationInput {
 export interface ExtendRequest {
   /** Seconds to add to the current deadline, at most `extensions.maxSeconds`. */
   seconds: number;
+  /** Who asked (`customer:<id>` or `support:<email>`), set by the API and recorded on the reservation's update. */
+  actor?: string;
 }
 
 export interface CheckoutRequest {

@@ -106,7 +106,9 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     extending = true;
     try {
       const holdExpiresAt = new Date(deadline + request.seconds * 1000).toISOString();
-      const { extended } = await database.extendHoldDeadline({ reservationId, holdExpiresAt, passiveGraceSeconds: input.passiveGraceSeconds ?? 0 });
+      // the actor only adds to the activity's input (no new command), so recorded histories replay unchanged
+      const actor = cleanText(request.actor, 200) || undefined;
+      const { extended } = await database.extendHoldDeadline({ reservationId, holdExpiresAt, passiveGraceSeconds: input.passiveGraceSeconds ?? 0, actor });
       if (!extended) throw ApplicationFailure.create({ type: FailureTypes.ExtensionRefused, nonRetryable: true, message: 'the hold can no longer be extended' });
       extensionsUsed++;
       adopt({ status: state, holdExpiresAt, booking, payment: null });

@@ -46,3 +46,9 @@ export const instant = z.iso.datetime({ offset: true }).or(z.iso.date())
     const offset = /T.*([+-])(\d{2}):(\d{2})$/.exec(value);
     return !offset || Number(offset[2]) <= 15;
   }, 'the UTC offset must lie within ±15:59');
+
+/** A reservation's id in a route (`/reservations/:id/...`, for customers and support). */
+export const ReservationParams = z.object({ id: z.string().uuid() });
+
+/** More time on a hold: `seconds` (at most HOLD_EXTENSION_MAX_SECONDS, the workflow checks), or the most allowed. */
+export const ExtendBody = z.object({ seconds: bodyInt({ min: 1 }).optional() }).strict().default({});

@@ -136,7 +136,7 @@ export async function releaseReservation(
  */
 export async function extendHold(
   pool: DatabasePool,
-  input: { reservationId: string; holdExpiresAt: string; passiveGraceSeconds: number },
+  input: { reservationId: string; holdExpiresAt: string; passiveGraceSeconds: number; actor?: string },
 ): Promise<boolean> {
   return pool.transaction(async (tx) => {
     const reservation = await tx.maybeOne(sql.type(z.object({ customerId: z.string(), seatCount: z.number(), liveSeats: z.number() }))`
@@ -162,6 +162,7 @@ export async function extendHold(
       customerId: reservation.customerId,
       status: 'HELD',
       holdExpiresAt: input.holdExpiresAt,
+      actor: input.actor ?? null,
     });
     return true;
   });

@@ -58,6 +58,14 @@ const DECLINE_MESSAGES: Record<string, string> = {
 };
 export const declineMessage = (code: string) => DECLINE_MESSAGES[code] ?? 'The card was declined.';
 
+/** This provider takes no card numbers (live mode): the browser makes the payment method with the provider's script. */
+export class CardNumbersRefusedError extends Error {
+  constructor(message = 'this deployment does not take card numbers: send paymentMethodId, made in the browser with the payment provider\'s script (Stripe.js)') {
+    super(message);
+    this.name = 'CardNumbersRefusedError';
+  }
+}
+
 export class PaymentDeclinedError extends Error {
   readonly declineCode: string;
   constructor(declineCode: string, message: string) {

@@ -55,7 +55,7 @@ import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { sql } from '../db/sql.ts';
 import {
-  type AttemptOutcome, type ChargeRequest, declineMessage, PaymentAttemptClosedError, PaymentDeclinedError, type PaymentProvider, TransientPaymentError,
+  type AttemptOutcome, type ChargeRequest, declineMessage, PaymentAttemptClosedError, PaymentDeclinedError, type PaymentProvider, TransientPaymentError, CardNumbersRefusedError,
 } from './provider.ts';
 
 export interface StripeSettings {
@@ -280,7 +280,7 @@ export function createStripeProvider(pool: DatabasePool, options: { stripe: Stri
   return {
     async tokenize(card) {
       if (!testMode) {
-        throw new Error('Stripe live mode: the engine does not send card numbers to Stripe; a live checkout needs a PaymentMethod made in the browser with Stripe.js');
+        throw new CardNumbersRefusedError();
       }
       const digits = card.number.replace(/[\s-]/g, '');
       const token = STRIPE_TEST_CARD_TOKENS[digits];

@@ -6,7 +6,7 @@ import { acknowledgeAttempt, leaseFollowUps } from '../db/payments.ts';
 import { sql } from '../db/sql.ts';
 import type { Logger } from '../logger.ts';
 import { reconcilerNudgesTotal } from '../metrics.ts';
-import { syncSignal, reservationWorkflowId } from '../../workflows/messages.ts';
+import { type CancelRequest, cancelSignal, syncSignal, reservationWorkflowId } from '../../workflows/messages.ts';
 import type { reservationWorkflow } from '../../workflows/reservation.ts';
 import { type ReservationRecord, reservationStart, type StartConfig } from './workflow-start.ts';
 
@@ -21,7 +21,8 @@ import { type ReservationRecord, reservationStart, type StartConfig } from './wo
  *   - An attempt settled without the workflow's acknowledgement (no caller saw the answer): the
  *     workflow may not have recorded it. Signal `sync`; once the workflow has ended, the
  *     attempt is acknowledged.
- * Every worker process runs one; they share the work by leasing rows.
+ * It also releases the holds of terminated workflows (see `releaseTerminated`).
+ * Every worker process runs one; they share the payment work by leasing rows.
  */
 
 const recordRow = z.object({
@@ -64,13 +65,66 @@ export async function reconcileOnce(options: { pool: DatabasePool; temporal: Cli
   return due.length;
 }
 
+/** How far back a round looks for terminated runs; an older one's hold is left to passive expiry and the sweep. */
+const TERMINATED_LOOKBACK_MS = 60 * 60 * 1000;
+
+/**
+ * A terminated workflow (Terminate in the Temporal UI, `temporal workflow terminate`) cannot
+ * release its hold. For each reservation whose latest run was terminated in the last hour and
+ * that PostgreSQL still holds live (PAYING, or HELD with seats before their deadline), this
+ * sends Signal-with-Start `cancel` with the terminating identity and reason: a new run settles
+ * any payment in flight, releases the seats (pushed live) and ends CANCELLED.
+ */
+export async function releaseTerminated(options: { pool: DatabasePool; temporal: Client; config: StartConfig; log: Logger }): Promise<number> {
+  const { pool, temporal, config, log } = options;
+  const since = new Date(Date.now() - TERMINATED_LOOKBACK_MS).toISOString();
+  const ids = new Set<string>();
+  for await (const run of temporal.workflow.list({ query: `WorkflowType="reservationWorkflow" AND ExecutionStatus="Terminated" AND CloseTime > "${since}"` })) {
+    const id = run.workflowId.slice(reservationWorkflowId('').length);
+    if (z.uuid().safeParse(id).success) ids.add(id);
+  }
+  if (ids.size === 0) return 0;
+  const live = await pool.anyFirst(sql.type(z.object({ id: z.string() }))`
+    SELECT r.id FROM reservations r
+    WHERE r.id = ANY(${sql.array([...ids], 'uuid')})
+      AND (r.status = 'PAYING' OR (r.status = 'HELD' AND EXISTS (
+        SELECT 1 FROM seats s WHERE s.reservation_id = r.id AND s.state = 'HELD' AND s.hold_expires_at > now())))
+  `);
+  let released = 0;
+  for (const reservationId of live) {
+    try {
+      const handle = temporal.workflow.getHandle(reservationWorkflowId(reservationId));
+      if ((await handle.describe()).status.name !== 'TERMINATED') continue; // a newer run has it
+      const history = await handle.fetchHistory();
+      const terminated = history.events?.at(-1)?.workflowExecutionTerminatedEventAttributes;
+      const request: CancelRequest = {
+        actor: `temporal:${terminated?.identity || 'terminate'}`,
+        reason: `workflow terminated${terminated?.reason ? `: ${terminated.reason}` : ''}`,
+      };
+      await temporal.workflow.signalWithStart<typeof reservationWorkflow, [Partial<CancelRequest>]>('reservationWorkflow', {
+        ...reservationStart(await reservationRecord(pool, reservationId), config),
+        signal: cancelSignal,
+        signalArgs: [request],
+      });
+      released++;
+      reconcilerNudgesTotal.inc({ outcome: 'terminated_released' });
+      log.warn({ reservationId, ...request }, 'the workflow of a live hold was terminated; a new run cancels the hold');
+    } catch (error) {
+      log.warn({ err: error, reservationId }, 'could not release the hold of a terminated workflow; will try again');
+    }
+  }
+  return released;
+}
+
 export function startReconciler(options: Parameters<typeof reconcileOnce>[0] & { intervalMs: number }) {
   const log = options.log.child({ component: 'payment-reconciler' });
   const stopping = new AbortController();
   const running = (async () => {
-    while (!stopping.signal.aborted) {
+    for (let round = 0; !stopping.signal.aborted; round++) {
       try {
         await reconcileOnce({ ...options, log });
+        // terminated runs are looked for every fifth round (a visibility query)
+        if (round % 5 === 0) await releaseTerminated({ ...options, log });
       } catch (error) {
         log.error({ err: error }, 'reconciler round failed; retrying');
       }

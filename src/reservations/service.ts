@@ -11,7 +11,7 @@ import { claimHold } from '../db/reservations.ts';
 import { AppError, notFound, SeatTakenError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { checkoutsTotal, holdsTotal } from '../metrics.ts';
-import { type CardDetails, declineMessage, PaymentDeclinedError, type PaymentProvider, TransientPaymentError } from '../payments/provider.ts';
+import { type CardDetails, declineMessage, PaymentDeclinedError, type PaymentProvider, TransientPaymentError, CardNumbersRefusedError } from '../payments/provider.ts';
 import type { reservationWorkflow } from '../../workflows/reservation.ts';
 import { type BookingSummary, type CancelRequest, cancelSignal, checkoutUpdate, extendUpdate, FailureTypes, reservationWorkflowId, type Settlement } from '../../workflows/messages.ts';
 import { reservationStart } from './workflow-start.ts';
@@ -119,7 +119,7 @@ export function createReservationService({ pool, temporal, payments, config, log
       }
     },
 
-    async checkout(principal: Principal, reservationId: string, card: CardDetails, idempotencyKey: string = randomUUID()) {
+    async checkout(principal: Principal, reservationId: string, payment: { card: CardDetails } | { paymentMethodId: string }, idempotencyKey: string = randomUUID()) {
       const before = await reservationOf(principal, reservationId, true);
       if (before.status === 'CONFIRMED' && before.booking) {
         return { reservation: before, booking: { ...before.booking, amountCents: before.amountCents } };
@@ -129,7 +129,8 @@ export function createReservationService({ pool, temporal, payments, config, log
       // are readable by every operator, card numbers must not be in them
       let paymentToken: string;
       try {
-        ({ paymentToken } = await payments.tokenize(card));
+        // a payment method made in the browser needs no token; a card is swapped for one here
+        ({ paymentToken } = 'paymentMethodId' in payment ? { paymentToken: payment.paymentMethodId } : await payments.tokenize(payment.card));
       } catch (error) {
         // a real provider checks the card when it makes the token: nothing was charged
         const refused = cardRefused(error, before);
@@ -158,28 +159,27 @@ export function createReservationService({ pool, temporal, payments, config, log
       return { reservation: view({ ...before, status: 'CONFIRMED', booking: { id: booking.id, reference: booking.reference } }), booking };
     },
 
-    /** More time on a live hold (an Update: the caller learns the new deadline or why not). */
+    /** More time on a live hold, for its customer or support (an Update: the caller learns the new deadline or why not). */
     async extend(principal: Principal, reservationId: string, seconds: number = config.HOLD_EXTENSION_MAX_SECONDS) {
-      const before = await reservationOf(principal, reservationId, true);
+      const before = await reservationOf(principal, reservationId);
       if (before.status !== 'HELD') throw await refusal(before);
       try {
-        await updateOrStart(before, extendUpdate, { args: [{ seconds }] });
+        await updateOrStart(before, extendUpdate, { args: [{ seconds, actor: actorOf(principal) }] });
       } catch (error) {
         throw updateError(error, await readSettlement(pool, reservationId), reservationId);
       }
-      return reservationOf(principal, reservationId, true);
+      return reservationOf(principal, reservationId);
     },
 
     /** Signals cancel (starting the workflow if need be); it releases the seats once any payment in flight settles. */
     async cancel(principal: Principal, reservationId: string, reason: string) {
       const reservation = await reservationOf(principal, reservationId);
       if (reservation.status !== 'HELD' && reservation.status !== 'PAYING') throw await refusal(reservation);
-      const actor = principal.role === 'support' ? `support:${principal.email}` : `customer:${principal.customerId}`;
       try {
         await temporal.workflow.signalWithStart<typeof reservationWorkflow, [Partial<CancelRequest>]>('reservationWorkflow', {
           ...reservationStart({ ...reservation, seatCount: reservation.seats.length }, config),
           signal: cancelSignal,
-          signalArgs: [{ actor, reason }],
+          signalArgs: [{ actor: actorOf(principal), reason }],
         });
       } catch (error) {
         // the workflow already ended (a run that ended normally is not started again)
@@ -215,6 +215,9 @@ function cardRefused(error: unknown, reservation: { id: string; status: string }
   }
   if (error instanceof TransientPaymentError) {
     return new AppError(503, 'PAYMENT_UNAVAILABLE', 'the payment provider could not be reached; nothing was charged: try again', details);
+  }
+  if (error instanceof CardNumbersRefusedError) {
+    return new AppError(422, 'VALIDATION_FAILED', error.message, { ...details, field: 'card', retryable: false });
   }
   return undefined;
 }
@@ -263,4 +266,9 @@ function updateError(error: unknown, truth: Settlement, reservationId: string): 
   }
   if (truth.status === 'PAYING') return truthError(truth, reservationId);
   return new AppError(503, 'SERVICE_UNAVAILABLE', 'the reservation could not be reached; nothing was charged: try again', { ...details, retryable: true });
+}
+
+/** Who acts on a reservation, as the workflow and the customer's live updates record it. */
+function actorOf(principal: Principal): string {
+  return principal.role === 'support' ? `support:${principal.email}` : `customer:${principal.customerId}`;
 }

@@ -79,6 +79,22 @@ describe('cancelling a hold', () => {
     expect((await handle.describe()).typedSearchAttributes.get(ReservationStateKey)).toBe('CANCELLED');
   });
 
+  test('terminating a live hold\'s workflow (Temporal UI or CLI) releases the hold well before its deadline', async () => {
+    const { seats, reservationId } = await holdOne();
+    const handle = await engine.workflowOf(reservationId);
+    const terminatedAt = Date.now();
+    await handle.terminate('stuck order');
+    await ended(reservationId, 'CANCELLED');
+    // released by the reconciler in seconds, not at the deadline (the default hold is minutes long)
+    expect(Date.now() - terminatedAt).toBeLessThan(10_000);
+    expect((await seatRows(engine.db.pool, seats)).map((s) => s.state)).toEqual(['AVAILABLE', 'AVAILABLE']);
+    expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ cancelReason: 'workflow terminated: stuck order' });
+    expect((await reservationRow(engine.db.pool, reservationId)).cancelledBy).toMatch(/^temporal:/);
+    // a new run did it, and it is the one operators see; the terminated run stays in the history
+    await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 10_000, 'the new run completed');
+    expect((await handle.describe()).typedSearchAttributes.get(ReservationStateKey)).toBe('CANCELLED');
+  });
+
   test('a cancel signal whose text PostgreSQL cannot store (NUL, control characters) from the CLI still ends the hold', async () => {
     const { seats, reservationId } = await holdOne();
     const handle = await engine.workflowOf(reservationId);

@@ -93,9 +93,10 @@ describe('holds under contention', () => {
     const { eventId, seatIds } = await engine.createEvent();
     const first = await engine.register();
     const held = await engine.request('POST', '/api/reservations', { token: first.token, body: { eventId, seatIds: [seatIds[5]] } });
-    // lose the workflow (as if it never started) and let the seat's own deadline pass
-    await (await engine.workflowOf(held.body.reservation.id)).terminate('simulating a lost workflow');
+    // let the seat's own deadline pass, and lose the workflow (as if it never started); a terminated
+    // run's hold is released by the reconciler only while it is before its deadline, so this one is left to passive expiry
     await engine.db.pool.query(sql.typeAlias('void')`UPDATE seats SET hold_expires_at = now() - interval '1 second' WHERE id = ${seatIds[5]}`);
+    await (await engine.workflowOf(held.body.reservation.id)).terminate('simulating a lost workflow');
     const event = await engine.request('GET', `/api/events/${eventId}`);
     expect(event.body.seats.find((s: { id: string }) => s.id === seatIds[5]).state).toBe('AVAILABLE');
     expect((await engine.request('GET', `/api/reservations/${held.body.reservation.id}`, { token: first.token })).body.status).toBe('EXPIRED');

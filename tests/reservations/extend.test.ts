@@ -56,7 +56,24 @@ describe('extending a hold', () => {
     expect((await seatRows(engine.db.pool, seats)).map((s) => s.state)).toEqual(['AVAILABLE', 'AVAILABLE']);
   });
 
-  test('extensions are limited in number and length, and only the owner may extend', async () => {
+  test('support may extend any customer\'s hold, and the update the customer sees names support as the actor', async () => {
+    const { customer, reservation } = await hold(120);
+    const support = await engine.register('support');
+    const me = await engine.request('GET', '/api/me', { token: support.token });
+    const res = await engine.request('POST', `/api/support/reservations/${reservation.id}/extend`, { token: support.token, body: { seconds: 30 } });
+    expect(res.status).toBe(200);
+    expect(Date.parse(res.body.reservation.holdExpiresAt)).toBe(Date.parse(reservation.holdExpiresAt) + 30_000);
+    const actors = await engine.db.pool.anyFirst(sql.type(z.object({ actor: z.string().nullable() }))`
+      SELECT payload->>'actor' AS actor FROM outbox WHERE topic = 'reservation.updated' AND payload->>'reservationId' = ${reservation.id}
+    `);
+    expect(actors).toEqual([`support:${me.body.customer.email}`]);
+    // a customer cannot use the support route
+    expect((await engine.request('POST', `/api/support/reservations/${reservation.id}/extend`, { token: customer.token, body: {} })).status).toBe(403);
+    // the limit (1 extension) counts support's extension too
+    expect((await extend(customer.token, reservation.id)).body.error?.code).toBe('HOLD_EXTENSION_REFUSED');
+  });
+
+  test('extensions are limited in number and length, and only the owner or support may extend', async () => {
     const { customer, reservation } = await hold(120);
     expect(reservation).toMatchObject({ extensionCount: 0, extensions: { remaining: 1, maxSeconds: 60 } });
     const tooLong = await extend(customer.token, reservation.id, { seconds: 61 });

@@ -1,5 +1,5 @@
 import { sql } from '../../src/db/sql.ts';
-import { TEST_CARDS } from '../../src/payments/simulated.ts';
+import { createSimulatedProvider, TEST_CARDS } from '../../src/payments/simulated.ts';
 import { checkoutUpdate, reservationWorkflowId } from '../../workflows/messages.ts';
 import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { chargeRows, reservationRow, seatRows } from '../helpers/queries.ts';
@@ -136,13 +136,11 @@ describe('payment at checkout', () => {
     expect(await chargeRows(engine.db.pool, held.body.reservation.id)).toEqual([]);
   });
 
-  test('support may not check out or extend a customer\'s hold through the customer routes', async () => {
+  test('support may not check out a customer\'s hold (support never pays)', async () => {
     const { reservationId } = await holdSeats(1);
     const support = await engine.register('support');
     const checkedOut = await checkout(support.token, reservationId, TEST_CARDS.success);
     expect(checkedOut.status).toBe(404);
-    const extended = await engine.request('POST', `/api/reservations/${reservationId}/extend`, { token: support.token, body: { seconds: 30 } });
-    expect(extended.status).toBe(404);
     expect(await chargeRows(engine.db.pool, reservationId)).toEqual([]);
     expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('HELD');
   });
@@ -156,5 +154,16 @@ describe('payment at checkout', () => {
     expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('HELD');
     const paid = await checkout(customer.token, reservationId, TEST_CARDS.success);
     expect(paid.status).toBe(200);
+  });
+
+  test('a checkout may bring a payment method made in the browser (paymentMethodId) instead of a card', async () => {
+    const { customer, reservationId } = await holdSeats(1);
+    const { paymentToken } = await createSimulatedProvider(engine.db.pool, { slowMs: 0 }).tokenize({ number: TEST_CARDS.success });
+    const paid = await engine.request('POST', `/api/reservations/${reservationId}/checkout`, { token: customer.token, body: { paymentMethodId: paymentToken } });
+    expect(paid.status).toBe(200);
+    expect(paid.body.reservation.status).toBe('CONFIRMED');
+    const both = await engine.request('POST', `/api/reservations/${reservationId}/checkout`, { token: customer.token, body: { paymentMethodId: paymentToken, card: { number: TEST_CARDS.success } } });
+    expect(both.status).toBe(400);
+    expect(both.body.error.code).toBe('VALIDATION_FAILED');
   });
 });

@@ -4,17 +4,19 @@ import type { Config } from '../../config.ts';
 import type { ReservationService } from '../../reservations/service.ts';
 import { type AppContext, type AppState, idempotencyKey, parse, requireRole } from '../middleware.ts';
 import { limitHolds, type RateLimits } from '../rate-limits.ts';
-import { bodyInt, text } from '../schemas.ts';
+import { ExtendBody, ReservationParams, text } from '../schemas.ts';
 
-const ReservationParams = z.object({ id: z.string().uuid() });
 const Card = z.object({
   number: z.string().trim().regex(/^[\d -]{12,23}$/, 'must be a card number of 12 to 19 digits'),
   expMonth: z.coerce.number().int().min(1).max(12).optional(),
   expYear: z.coerce.number().int().min(2000).max(2200).optional(),
   cvc: z.string().regex(/^\d{3,4}$/, 'must be 3 or 4 digits').optional(),
 }).strict();
-const Checkout = z.object({ card: Card }).strict();
-const Extend = z.object({ seconds: bodyInt({ min: 1 }).optional() }).strict().default({});
+/** A card (test cards, the simulated provider), or a payment method the browser made with the provider's own script (Stripe.js). */
+const Checkout = z.union([
+  z.object({ card: Card }).strict(),
+  z.object({ paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9_-]{1,200}$/, 'must be a payment method id (pm_...)') }).strict(),
+], { error: 'give either card or paymentMethodId' });
 const Cancel = z.object({ reason: text({ max: 500 }).default('cancelled by the customer') }).strict();
 
 export function holdBody(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>) {
@@ -56,13 +58,13 @@ export function reservationRoutes(deps: { service: ReservationService; config: C
 
   router.post('/reservations/:id/checkout', signedIn, async (ctx) => {
     const { id } = parse(ReservationParams, ctx.params, 'params');
-    const { card } = parse(Checkout, ctx.request.body, 'body');
-    ctx.body = await service.checkout(ctx.state.principal!, id, card, idempotencyKey(ctx));
+    const payment = parse(Checkout, ctx.request.body, 'body');
+    ctx.body = await service.checkout(ctx.state.principal!, id, payment, idempotencyKey(ctx));
   });
 
   router.post('/reservations/:id/extend', signedIn, async (ctx) => {
     const { id } = parse(ReservationParams, ctx.params, 'params');
-    const { seconds } = parse(Extend, ctx.request.body, 'body');
+    const { seconds } = parse(ExtendBody, ctx.request.body, 'body');
     ctx.body = { reservation: await service.extend(ctx.state.principal!, id, seconds) };
   });
 

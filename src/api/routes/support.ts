@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { ReservationService } from '../../reservations/service.ts';
 import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
-import { text } from '../schemas.ts';
+import { ExtendBody, ReservationParams, text } from '../schemas.ts';
 
 const SupportQuery = z.object({
   eventId: z.string().uuid().optional(),
@@ -10,7 +10,7 @@ const SupportQuery = z.object({
 });
 const SupportCancel = z.object({ reason: text({ min: 1, minMessage: 'say why the hold is cancelled', max: 500 }) }).strict();
 
-/** Support staff: see any reservation, cancel any hold (the workflow records actor and reason). */
+/** Support staff: see any reservation, cancel or extend any hold (recorded with the actor); never pay. */
 export function supportRoutes(deps: { service: ReservationService; temporalUi?: { url?: string; namespace: string } }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api/support' });
   const support = requireRole('support');
@@ -22,6 +22,8 @@ export function supportRoutes(deps: { service: ReservationService; temporalUi?: 
     const terms = ['WorkflowType="reservationWorkflow"'];
     if (filter.eventId) terms.push(`BookingEventId="${filter.eventId}"`);
     if (filter.status) terms.push(`ReservationState="${filter.status}"`);
+    // a terminated run keeps the state it had: only running ones are live holds
+    if (filter.status === 'HELD' || filter.status === 'PAYING') terms.push('ExecutionStatus="Running"');
     return `${ui}?query=${encodeURIComponent(terms.join(' AND '))}`;
   };
 
@@ -35,10 +37,16 @@ export function supportRoutes(deps: { service: ReservationService; temporalUi?: 
   });
 
   router.post('/reservations/:id/cancel', support, async (ctx) => {
-    const { id } = parse(z.object({ id: z.string().uuid() }), ctx.params, 'params');
+    const { id } = parse(ReservationParams, ctx.params, 'params');
     const { reason } = parse(SupportCancel, ctx.request.body, 'body');
     ctx.status = 202;
     ctx.body = { reservation: await deps.service.cancel(ctx.state.principal!, id, reason) };
+  });
+
+  router.post('/reservations/:id/extend', support, async (ctx) => {
+    const { id } = parse(ReservationParams, ctx.params, 'params');
+    const { seconds } = parse(ExtendBody, ctx.request.body, 'body');
+    ctx.body = { reservation: await deps.service.extend(ctx.state.principal!, id, seconds) };
   });
   return router;
 }

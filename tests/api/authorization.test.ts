@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { reservationRow } from '../helpers/queries.ts';
+
+/**
+ * The README's endpoint-by-role table, cell by cell: every route asked by an anonymous caller,
+ * the reservation's own customer, another customer and support, with the status each must get.
+ * A mutating call gets a fresh hold of its own, so one cell never depends on another.
+ */
+let engine: TestEngine;
+let eventId: string;
+let seats: string[];
+let seatCursor = 0;
+type Caller = { token: string; customerId: string; email: string } | null;
+let owner: Caller;
+let stranger: Caller;
+let support: Caller;
+
+beforeAll(async () => {
+  engine = await startTestEngine('authz', { HOLD_EXTENSIONS: '10', HOLD_EXTENSION_MAX_SECONDS: '60', RATE_LIMIT_HOLDS_PER_MINUTE: '0' });
+  ({ eventId, seatIds: seats } = await engine.createEvent({ sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 5000, rows: 5, seatsPerRow: 10 }] }));
+  [owner, stranger, support] = [await engine.register(), await engine.register(), await engine.register('support')];
+});
+afterAll(async () => { await engine?.close(); });
+
+const nextSeat = () => seats[seatCursor++];
+async function ownersHold(): Promise<string> {
+  const res = await engine.request('POST', '/api/reservations', { token: owner!.token, body: { eventId, seatIds: [nextSeat()] } });
+  expect(res.status).toBe(201);
+  return res.body.reservation.id;
+}
+const as = (caller: Caller, method: string, path: string, body?: unknown) =>
+  engine.request(method, path, { token: caller?.token, body });
+
+type Who = 'anonymous' | 'owner' | 'stranger' | 'support';
+const callers = (): Record<Who, Caller> => ({ anonymous: null, owner, stranger, support });
+
+/** One row of the table: how to make the call (on a fresh hold of the owner's when it needs one) and what each caller gets. */
+const table: Array<{ route: string; call: (caller: Caller, reservationId: string) => ReturnType<typeof as>; needsHold?: boolean; expect: Record<Who, number> }> = [
+  { route: 'POST /api/auth/register', call: (c) => as(c, 'POST', '/api/auth/register', { email: `authz-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Cell' }),
+    expect: { anonymous: 201, owner: 201, stranger: 201, support: 201 } },
+  { route: 'POST /api/auth/login', call: (c) => as(c, 'POST', '/api/auth/login', { email: owner!.email, password: 'correct horse battery' }),
+    expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
+  { route: 'GET /api/events', call: (c) => as(c, 'GET', '/api/events'), expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
+  { route: 'GET /api/events/:id', call: (c) => as(c, 'GET', `/api/events/${eventId}`), expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
+  { route: 'GET /api/events/:id/seats', call: (c) => as(c, 'GET', `/api/events/${eventId}/seats`), expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
+  { route: 'GET /api/me', call: (c) => as(c, 'GET', '/api/me'), expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
+  { route: 'POST /api/reservations', call: (c) => as(c, 'POST', '/api/reservations', { eventId, seatIds: [nextSeat()] }),
+    expect: { anonymous: 401, owner: 201, stranger: 201, support: 201 } },
+  { route: 'GET /api/reservations', call: (c) => as(c, 'GET', '/api/reservations'), expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
+  { route: 'GET /api/bookings', call: (c) => as(c, 'GET', '/api/bookings'), expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
+  { route: 'GET /api/reservations/:id', needsHold: true, call: (c, id) => as(c, 'GET', `/api/reservations/${id}`),
+    expect: { anonymous: 401, owner: 200, stranger: 404, support: 200 } },
+  { route: 'POST /api/reservations/:id/checkout', needsHold: true, call: (c, id) => as(c, 'POST', `/api/reservations/${id}/checkout`, { card: { number: '4242424242424242' } }),
+    expect: { anonymous: 401, owner: 200, stranger: 404, support: 404 } },
+  { route: 'POST /api/reservations/:id/extend', needsHold: true, call: (c, id) => as(c, 'POST', `/api/reservations/${id}/extend`, { seconds: 10 }),
+    expect: { anonymous: 401, owner: 200, stranger: 404, support: 200 } },
+  { route: 'POST /api/reservations/:id/cancel', needsHold: true, call: (c, id) => as(c, 'POST', `/api/reservations/${id}/cancel`, {}),
+    expect: { anonymous: 401, owner: 202, stranger: 404, support: 202 } },
+  { route: 'GET /api/support/reservations', call: (c) => as(c, 'GET', `/api/support/reservations?eventId=${eventId}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+  { route: 'POST /api/support/reservations/:id/cancel', needsHold: true, call: (c, id) => as(c, 'POST', `/api/support/reservations/${id}/cancel`, { reason: 'cell' }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, support: 202 } },
+  { route: 'POST /api/support/reservations/:id/extend', needsHold: true, call: (c, id) => as(c, 'POST', `/api/support/reservations/${id}/extend`, { seconds: 10 }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+];
+
+describe('every endpoint by role (the README table)', () => {
+  test.each(table.map((row) => [row.route, row] as const))('%s', async (_route, row) => {
+    for (const [who, caller] of Object.entries(callers()) as Array<[Who, Caller]>) {
+      const reservationId = row.needsHold ? await ownersHold() : '';
+      const res = await row.call(caller, reservationId);
+      expect({ who, status: res.status }).toEqual({ who, status: row.expect[who] });
+      if (res.status >= 400) {
+        expect(res.body.error.code).toBe({ 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND' }[res.status as 401 | 403 | 404]);
+        // a refused call changed nothing
+        if (row.needsHold) expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('HELD');
+      }
+    }
+  });
+
+  test('lists show only the caller\'s own reservations, for customers and support alike', async () => {
+    const id = await ownersHold();
+    const ids = async (caller: Caller) => ((await as(caller, 'GET', '/api/reservations')).body.items as Array<{ id: string }>).map((r) => r.id);
+    expect(await ids(owner)).toContain(id);
+    expect(await ids(stranger)).not.toContain(id);
+    expect(await ids(support)).not.toContain(id);
+    // support finds it through the support list
+    const listed = await as(support, 'GET', `/api/support/reservations?eventId=${eventId}&status=HELD`);
+    expect((listed.body.items as Array<{ id: string }>).map((r) => r.id)).toContain(id);
+  });
+});
