@@ -4,6 +4,7 @@ import { extendHold, releaseReservation } from '../src/db/reservations.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider, TransientPaymentError } from '../src/payments/provider.ts';
 import type { HoldEnd, Settlement } from '../workflows/messages.ts';
+import { classifyErrors } from './errors.ts';
 import { createLegacyActivities } from './legacy.ts';
 
 export interface ActivityDeps {
@@ -57,7 +58,7 @@ export function createActivities({ pool, payments, timings }: ActivityDeps) {
     }
   }
 
-  return {
+  return classifyErrors({
     /**
      * A checkout, in three durable steps: open a payment attempt (the reservation becomes
      * PAYING, the key is recorded), charge under its key, settle it from the provider's answer
@@ -84,7 +85,7 @@ export function createActivities({ pool, payments, timings }: ActivityDeps) {
     },
 
     ...createLegacyActivities({ pool, payments }),
-  };
+  });
 }
 
 /** Charges tried on a transient provider failure before the settlement asks the provider what happened. */

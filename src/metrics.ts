@@ -36,6 +36,12 @@ export const workflowStartsTotal = outcomeCounter('booking_workflow_starts_total
 export const reconcilerNudgesTotal = outcomeCounter('booking_reconciler_nudges_total',
   'Payment attempts the reconciler followed up: nudged (sync sent to the workflow), acknowledged (its workflow had ended), failed (retried); terminated_released: live holds of terminated workflows it had cancelled');
 
+export const activityDataErrorsTotal = new Counter({
+  name: 'booking_activity_data_errors_total',
+  help: 'Activity calls that failed on their data (not retried; the workflow ends visibly, see README "Operating reservations"), by activity',
+  labelNames: ['activity'] as const,
+});
+
 export const outboxPublishedTotal = new Counter({
   name: 'booking_outbox_published_total',
   help: 'Outbox rows the relay published to Redis, by topic',

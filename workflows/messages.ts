@@ -99,6 +99,10 @@ export const FailureTypes = {
   ExtensionRefused: 'ExtensionRefused',
   /** An Update whose input is not what the workflow accepts (e.g. sent by hand from the CLI). */
   InvalidRequest: 'InvalidRequest',
+  /** An activity failed on its data (a missing row, a value PostgreSQL refuses): not retried. */
+  DataError: 'DataError',
+  /** The workflow could not end its hold (see README, "Operating reservations"): it fails visibly, the sweep ends the row. */
+  ReleaseFailed: 'ReleaseFailed',
 } as const;
 
 export const checkoutUpdate = defineUpdate<BookingSummary, [CheckoutRequest]>('checkout');

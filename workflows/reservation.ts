@@ -17,17 +17,23 @@
  * or a refund. A checkout lost in a crash is finished that way when the reconciler sends
  * `sync`, or when the timer or a cancel wakes us.
  * A payment in flight is never cut short: the timer and a cancel wait for it to settle.
+ * Nothing sent to it can wedge it: signal and Update inputs are checked, an input it cannot use
+ * fails it at once, and a release that cannot complete (an activity's data error, or transient
+ * errors past their cap) fails it visibly as `ReleaseFailed`; the sweep then ends the row.
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
   type LocalActivityOptions,
+  log,
   patched,
   proxyLocalActivities,
   setHandler,
+  TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
@@ -45,12 +51,18 @@ import { HoldDeadlineKey, ReservationStateKey } from './search-attributes.ts';
 // results are recorded when the task completes; a crash before that is covered by the payment
 // attempt already in PostgreSQL. Every step is idempotent: retried until it succeeds.
 const paymentOptions: LocalActivityOptions = { startToCloseTimeout: '60s', retry: { initialInterval: '200ms', maximumInterval: '10s' } };
-const databaseOptions: LocalActivityOptions = { startToCloseTimeout: '15s', retry: { initialInterval: '100ms', maximumInterval: '10s' } };
+// A payment is retried until it settles (money moved must be recorded); the other steps give up
+// after about 15 minutes (100 attempts), and a data error is not retried (activities/errors.ts).
+const databaseOptions: LocalActivityOptions = { startToCloseTimeout: '15s', retry: { initialInterval: '100ms', maximumInterval: '10s', maximumAttempts: 100 } };
 const payments = proxyLocalActivities<Activities>(paymentOptions);
 const database = proxyLocalActivities<Activities>(databaseOptions);
 
 export async function reservationWorkflow(input: ReservationInput): Promise<ReservationSnapshot> {
   if (!patched(Patches.durablePayments)) return reservationWorkflowV1(input);
+  // started by hand (CLI, UI) with an input that is not a reservation: fail at once, visibly
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(String(input?.reservationId)) || Number.isNaN(Date.parse(input?.holdExpiresAt))) {
+    throw ApplicationFailure.create({ type: FailureTypes.InvalidRequest, nonRetryable: true, message: 'the input is not a reservation: it needs a reservationId (uuid) and a holdExpiresAt' });
+  }
   const { reservationId } = input;
   let state: ReservationState = input.status && isTerminal(input.status) ? input.status : 'HELD';
   let deadline = Date.parse(input.holdExpiresAt);
@@ -84,6 +96,12 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     settling = true;
     try {
       adopt(await CancellationScope.nonCancellable(() => database.settleReservation({ reservationId, end })));
+    } catch (error) {
+      // the activity failed for good (a data error, or retries past their cap)
+      if (isCancellation(error) || !(error instanceof TemporalFailure)) throw error;
+      const why = error instanceof ActivityFailure && error.cause ? error.cause.message : error.message;
+      log.error('the reservation could not be settled; failing the workflow (the sweep ends its row)', { reservationId, error: why });
+      throw ApplicationFailure.create({ type: FailureTypes.ReleaseFailed, nonRetryable: true, message: `the reservation could not be settled: ${why}`, cause: error });
     } finally {
       settling = false;
     }
@@ -96,7 +114,15 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     // PAYING for the validators at once; the search attribute shows where the payment ends (it
     // settles within this workflow task), which spares the server a visibility write per checkout
     state = 'PAYING';
-    const truth = await CancellationScope.nonCancellable(() => payments.payReservation({ reservationId, paymentToken }));
+    let truth: Settlement;
+    try {
+      truth = await CancellationScope.nonCancellable(() => payments.payReservation({ reservationId, paymentToken }));
+    } catch (error) {
+      // only a data error ends a payment activity: settle from PostgreSQL before anything else
+      state = 'HELD';
+      syncRequested = true;
+      throw error;
+    }
     if (adopt(truth) === 'CONFIRMED' && booking) return booking;
     if (truth.payment?.status === 'DECLINED') declinedAttempts++;
     throw checkoutFailure(truth);

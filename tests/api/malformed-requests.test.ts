@@ -75,6 +75,7 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: '/api/bookings', path: () => '/api/bookings', who: 'customer' },
   { method: 'GET', pattern: '/api/support/reservations', path: () => '/api/support/reservations', who: 'support', query: { eventId: '00000000-0000-4000-8000-000000000000', status: 'HELD' } },
   { method: 'POST', pattern: '/api/support/reservations/:id/cancel', path: () => `/api/support/reservations/${fixture.reservationId}/cancel`, who: 'support', body: () => ({ reason: 'customer called' }) },
+  { method: 'POST', pattern: '/api/support/reservations/:id/extend', path: () => `/api/support/reservations/${fixture.reservationId}/extend`, who: 'support', body: () => ({ seconds: 60 }) },
 ];
 const POSTS = ROUTES.filter((r) => r.method === 'POST');
 const token = (who: Who) => (who === 'none' ? undefined : who === 'customer' ? fixture.customer : fixture.support);

@@ -334,6 +334,13 @@ describe('the live seat map in two browsers', () => {
       expect(decodeURIComponent((await supportPage.getByTestId('temporal-ui-filter').getAttribute('href')) ?? ''))
         .toContain(`BookingEventId="${eventId}" AND ReservationState="HELD"`);
 
+      // support gives the customer more time first (the engine records who did)
+      await row.getByRole('button', { name: 'Extend' }).click();
+      await row.getByText(/Held until/).waitFor();
+      const extended = await buyEngine.request('GET', `/api/reservations/${reservation.id}`, { token: staff.token });
+      expect(extended.body.extensionCount).toBe(1);
+      expect(Date.parse(extended.body.holdExpiresAt)).toBeGreaterThan(Date.parse(reservation.holdExpiresAt));
+
       await row.getByRole('button', { name: 'Cancel' }).click();
       await supportPage.getByLabel(/Reason for cancelling/).fill('duplicate order, refunded by phone');
       await supportPage.getByRole('button', { name: 'Confirm cancel' }).click();

@@ -1,6 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { activityDataErrorsTotal } from '../../src/metrics.ts';
 import { TEST_CARDS } from '../../src/payments/simulated.ts';
 import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { createHold } from '../../src/db/reservations.ts';
@@ -12,9 +14,16 @@ import { reservationRow, seatRows } from '../helpers/queries.ts';
 /**
  * Histories recorded by earlier versions of the workflow. Workflows run for minutes, so a
  * deploy meets running ones: new code must replay their histories. If this fails after a
- * change to workflows/, guard the change with `patched()`; re-record (RECORD_WORKFLOW_HISTORIES=1
- * npm test -- tests/reservations/recovery) only for a deploy that leaves no workflow running.
+ * change to workflows/, guard the change with `patched()`. `RECORD_WORKFLOW_HISTORIES=1 npm test --
+ * tests/reservations/recovery` records the paths that have no recording yet (a new path of the
+ * workflow); delete a recording to record it again only for a deploy that leaves no workflow running.
  */
+const record = (name: string, history: unknown) => {
+  const file = new URL(`${name}.json`, FIXTURES);
+  if (process.env.RECORD_WORKFLOW_HISTORIES !== '1' || existsSync(file)) return;
+  mkdirSync(FIXTURES, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(history, null, 1)}\n`);
+};
 const FIXTURES = new URL('../fixtures/workflow-histories/', import.meta.url);
 const bundle = () => ({ workflowBundle: { codePath: process.env.TEMPORAL_WORKFLOW_BUNDLE! } });
 const historyOf = (json: unknown) => temporal.api.history.v1.History.fromObject(json as Record<string, unknown>);
@@ -85,11 +94,15 @@ describe('crash recovery', () => {
     })).reservationId;
     await engine.db.pool.query(sql.typeAlias('void')`DELETE FROM workflow_starts WHERE reservation_id = ${startedByCheckout}`);
     expect((await pay(startedByCheckout, TEST_CARDS.success)).status).toBe(200);
+    // terminated in Temporal: the reconciler has a new run cancel the hold (the run recorded is that one)
+    const terminated = await hold(seatIds[12]);
+    await (await engine.workflowOf(terminated)).terminate('stuck order');
 
     const paths = [
       ['v2-paid-after-extension-and-decline', paid, 'CONFIRMED'], ['v2-expired', expired, 'EXPIRED'], ['v2-cancelled', cancelled, 'CANCELLED'],
       ['v2-settled-after-lost-checkout', settled, 'CONFIRMED'], ['v2-refunded-after-seats-lost', refunded, 'FAILED'],
       ['v2-cancelled-in-temporal', cancelledInTemporal, 'CANCELLED'], ['v2-started-by-checkout', startedByCheckout, 'CONFIRMED'],
+      ['v2-cancelled-after-termination', terminated, 'CANCELLED'],
     ] as const;
     for (const [, id, status] of paths) {
       await eventually(async () => (await reservationRow(engine.db.pool, id)).status === status, 15_000, `${id} ${status}`);
@@ -103,10 +116,33 @@ describe('crash recovery', () => {
       expect(history.events?.length).toBeGreaterThan(5);
       // throws a DeterminismViolationError if the code would take another path than the history did
       await Worker.runReplayHistory(bundle(), history, `reservation-${id}`);
-      if (process.env.RECORD_WORKFLOW_HISTORIES === '1') {
-        mkdirSync(FIXTURES, { recursive: true });
-        writeFileSync(new URL(`${name}.json`, FIXTURES), `${JSON.stringify(history, null, 1)}\n`);
-      }
+      record(name, history);
+    }
+  });
+
+  test('a workflow started by hand with an input it cannot use, or for a reservation that does not exist, fails visibly instead of retrying', async () => {
+    const start = (workflowId: string, input: unknown) =>
+      engine.client.workflow.start('reservationWorkflow', { taskQueue: engine.taskQueue, workflowId, args: [input as never] });
+    const dataErrorsBefore = (await activityDataErrorsTotal.get()).values.reduce((sum, v) => sum + v.value, 0);
+    // not a reservation at all: it fails at once, without running an activity
+    const garbage = await start(`reservation-by-hand-${randomUUID()}`, { reservationId: 'not-a-uuid', holdExpiresAt: 'soon' });
+    await expect(garbage.result()).rejects.toMatchObject({ cause: { type: 'InvalidRequest' } });
+    // a well-formed reservation PostgreSQL does not know: its release finds no row, a data error
+    // that is not retried; the workflow fails as ReleaseFailed instead of looping
+    const ghostId = randomUUID();
+    const ghost = await start(`reservation-${ghostId}`, {
+      reservationId: ghostId, eventId: randomUUID(), customerId: randomUUID(), seatCount: 1, amountCents: 0,
+      holdExpiresAt: new Date(Date.now() + 500).toISOString(),
+    });
+    await expect(ghost.result()).rejects.toMatchObject({ cause: { type: 'ReleaseFailed' } });
+    expect((await ghost.describe()).status.name).toBe('FAILED');
+    if (process.env.TEST_TOPOLOGY !== 'split') { // the worker runs in this process: its metric counted the data error
+      expect((await activityDataErrorsTotal.get()).values.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThan(dataErrorsBefore);
+    }
+    for (const [name, handle] of [['v2-failed-invalid-input', garbage], ['v2-release-failed', ghost]] as const) {
+      const history = await handle.fetchHistory();
+      await Worker.runReplayHistory(bundle(), history, handle.workflowId);
+      record(name, history);
     }
   });
 
@@ -115,8 +151,9 @@ describe('crash recovery', () => {
     // v1: the first version of the workflow (reservation-v1.ts); v2: durable payments
     expect(files).toEqual([
       'v1-cancelled.json', 'v1-expired.json', 'v1-paid-after-extension-and-decline.json',
-      'v2-cancelled-in-temporal.json', 'v2-cancelled.json', 'v2-expired.json', 'v2-paid-after-extension-and-decline.json',
-      'v2-refunded-after-seats-lost.json', 'v2-settled-after-lost-checkout.json', 'v2-started-by-checkout.json',
+      'v2-cancelled-after-termination.json', 'v2-cancelled-in-temporal.json', 'v2-cancelled.json', 'v2-expired.json',
+      'v2-failed-invalid-input.json', 'v2-paid-after-extension-and-decline.json', 'v2-refunded-after-seats-lost.json',
+      'v2-release-failed.json', 'v2-settled-after-lost-checkout.json', 'v2-started-by-checkout.json',
     ]);
     for (const file of files) {
       const history = historyOf(JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8')));

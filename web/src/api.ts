@@ -182,6 +182,10 @@ export const api = {
   supportListReservations: (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>
     request<{ items: SupportReservation[]; temporalUiUrl: string | null }>('GET', `/api/support/reservations${toQueryString(filters)}`, { signal }),
 
+  /** More time on a customer's hold (the most one extension allows); recorded as this support login. */
+  supportExtend: async (reservationId: string) =>
+    (await request<{ reservation: Reservation }>('POST', `/api/support/reservations/${id(reservationId)}/extend`, { body: {} })).reservation,
+
   supportCancel: (reservationId: string, reason: string) =>
     request<{ reservation?: SupportReservation }>('POST', `/api/support/reservations/${id(reservationId)}/cancel`, {
       body: { reason },

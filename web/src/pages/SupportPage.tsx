@@ -139,7 +139,16 @@ function SupportFilters({ eventId: initialEventId, status: initialStatus, onAppl
 function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReservation; onCancelled: (r: SupportReservation) => void }) {
   const [open, setOpen] = useState(false);
   const [requested, setRequested] = useState(false);
+  const [extension, setExtension] = useState<{ busy: boolean; until?: string; error?: unknown }>({ busy: false });
   const cancellable = CANCELLABLE.includes(r.status);
+  const extend = async () => {
+    setExtension({ busy: true });
+    try {
+      setExtension({ busy: false, until: (await api.supportExtend(r.id)).holdExpiresAt });
+    } catch (error) {
+      setExtension({ busy: false, error });
+    }
+  };
   return (
     <>
       <tr data-reservation-id={r.id}>
@@ -168,11 +177,18 @@ function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReser
         <td>{formatDateTime(r.createdAt)}</td>
         <td className="table__actions">
           {cancellable && requested && <span className="muted small" role="status">Cancellation requested…</span>}
+          {r.status === 'HELD' && !open && !requested && (
+            <button type="button" className="btn btn--ghost btn--sm" disabled={extension.busy} onClick={() => void extend()}>
+              {extension.busy ? 'Extending…' : 'Extend'}
+            </button>
+          )}
           {cancellable && !open && !requested && (
             <button type="button" className="btn btn--danger-ghost btn--sm" onClick={() => setOpen(true)}>
               Cancel
             </button>
           )}
+          {extension.until && <div className="muted small" role="status">Held until {formatDateTime(extension.until)}</div>}
+          {extension.error !== undefined && <ErrorAlert error={extension.error} title="Could not extend." />}
         </td>
       </tr>
       {open && (
