@@ -12,6 +12,7 @@ const booleanString = z
   .transform((v) => v === 'true' || v === '1');
 
 const DEV_JWT_SECRET = 'development-only-jwt-secret-do-not-use-in-production';
+const DEV_TICKET_SIGNING_SECRET = 'development-only-ticket-signing-secret-do-not-use-in-production';
 const NODE_ENVS = ['development', 'test', 'production'] as const;
 
 /** A comma-separated list of web origins (scheme://host[:port], nothing after it). */
@@ -60,6 +61,8 @@ const schema = z
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().positive().default(60 * 60 * 12),
+    // signs the QR codes of tickets (HMAC-SHA256, src/tickets/codes.ts); changing it voids every issued code
+    TICKET_SIGNING_SECRET: z.string().min(32, 'TICKET_SIGNING_SECRET must be at least 32 characters').optional(),
 
     TEMPORAL_ADDRESS: z.string().min(1).optional(),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -124,7 +127,7 @@ const schema = z
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
-      for (const key of ['JWT_SECRET', 'DATABASE_URL', 'TEMPORAL_ADDRESS'] as const) {
+      for (const key of ['JWT_SECRET', 'TICKET_SIGNING_SECRET', 'DATABASE_URL', 'TEMPORAL_ADDRESS'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required when NODE_ENV=production` });
       }
     }
@@ -149,6 +152,13 @@ const schema = z
     if (env.NODE_ENV !== 'production' && !env.JWT_SECRET && !isLoopback(env.HOST)) {
       // the development secret is in the repository: whoever reaches the port could forge tokens
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: `JWT_SECRET is required when HOST (${env.HOST}) is not a loopback address: the built-in development secret is public` });
+    }
+    if (env.TICKET_SIGNING_SECRET && env.TICKET_SIGNING_SECRET === env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['TICKET_SIGNING_SECRET'], message: 'TICKET_SIGNING_SECRET must differ from JWT_SECRET: one leaked secret must not forge both tokens and tickets' });
+    }
+    if (env.NODE_ENV !== 'production' && !env.TICKET_SIGNING_SECRET && !isLoopback(env.HOST)) {
+      // with the public development secret anyone could make tickets that pass the door
+      ctx.addIssue({ code: 'custom', path: ['TICKET_SIGNING_SECRET'], message: `TICKET_SIGNING_SECRET is required when HOST (${env.HOST}) is not a loopback address: the built-in development secret is public` });
     }
     if (env.HOLD_MIN_SECONDS > env.HOLD_MAX_SECONDS) {
       ctx.addIssue({ code: 'custom', path: ['HOLD_MIN_SECONDS'], message: 'must not exceed HOLD_MAX_SECONDS' });
@@ -177,6 +187,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     ...env,
     DATABASE_URL: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/booking',
     JWT_SECRET: env.JWT_SECRET ?? (local ? DEV_JWT_SECRET : ''),
+    TICKET_SIGNING_SECRET: env.TICKET_SIGNING_SECRET ?? (local ? DEV_TICKET_SIGNING_SECRET : ''),
     SEED_DEMO: env.SEED_DEMO ?? env.NODE_ENV === 'development',
     /** The project starts its own Temporal dev server unless an address is given. */
     startTemporalDevServer: env.TEMPORAL_ADDRESS === undefined,

@@ -1,3 +1,5 @@
+import type { CheckinRefusal } from './contract/tickets.ts';
+
 /**
  * Domain errors. Handlers and services throw these; the API's error middleware turns each
  * into the one error shape `{ error: { code, message, details } }` with its HTTP status.
@@ -20,6 +22,8 @@ export type ErrorCode =
   | 'PAYMENT_DECLINED'
   | 'PAYMENT_UNAVAILABLE'
   | 'SERVICE_UNAVAILABLE'
+  // a scan at the door that does not admit (src/contract/tickets.ts)
+  | CheckinRefusal
   // HTTP-level refusals, before any route: malformed requests, methods, sizes, media types
   | 'BAD_REQUEST'
   | 'METHOD_NOT_ALLOWED'

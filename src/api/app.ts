@@ -17,6 +17,8 @@ import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { reservationRoutes } from './routes/reservations.ts';
 import { supportRoutes } from './routes/support.ts';
+import { ticketRoutes } from './routes/tickets.ts';
+import { createTicketService } from '../tickets/service.ts';
 
 export interface ApiDeps {
   config: Config;
@@ -70,6 +72,7 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
     eventRoutes({ pool }),
     reservationRoutes({ service, config, limits }),
     supportRoutes({ service, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
+    ticketRoutes({ tickets: createTicketService({ pool, signingSecret: config.TICKET_SIGNING_SECRET }) }),
   ]) {
     app.use(router.routes()).use(router.allowedMethods());
   }

@@ -56,7 +56,7 @@ describe('configuration', () => {
   });
 
   describe('payment provider', () => {
-    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/booking', TEMPORAL_ADDRESS: 'temporal:7233', JWT_SECRET: 'x'.repeat(32) };
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/booking', TEMPORAL_ADDRESS: 'temporal:7233', JWT_SECRET: 'x'.repeat(32), TICKET_SIGNING_SECRET: 't'.repeat(32) };
     const liveKey = 'sk_live_51AbCdEfGh';
 
     test('development and tests use the simulated provider unless told otherwise, charging in euros', () => {

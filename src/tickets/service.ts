@@ -1,0 +1,70 @@
+import type { DatabasePool } from 'slonik';
+import type { Principal } from '../auth/tokens.ts';
+import type { BookingTickets, CheckinAdmitted, CheckinRequest, CheckinTicket } from '../contract/tickets.ts';
+import { admitTicket, bookingTickets, checkinTicket } from '../db/tickets.ts';
+import { AppError, notFound } from '../errors.ts';
+import { ticketsPdf } from './pdf.ts';
+import { ticketCodes } from './codes.ts';
+
+export type TicketService = ReturnType<typeof createTicketService>;
+
+/** Tickets for their owners (JSON, PDF) and check-in at the door (staff). */
+export function createTicketService(deps: { pool: DatabasePool; signingSecret: string }) {
+  const { pool } = deps;
+  const codes = ticketCodes(deps.signingSecret);
+
+  /** The customer's own booking with its tickets; another's is a 404, so references are not confirmed to strangers. */
+  async function forBooking(principal: Principal, reference: string): Promise<BookingTickets> {
+    const row = await bookingTickets(pool, principal.customerId, reference);
+    if (!row) throw new AppError(404, 'NOT_FOUND', `booking ${reference} was not found`, { reference });
+    const { tickets, ...booking } = row;
+    return { booking, tickets: tickets.map((t) => ({ ...t, code: codes.sign({ ticketId: t.id, eventId: booking.eventId }) })) };
+  }
+
+  return {
+    forBooking,
+
+    async pdf(principal: Principal, reference: string): Promise<Buffer> {
+      const { booking, tickets } = await forBooking(principal, reference);
+      if (tickets.length === 0) throw notFound('Tickets of booking', reference);
+      return ticketsPdf({ ...booking, tickets });
+    },
+
+    /**
+     * Admits the ticket a scanned code names, once. The code is checked first (a forged or altered
+     * one never reaches PostgreSQL); then one conditional UPDATE admits it or changes nothing; only
+     * after a refusal is the ticket read, to say why.
+     */
+    async checkIn(principal: Principal, request: CheckinRequest): Promise<CheckinAdmitted> {
+      const named = codes.verify(request.code);
+      if (!named) throw new AppError(400, 'INVALID_CODE', 'this is not a valid ticket code: it was not issued by us or has been altered');
+      const actor = `${principal.role}:${principal.email}`;
+      if (named.eventId === request.eventId) {
+        const admitted = await admitTicket(pool, named.ticketId, request.eventId, actor);
+        if (admitted) return { result: 'ADMITTED', ticket: admitted };
+      }
+      const ticket = await checkinTicket(pool, named.ticketId);
+      if (!ticket) throw new AppError(400, 'INVALID_CODE', 'this code names no ticket of ours', {});
+      throw refusal(ticket, request.eventId);
+    },
+  };
+}
+
+function refusal(ticket: CheckinTicket, eventId: string): AppError {
+  const details = { ticket };
+  if (ticket.eventId !== eventId) {
+    return new AppError(409, 'WRONG_EVENT', `this ticket is for another event: ${ticket.eventName}`, details);
+  }
+  switch (ticket.state) {
+    case 'CHECKED_IN':
+      return new AppError(409, 'ALREADY_CHECKED_IN', `this ticket was already checked in at ${ticket.checkedInAt}`, details);
+    case 'CANCELLED':
+      return new AppError(409, 'TICKET_CANCELLED', 'this ticket was cancelled', details);
+    case 'TRANSFERRED':
+      return new AppError(409, 'TICKET_TRANSFERRED', 'this ticket was transferred to someone else: their new ticket is the valid one', details);
+    case 'VALID':
+      // a VALID ticket of this event that the UPDATE did not admit cannot be: the UPDATE saw the
+      // same row. Say so rather than admit on a read.
+      return new AppError(409, 'INVALID_STATE', 'the ticket changed while it was scanned; scan it again', details);
+  }
+}
