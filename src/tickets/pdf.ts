@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { seatLine } from '../contract/ticket-format.ts';
 import type { TicketSeat } from '../contract/tickets.ts';
 
 export interface PrintableTicket {
@@ -14,13 +15,6 @@ export interface PrintableBooking {
   startsAt: string;
   venueName: string;
   tickets: PrintableTicket[];
-}
-
-/** "Stalls · Row A · Seat 3", or "Floor · General admission · Floor #12". */
-export function seatLine(seat: TicketSeat): string {
-  return seat.kind === 'RESERVED' && seat.row !== null
-    ? `${seat.sectionName} · Row ${seat.row} · Seat ${seat.number}`
-    : `${seat.sectionName} · General admission · ${seat.label}`;
 }
 
 // events carry an instant, not a venue time zone: the ticket says UTC rather than guess one

@@ -6,6 +6,7 @@ import { RequireAuth } from './components/RequireAuth';
 import { useDocumentTitle } from './hooks';
 import { LoginPage, RegisterPage } from './pages/AuthPages';
 import { BookingsPage } from './pages/BookingsPage';
+import { CheckinPage } from './pages/CheckinPage';
 import { CheckoutPage } from './pages/CheckoutPage';
 import { ConfirmationPage } from './pages/ConfirmationPage';
 import { EventPage } from './pages/EventPage';
@@ -30,6 +31,7 @@ export function App() {
           <Route path="/reservations" element={<RequireAuth><ReservationsPage /></RequireAuth>} />
           <Route path="/bookings" element={<RequireAuth><BookingsPage /></RequireAuth>} />
           <Route path="/support" element={<RequireAuth role="support"><SupportPage /></RequireAuth>} />
+          <Route path="/checkin" element={<RequireAuth role="support"><CheckinPage /></RequireAuth>} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/register" element={<RegisterPage />} />
           <Route path="*" element={<NotFound />} />

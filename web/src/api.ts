@@ -2,7 +2,9 @@ import { currentToken } from './session';
 import type {
   AuthResponse,
   Booking,
+  BookingTickets,
   Card,
+  CheckinAdmitted,
   CheckoutResult,
   EventDetail,
   EventStatus,
@@ -178,6 +180,15 @@ export const api = {
 
   listBookings: async (signal?: AbortSignal) => (await request<{ items: Booking[] }>('GET', '/api/bookings', { signal })).items,
 
+  getBookingTickets: (reference: string, signal?: AbortSignal) =>
+    request<BookingTickets>('GET', `/api/bookings/${id(reference)}/tickets`, { signal }),
+
+  /** The booking's tickets as a PDF file (the request needs the token, so a plain link cannot fetch it). */
+  downloadTicketsPdf: (reference: string) => download(ticketsPdfPath(reference)),
+
+  /** Staff at the door: admits the ticket of a scanned code once, or throws an ApiError whose code says why not. */
+  checkIn: (eventId: string, code: string) => request<CheckinAdmitted>('POST', '/api/checkin', { body: { eventId, code } }),
+
   /** Reservations for support, and the same filter as a Temporal Web UI link (null without a UI). */
   supportListReservations: (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>
     request<{ items: SupportReservation[]; temporalUiUrl: string | null }>('GET', `/api/support/reservations${toQueryString(filters)}`, { signal }),
@@ -191,6 +202,22 @@ export const api = {
       body: { reason },
     }),
 };
+
+export const ticketsPdfPath = (reference: string) => `/api/bookings/${id(reference)}/tickets.pdf`;
+
+/** A file from the API with the session's token, as a Blob; failures as ApiError like every other call. */
+async function download(path: string): Promise<Blob> {
+  const token = currentToken();
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the server. Check your connection and try again.');
+  }
+  if (response.ok) return response.blob();
+  if (response.status === 401 && token) onUnauthorized();
+  throw toApiError(response, await readJson(response));
+}
 
 /** Human-readable text for any error thrown by the API layer (or anything else). */
 export function errorMessage(error: unknown): string {

@@ -1,5 +1,16 @@
 /** Shapes of the booking API and the realtime gateway, as the web client uses them. */
 
+// Tickets and check-in: the engine's contract module, types only (nothing of zod reaches the bundle)
+export type {
+  BookingTickets,
+  CheckinAdmitted,
+  CheckinRefusal,
+  CheckinTicket,
+  Ticket,
+  TicketSeat,
+  TicketState,
+} from '../../src/contract/tickets';
+
 export type Role = 'customer' | 'support';
 
 export interface Customer {

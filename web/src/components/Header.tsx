@@ -41,6 +41,11 @@ export function Header() {
               Support
             </NavLink>
           )}
+          {customer?.role === 'support' && (
+            <NavLink to="/checkin" className={navClass}>
+              Check-in
+            </NavLink>
+          )}
         </nav>
         <div className="header__account">
           {customer ? (

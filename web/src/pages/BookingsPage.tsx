@@ -1,5 +1,6 @@
+import { useState, type MouseEvent } from 'react';
 import { Link } from 'react-router-dom';
-import { api } from '../api';
+import { api, errorMessage, ticketsPdfPath } from '../api';
 import { EmptyState, ErrorAlert, Loading } from '../components/Feedback';
 import { Money } from '../components/Money';
 import { formatDateTime, formatLongDate } from '../format';
@@ -39,10 +40,58 @@ export function BookingsPage() {
               <span className="ticket__label">Reference</span>
               <span className="ticket__reference">{b.reference}</span>
               <Money cents={b.amountCents} className="ticket__amount" />
+              <TicketsDownload reference={b.reference} />
             </div>
           </li>
         ))}
       </ul>
+    </>
+  );
+}
+
+/**
+ * "Download tickets (PDF)": a real link to the file (so it reads and behaves as one), fetched with
+ * the session's token on click, since a plain link cannot send it.
+ */
+function TicketsDownload({ reference }: { reference: string }) {
+  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  const onClick = async (event: MouseEvent<HTMLAnchorElement>) => {
+    event.preventDefault();
+    if (state.busy) return;
+    setState({ busy: true, error: null });
+    try {
+      const blob = await api.downloadTicketsPdf(reference);
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `tickets-${reference}.pdf`;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      setState({ busy: false, error: null });
+    } catch (error) {
+      setState({ busy: false, error: errorMessage(error) });
+    }
+  };
+  return (
+    <>
+      <a
+        href={ticketsPdfPath(reference)}
+        download={`tickets-${reference}.pdf`}
+        className="btn btn--secondary btn--sm ticket__download"
+        onClick={onClick}
+        aria-busy={state.busy}
+        data-testid="download-tickets"
+      >
+        {state.busy ? 'Preparing tickets…' : 'Download tickets (PDF)'}
+        <span className="sr-only"> for booking {reference}</span>
+      </a>
+      {state.error && (
+        <span className="field__error" role="alert">
+          {state.error}
+        </span>
+      )}
     </>
   );
 }
