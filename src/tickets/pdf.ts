@@ -45,7 +45,8 @@ export async function ticketsPdf(booking: PrintableBooking): Promise<Buffer> {
     doc.font('Helvetica').fontSize(9).fillColor('#555555')
       .text(`SEATWISE · TICKET ${index + 1} OF ${booking.tickets.length}`, { width, characterSpacing: 1 });
     doc.moveDown(0.6);
-    doc.font('Helvetica-Bold').fontSize(20).fillColor('#000000').text(booking.eventName, { width });
+    // at most two lines, so a long name never pushes the QR code off the page
+    doc.font('Helvetica-Bold').fontSize(20).fillColor('#000000').text(booking.eventName, { width, height: 48, ellipsis: true });
     doc.moveDown(0.3);
     doc.font('Helvetica').fontSize(11).text(when, { width });
     doc.text(booking.venueName, { width });

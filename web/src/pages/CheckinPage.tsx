@@ -108,13 +108,13 @@ export function CheckinPage() {
         </button>
       </form>
       <div className="checkin__result-region" aria-live="assertive" aria-atomic="true">
-        {outcome && <CheckinResult key={scans} outcome={outcome} />}
+        {outcome && <CheckinResult key={scans} scan={scans} outcome={outcome} />}
       </div>
     </>
   );
 }
 
-function CheckinResult({ outcome }: { outcome: Outcome }) {
+function CheckinResult({ outcome, scan }: { outcome: Outcome; scan: number }) {
   const admitted = outcome.kind === 'ADMITTED';
   const ticket = outcome.ticket;
   return (
@@ -122,6 +122,7 @@ function CheckinResult({ outcome }: { outcome: Outcome }) {
       className={`checkin__result checkin__result--${admitted ? 'admitted' : 'refused'}`}
       data-testid="checkin-result"
       data-result={outcome.kind}
+      data-scan={scan}
       aria-label="Check-in result"
     >
       <p className="checkin__headline">
