@@ -102,7 +102,7 @@ describe('tickets in the web client', () => {
       const page = await context.newPage();
       await page.goto(`${engine.url}/checkin`);
       await expect(page.getByLabel('Ticket code').isDisabled()).resolves.toBe(true); // the event comes first
-      await page.getByLabel('Event').selectOption({ label: await optionLabel(page, 'Check-in night') });
+      await page.getByLabel('Event', { exact: true }).selectOption({ label: await optionLabel(page, 'Check-in night') });
       expect(new URL(page.url()).searchParams.get('eventId')).toBe(eventId);
 
       const first = await scan(page, tickets[0].code);
@@ -125,7 +125,7 @@ describe('tickets in the web client', () => {
       expect(forged.text).toContain('Invalid code');
       expect(await ticketState(tickets[1].id)).toBe('VALID');
 
-      await page.getByLabel('Event').selectOption({ label: await optionLabel(page, 'Another night') });
+      await page.getByLabel('Event', { exact: true }).selectOption({ label: await optionLabel(page, 'Another night') });
       const wrong = await scan(page, tickets[1].code);
       expect(wrong.kind).toBe('WRONG_EVENT');
       expect(wrong.text).toContain('This ticket is for Check-in night.');

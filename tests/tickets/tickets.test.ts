@@ -287,3 +287,35 @@ describe('check-in at the door', () => {
     expect((await ticketById(ticket.id)).state).toBe('VALID');
   });
 });
+
+describe('the ticket rows of the README\'s endpoint-by-role table', () => {
+  test('each ticket endpoint answers anonymous, owner, another customer and support as the table says', async () => {
+    const { eventId, seatIds } = await engine.createEvent();
+    const [owner, stranger, support] = [await engine.register(), await engine.register(), await engine.register('support')];
+    const callers = { anonymous: undefined, owner: owner.token, stranger: stranger.token, support: support.token };
+    const codes: string[] = [];
+    for (const seat of seatIds.slice(0, 4)) {
+      const { reference } = await book(owner, { eventId, seatIds: [seat] });
+      codes.push((await engine.request('GET', `/api/bookings/${reference}/tickets`, { token: owner.token })).body.tickets[0].code);
+    }
+    const [{ reference }] = (await engine.request('GET', '/api/bookings', { token: owner.token })).body.items;
+    const table = [
+      { route: 'GET /api/bookings/:reference/tickets', call: (token?: string) => engine.request('GET', `/api/bookings/${reference}/tickets`, { token }).then((r) => r.status),
+        expect: { anonymous: 401, owner: 200, stranger: 404, support: 404 } },
+      { route: 'GET /api/bookings/:reference/tickets.pdf', call: (token?: string) => fetch(`${engine.url}/api/bookings/${reference}/tickets.pdf`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then((r) => r.status),
+        expect: { anonymous: 401, owner: 200, stranger: 404, support: 404 } },
+      // each call scans a ticket of its own, so a support 200 is an admission, not a repeat
+      { route: 'POST /api/checkin', call: (token?: string) => engine.request('POST', '/api/checkin', { token, body: { eventId, code: codes.pop() } }).then((r) => r.status),
+        expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+    ];
+    for (const row of table) {
+      for (const [who, token] of Object.entries(callers) as Array<[keyof typeof callers, string | undefined]>) {
+        expect({ route: row.route, who, status: await row.call(token) }).toEqual({ route: row.route, who, status: row.expect[who] });
+      }
+    }
+    // only support's scan admitted anything
+    expect(await engine.db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
+      SELECT count(*)::int AS n FROM tickets WHERE event_id = ${eventId} AND state = 'CHECKED_IN'
+    `)).toBe(1);
+  });
+});
