@@ -30,7 +30,7 @@ let tickets: Array<{ id: string; code: string }>;
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   [engine, browser] = await Promise.all([
-    startTestEngine('tickets_e2e', {}, { realtime: true }),
+    startTestEngine('tickets_e2e'),
     chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
