@@ -30,7 +30,7 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'development', HOST: 'localhost' }).HOST).toBe('localhost');
     for (const host of ['0.0.0.0', '::', '192.0.2.10']) {
       expect(() => loadConfig({ NODE_ENV: 'development', HOST: host })).toThrow(/JWT_SECRET: JWT_SECRET is required when HOST \(.+\) is not a loopback address/);
-      expect(loadConfig({ NODE_ENV: 'development', HOST: host, JWT_SECRET: 'x'.repeat(32) }).JWT_SECRET).toBe('x'.repeat(32));
+      expect(loadConfig({ NODE_ENV: 'development', HOST: host, JWT_SECRET: 'x'.repeat(32), TICKET_SIGNING_SECRET: 't'.repeat(32) }).JWT_SECRET).toBe('x'.repeat(32));
     }
   });
 
