@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../api/schemas.ts';
 
 /**
  * The shapes of tickets and check-in as they cross a boundary: PostgreSQL rows (src/db/tickets.ts),
@@ -54,7 +55,7 @@ export const BookingReference = z.string().trim().toUpperCase().regex(/^[A-Z0-9]
 /** `POST /api/checkin`: the event at whose door staff scan, and the scanned text. */
 export const CheckinRequest = z.object({
   eventId: z.string().uuid(),
-  code: z.string().trim().min(1, 'scan or type the ticket code').max(200, 'is not a ticket code (too long)'),
+  code: text({ min: 1, minMessage: 'scan or type the ticket code', max: 200 }),
 }).strict();
 export type CheckinRequest = z.infer<typeof CheckinRequest>;
 

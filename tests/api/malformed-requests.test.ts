@@ -15,6 +15,7 @@ import { authRoutes } from '../../src/api/routes/auth.ts';
 import { eventRoutes } from '../../src/api/routes/events.ts';
 import { reservationRoutes } from '../../src/api/routes/reservations.ts';
 import { supportRoutes } from '../../src/api/routes/support.ts';
+import { ticketRoutes } from '../../src/api/routes/tickets.ts';
 import { sql } from '../../src/db/sql.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
@@ -76,6 +77,10 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: '/api/support/reservations', path: () => '/api/support/reservations', who: 'support', query: { eventId: '00000000-0000-4000-8000-000000000000', status: 'HELD' } },
   { method: 'POST', pattern: '/api/support/reservations/:id/cancel', path: () => `/api/support/reservations/${fixture.reservationId}/cancel`, who: 'support', body: () => ({ reason: 'customer called' }) },
   { method: 'POST', pattern: '/api/support/reservations/:id/extend', path: () => `/api/support/reservations/${fixture.reservationId}/extend`, who: 'support', body: () => ({ seconds: 60 }) },
+  { method: 'GET', pattern: '/api/bookings/:reference/tickets', path: () => '/api/bookings/AB12-CD34/tickets', who: 'customer' },
+  { method: 'GET', pattern: '/api/bookings/:reference/tickets.pdf', path: () => '/api/bookings/AB12-CD34/tickets.pdf', who: 'customer' },
+  // a code of the right form that no one signed: its variants must never admit anything either
+  { method: 'POST', pattern: '/api/checkin', path: () => '/api/checkin', who: 'support', body: () => ({ eventId: fixture.eventId, code: `T1.${'A'.repeat(64)}` }) },
 ];
 const POSTS = ROUTES.filter((r) => r.method === 'POST');
 const token = (who: Who) => (who === 'none' ? undefined : who === 'customer' ? fixture.customer : fixture.support);
@@ -206,7 +211,7 @@ describe('malformed requests to every route answer below 500, in the error shape
 
   test('the route table here covers every route the API registers', () => {
     const deps = {} as never;
-    const registered = [authRoutes(deps), eventRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps)]
+    const registered = [authRoutes(deps), eventRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps)]
       .flatMap((router) => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`)));
     expect(new Set(registered)).toEqual(new Set(ROUTES.map((r) => `${r.method} ${r.pattern}`)));
   });
