@@ -31,7 +31,8 @@ export function CheckinPage() {
   useDocumentTitle('Check-in');
   const [params, setParams] = useSearchParams();
   const eventId = params.get('eventId') ?? '';
-  const events = useResource((signal) => api.listEvents({ pageSize: 100 }, signal), []);
+  // the doors of today and later (from yesterday, so a night that began before midnight stays listed)
+  const events = useResource((signal) => api.listEvents({ from: sinceYesterday(), pageSize: 100 }, signal), []);
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
@@ -112,6 +113,10 @@ export function CheckinPage() {
       </div>
     </>
   );
+}
+
+function sinceYesterday(): string {
+  return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 }
 
 function CheckinResult({ outcome, scan }: { outcome: Outcome; scan: number }) {
