@@ -38,7 +38,7 @@ export async function ticketsPdf(booking: PrintableBooking): Promise<Buffer> {
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const ended = new Promise<void>((resolve, reject) => { doc.on('end', resolve); doc.on('error', reject); });
 
-  const when = dateFormat.format(new Date(booking.startsAt));
+  const when = `${dateFormat.format(new Date(booking.startsAt))} UTC`;
   booking.tickets.forEach((ticket, index) => {
     doc.addPage();
     const width = doc.page.width - 80;

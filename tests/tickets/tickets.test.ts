@@ -78,6 +78,15 @@ function qrTextOfPage(doc: PDFDocument, pageIndex: number): string | null {
   return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data ?? null;
 }
 
+/** The lines of text a page shows: every TJ operation of its content stream, its hex strings decoded. */
+function pageText(doc: PDFDocument, pageIndex: number): string[] {
+  const contents = doc.getPage(pageIndex).node.Contents();
+  expect(contents).toBeInstanceOf(PDFRawStream);
+  const ops = inflateSync(Buffer.from((contents as PDFRawStream).contents)).toString('latin1');
+  return [...ops.matchAll(/\[(.*?)\] TJ/g)].map(([, array]) =>
+    [...array.matchAll(/<([0-9a-f]*)>/g)].map(([, hex]) => Buffer.from(hex, 'hex').toString('latin1')).join(''));
+}
+
 // jsqr is CommonJS: its function is the module itself, and also its `default` (what its types describe)
 const jsQR = (jsQRModule as unknown as { default: typeof jsQRModule.default }).default ?? (jsQRModule as unknown as typeof jsQRModule.default);
 
@@ -129,8 +138,8 @@ describe('tickets of a confirmed booking', () => {
     expect(await engine.db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM tickets WHERE seat_id = ${seatIds[5]}`)).toBe(0);
   });
 
-  test('the PDF is a real PDF with one page per ticket, each with a QR code that decodes to that ticket\'s signed code', async () => {
-    const { eventId, seatIds } = await engine.createEvent({ name: 'Quartet at dusk' });
+  test('the PDF is a real PDF with one page per ticket: event, date, venue, seat, reference, and a QR code that decodes to that ticket\'s signed code', async () => {
+    const { eventId, seatIds } = await engine.createEvent({ name: 'Quartet at dusk', startsAt: new Date('2027-03-05T19:30:00Z') });
     const customer = await engine.register();
     const { reference } = await book(customer, { eventId, seatIds: seatIds.slice(0, 3) });
     const tickets = (await engine.request('GET', `/api/bookings/${reference}/tickets`, { token: customer.token })).body.tickets as Array<{ id: string; code: string }>;
@@ -145,6 +154,14 @@ describe('tickets of a confirmed booking', () => {
     const doc = await PDFDocument.load(pdf.bytes);
     expect(doc.getPageCount()).toBe(3);
     expect(doc.getTitle()).toBe(`Tickets ${reference}: Quartet at dusk`);
+    // what each page says (pdfkit writes the standard fonts' text as WinAnsi hex strings)
+    for (const [index, ticket] of tickets.entries()) {
+      expect(pageText(doc, index)).toEqual([
+        `SEATWISE · TICKET ${index + 1} OF 3`, 'Quartet at dusk', 'Friday, 5 March 2027 at 19:30 UTC', 'Test Hall',
+        `Stalls · Row A · Seat ${index + 1}`, `Booking reference ${reference}`, ticket.code,
+        'Admits one, once. Show this code at the door; a copy admits no one else.',
+      ]);
+    }
     const scanned = [0, 1, 2].map((page) => qrTextOfPage(doc, page));
     expect(scanned).toEqual(tickets.map((t) => t.code));
     // what a photo of the QR code tells its reader: a ticket id and an event id, nothing of the holder
