@@ -88,6 +88,7 @@ describe('tickets in the web client', () => {
       const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
       expect(download.suggestedFilename()).toBe(`tickets-${reference}.pdf`);
       const bytes = readFileSync((await download.path())!);
+      await download.delete();
       expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
       expect((await PDFDocument.load(bytes)).getPageCount()).toBe(2);
       await page.screenshot({ path: `${SCREENSHOTS}/bookings-tickets.png`, fullPage: true });
