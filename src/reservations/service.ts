@@ -116,6 +116,14 @@ export function createReservationService({ pool, temporal, payments, config, log
           throw new AppError(409, 'EVENT_NOT_ON_SALE', `event ${input.eventId} is ${result.status}`, { status: result.status });
         case 'CUSTOMER_UNKNOWN':
           throw new AppError(401, 'UNAUTHENTICATED', 'the account of this access token no longer exists');
+        case 'TICKET_LIMIT_REACHED': {
+          holdsTotal.inc({ outcome: 'ticket_limit' });
+          const { limit, held, booked, requested } = result;
+          const remaining = Math.max(0, limit - held - booked);
+          throw new AppError(409, 'TICKET_LIMIT_REACHED',
+            `this event allows ${limit} tickets per customer: you hold ${held} and have booked ${booked}, so ${remaining} more can be held, not ${requested}`,
+            { limit, held, booked, requested, remaining });
+        }
       }
     },
 
