@@ -120,8 +120,10 @@ export function createReservationService({ pool, temporal, payments, config, log
           holdsTotal.inc({ outcome: 'ticket_limit' });
           const { limit, held, booked, requested } = result;
           const remaining = Math.max(0, limit - held - booked);
+          const tickets = (n: number) => `${n} ticket${n === 1 ? '' : 's'}`;
           throw new AppError(409, 'TICKET_LIMIT_REACHED',
-            `this event allows ${limit} tickets per customer: you hold ${held} and have booked ${booked}, so ${remaining} more can be held, not ${requested}`,
+            `this event allows ${tickets(limit)} per customer: you already have ${held + booked} (${held} held, ${booked} booked), `
+              + `so ${remaining === 0 ? 'no more' : `at most ${remaining} more`} can be held, not ${requested}`,
             { limit, held, booked, requested, remaining });
         }
       }
