@@ -58,7 +58,10 @@ BEGIN
   -- overlap the bigint one (the outbox relay's leader lock and the migration lock use bigints);
   -- a collision of two pairs' hashes only makes them wait for each other, never miscounts.
   -- Counted: seats of the customer's live holds (HELD with a seat still within its own deadline,
-  -- as reservation_view() reads them, and PAYING) and of their CONFIRMED bookings.
+  -- as reservation_view() reads them, and PAYING) and of their CONFIRMED bookings. A hold's seats
+  -- are read by reservation only (the state is tested in the aggregate): written as an EXISTS on
+  -- state and deadline, the generic plan scanned seats_held_deadline_idx, every live seat of
+  -- every event, once per hold (EXPLAIN on a new database).
   IF v_event.ticket_limit IS NOT NULL THEN
     PERFORM pg_advisory_xact_lock(hashtext(p_event_id::text), hashtext(p_customer_id::text));
     SELECT COALESCE(sum(r.seat_count) FILTER (WHERE r.status <> 'CONFIRMED'), 0) AS held,
@@ -66,8 +69,8 @@ BEGIN
     INTO v_mine
     FROM reservations r
     WHERE r.customer_id = p_customer_id AND r.event_id = p_event_id AND r.status IN ('HELD', 'PAYING', 'CONFIRMED')
-      AND (r.status <> 'HELD' OR EXISTS (
-        SELECT 1 FROM seats s WHERE s.reservation_id = r.id AND s.state = 'HELD' AND s.hold_expires_at >= now()));
+      AND (r.status <> 'HELD' OR (SELECT max(s.hold_expires_at) FILTER (WHERE s.state = 'HELD')
+                                  FROM seats s WHERE s.reservation_id = r.id) >= now());
     IF v_mine.held + v_mine.booked + v_wanted > v_event.ticket_limit THEN
       -- a twin request with the same key may have committed while we waited for the lock: a replay
       SELECT id, request_fingerprint AS fingerprint INTO v_earlier
