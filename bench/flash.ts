@@ -72,6 +72,8 @@ const HELP = `npm run bench:flash -- [flags]
   --places N              places (GA) or seats (reserved) on sale (default 500)
   --concurrency N         hold and checkout requests in flight (default 100)
   --seating ga|reserved   one GA section, or reserved seats in rows of up to 25, 1–4 adjacent per buyer (default ga)
+  --ticket-limit N        the sale's per-customer ticket limit (default none); every buyer asks for at most 4,
+                          so with N ≥ 4 nobody is refused and every hold pays for the limit's lock and count
   --topology all|split    node src/main.ts all, or npm run start:cluster (default all)
   --checkout / --no-checkout   check out every winner, measuring expiry meanwhile (default on)
   --temporal-address H:P  use this Temporal server instead of the one the engine starts
@@ -91,6 +93,7 @@ function readFlags() {
         places: { type: 'string', default: '500' },
         concurrency: { type: 'string', default: '100' },
         seating: { type: 'string', default: 'ga' },
+        'ticket-limit': { type: 'string' },
         topology: { type: 'string', default: 'all' },
         checkout: { type: 'boolean', default: true },
         'temporal-address': { type: 'string' },
@@ -118,6 +121,7 @@ const parsedOptions = z.object({
   places: count(1),
   concurrency: count(1),
   seating: z.enum(['ga', 'reserved']),
+  ticketLimit: count(1).optional(),
   topology: z.enum(['all', 'split']),
   checkout: z.boolean(),
   temporalAddress: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
@@ -127,7 +131,7 @@ const parsedOptions = z.object({
   expiryProbes: count(0),
   seed: z.coerce.number().int().min(0).default(() => randomBytes(4).readUInt32BE()),
 }).safeParse({
-  ...flags, temporalAddress: flags['temporal-address'], temporalServer: flags['temporal-server'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'],
+  ...flags, ticketLimit: flags['ticket-limit'], temporalAddress: flags['temporal-address'], temporalServer: flags['temporal-server'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'],
 });
 if (!parsedOptions.success) {
   process.stderr.write(`${parsedOptions.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('\n')}\n\n${HELP}\n`);
@@ -196,7 +200,7 @@ const load = { start: loadavg(), end: [] as number[] };
 const result: Record<string, unknown> = {};
 
 async function run(): Promise<void> {
-  progress(`flash sale ${runId}: ${options.buyers} buyers, ${options.places} places (${options.seating}), ${options.concurrency} in flight, topology ${options.topology}, checkout ${options.checkout ? 'on' : 'off'}, seed ${options.seed}`);
+  progress(`flash sale ${runId}: ${options.buyers} buyers, ${options.places} places (${options.seating}), ticket limit ${options.ticketLimit ?? 'none'}, ${options.concurrency} in flight, topology ${options.topology}, checkout ${options.checkout ? 'on' : 'off'}, seed ${options.seed}`);
   progress(`load average ${load.start.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs${load.start[0] > cpus().length / 2 ? ' (the machine is busy: figures will be low and noisy)' : ''}`);
   mkdirSync(outDir, { recursive: true });
 
@@ -514,7 +518,9 @@ async function createSaleEvent(pool: DatabasePool, name: string) {
   const section: SectionSpec = options.seating === 'ga'
     ? { name: 'Floor', kind: 'GA', priceCents: 4500, capacity: options.places }
     : { name: 'Stalls', kind: 'RESERVED', priceCents: 4500, rows: rowCount, seatsPerRow: perRow };
-  const { eventId, sectionIds } = await createEvent(pool, { venueName: `${name} venue`, name, startsAt: new Date(Date.now() + 7 * 86_400_000), sections: [section] });
+  const { eventId, sectionIds } = await createEvent(pool, {
+    venueName: `${name} venue`, name, startsAt: new Date(Date.now() + 7 * 86_400_000), maxTicketsPerCustomer: options.ticketLimit ?? null, sections: [section],
+  });
   const sectionId = sectionIds[0];
   const rows: string[][] = [];
   if (options.seating === 'reserved') {

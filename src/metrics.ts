@@ -25,7 +25,7 @@ export const httpRequestSeconds = new Histogram({
 const outcomeCounter = (name: string, help: string) => new Counter({ name, help, labelNames: ['outcome'] as const });
 
 export const holdsTotal = outcomeCounter('booking_holds_total',
-  'Hold requests by outcome: created, replayed (same Idempotency-Key), seat_taken (lost the race)');
+  'Hold requests by outcome: created, replayed (same Idempotency-Key), seat_taken (lost the race), ticket_limit (over the event\'s per-customer limit)');
 
 export const checkoutsTotal = outcomeCounter('booking_checkouts_total',
   'Checkouts by outcome: confirmed, or the error code in lower case (payment_declined, hold_expired, ...)');

@@ -15,6 +15,8 @@ export interface EventSpec {
   description?: string;
   startsAt: Date;
   status?: 'ON_SALE' | 'CLOSED' | 'CANCELLED';
+  /** Seats or places one customer may have in live holds and bookings of this event together (none: no limit). */
+  maxTicketsPerCustomer?: number | null;
   sections: SectionSpec[];
 }
 
@@ -27,8 +29,9 @@ export async function createEvent(pool: DatabasePool, spec: EventSpec): Promise<
     const eventId = randomUUID();
     await tx.query(sql.typeAlias('void')`INSERT INTO venues (id, name) VALUES (${venueId}, ${spec.venueName})`);
     await tx.query(sql.typeAlias('void')`
-      INSERT INTO events (id, venue_id, name, description, starts_at, status)
-      VALUES (${eventId}, ${venueId}, ${spec.name}, ${spec.description ?? ''}, ${spec.startsAt.toISOString()}, ${spec.status ?? 'ON_SALE'})
+      INSERT INTO events (id, venue_id, name, description, starts_at, status, max_tickets_per_customer)
+      VALUES (${eventId}, ${venueId}, ${spec.name}, ${spec.description ?? ''}, ${spec.startsAt.toISOString()}, ${spec.status ?? 'ON_SALE'},
+              ${spec.maxTicketsPerCustomer ?? null})
     `);
     const sectionIds: string[] = [];
     for (const [order, section] of spec.sections.entries()) {
@@ -98,6 +101,8 @@ const eventSummary = z.object({
   venue: z.object({ id: z.string(), name: z.string() }),
   startsAt: z.number().transform((ms) => new Date(ms).toISOString()),
   status: z.enum(['ON_SALE', 'CLOSED', 'CANCELLED']),
+  /** Checked when a hold is claimed (claim_hold); null: no limit. */
+  maxTicketsPerCustomer: z.number().nullable(),
   minPriceCents: z.number(),
   maxPriceCents: z.number(),
   availableCount: z.number(),
@@ -106,6 +111,7 @@ const eventSummary = z.object({
 
 const summaryColumns = sql.fragment`
   e.id, e.name, e.description, json_build_object('id', v.id, 'name', v.name) AS venue, e.starts_at AS "startsAt", e.status,
+  e.max_tickets_per_customer AS "maxTicketsPerCustomer",
   COALESCE((SELECT min(price_cents) FROM sections WHERE event_id = e.id), 0) AS "minPriceCents",
   COALESCE((SELECT max(price_cents) FROM sections WHERE event_id = e.id), 0) AS "maxPriceCents",
   (SELECT count(*) FROM seats s WHERE s.event_id = e.id AND ${visibleState} = 'AVAILABLE') AS "availableCount",

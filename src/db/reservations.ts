@@ -44,6 +44,8 @@ export const claimOutcome = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('EVENT_NOT_FOUND') }),
   z.object({ outcome: z.literal('NOT_ON_SALE'), status: z.string() }),
   z.object({ outcome: z.literal('CUSTOMER_UNKNOWN') }),
+  /** The event's per-customer limit: seats already in the customer's live holds (held) and bookings (booked). */
+  z.object({ outcome: z.literal('TICKET_LIMIT_REACHED'), limit: z.number(), held: z.number(), booked: z.number(), requested: z.number() }),
 ]);
 export type ClaimOutcome = z.infer<typeof claimOutcome>;
 const claimRow = z.object({ result: claimOutcome });

@@ -19,12 +19,13 @@ const inDays = (days: number, hour = 20) => {
   return date;
 };
 
-/** The flagship demo event: 240 reserved seats at three prices, a free balcony and a GA floor. */
+/** The flagship demo event: 240 reserved seats at three prices, a free balcony and a GA floor; 8 tickets per customer. */
 export const DEMO_EVENT: EventSpec = {
   venueName: 'Harbour Hall',
   name: 'The Midnight Orchestra — Live',
   description: 'An evening of film scores under the harbour lights. Reserved stalls, a free balcony for students, and a standing floor.',
   startsAt: inDays(30),
+  maxTicketsPerCustomer: 8,
   sections: [
     { name: 'Stalls', kind: 'RESERVED', priceCents: 6500, rows: 8, seatsPerRow: 16 },
     { name: 'Circle', kind: 'RESERVED', priceCents: 4500, rows: 5, seatsPerRow: 14 },

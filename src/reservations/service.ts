@@ -116,6 +116,16 @@ export function createReservationService({ pool, temporal, payments, config, log
           throw new AppError(409, 'EVENT_NOT_ON_SALE', `event ${input.eventId} is ${result.status}`, { status: result.status });
         case 'CUSTOMER_UNKNOWN':
           throw new AppError(401, 'UNAUTHENTICATED', 'the account of this access token no longer exists');
+        case 'TICKET_LIMIT_REACHED': {
+          holdsTotal.inc({ outcome: 'ticket_limit' });
+          const { limit, held, booked, requested } = result;
+          const remaining = Math.max(0, limit - held - booked);
+          const tickets = (n: number) => `${n} ticket${n === 1 ? '' : 's'}`;
+          throw new AppError(409, 'TICKET_LIMIT_REACHED',
+            `this event allows ${tickets(limit)} per customer: you already have ${held + booked} (${held} held, ${booked} booked), `
+              + `so ${remaining === 0 ? 'no more' : `at most ${remaining} more`} can be held, not ${requested}`,
+            { limit, held, booked, requested, remaining });
+        }
       }
     },
 

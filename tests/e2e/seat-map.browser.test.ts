@@ -371,4 +371,21 @@ describe('the live seat map in two browsers', () => {
     expect(await seatStates(pageB, [seatIds[0]])).toEqual(['held']);
     expect(await pageB.getByRole('button', { name: 'Hold seats' }).isDisabled()).toBe(true);
   });
+
+  test("the event page says the per-customer limit, and a hold over it says why and leaves the seat free", async () => {
+    const { eventId, seatIds } = await buyEngine.createEvent({ maxTicketsPerCustomer: 2 });
+    const { b } = customers.get(buyEngine.url)!;
+    expect((await buyEngine.request('POST', '/api/reservations', { token: b.token, body: { eventId, seatIds: [seatIds[0], seatIds[1]] } })).status).toBe(201);
+    const pageB = await openEventPage(contextB, buyEngine, eventId);
+    expect(await pageB.getByTestId('ticket-limit').textContent()).toBe('Limit 2 tickets per customer');
+
+    await seat(pageB, seatIds[5]).click();
+    await seatsShow(pageB, [seatIds[5]], 'selected', 2000);
+    const responded = pageB.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/reservations');
+    await pageB.getByRole('button', { name: 'Hold seats' }).click();
+    expect((await responded).status()).toBe(409);
+    await pageB.getByRole('alert').filter({ hasText: 'this event allows 2 tickets per customer' }).waitFor({ timeout: 5_000 });
+    await pageB.screenshot({ path: `${SCREENSHOTS}/ticket-limit.png`, fullPage: true });
+    expect((await buyEngine.request('GET', `/api/events/${eventId}`)).body.seats.find((s: { id: string }) => s.id === seatIds[5]).state).toBe('AVAILABLE');
+  });
 });

@@ -39,6 +39,8 @@ export interface EventSummary {
   venue: Venue;
   startsAt: string;
   status: EventStatus;
+  /** Tickets one customer may hold and book for this event together; null: no limit. */
+  maxTicketsPerCustomer: number | null;
   minPriceCents: number | null;
   maxPriceCents: number | null;
   availableCount: number;
@@ -82,6 +84,7 @@ export interface EventDetail {
   venue: Venue;
   startsAt: string;
   status: EventStatus;
+  maxTicketsPerCustomer: number | null;
   sections: Section[];
   seats: Seat[];
 }

@@ -172,6 +172,11 @@ function EventHeader({ event, status }: { event: EventDetail; status: LiveStatus
         {event.venue.name}
       </p>
       {event.description && <p className="event-header__description">{event.description}</p>}
+      {event.maxTicketsPerCustomer !== null && (
+        <p className="event-header__limit" data-testid="ticket-limit">
+          Limit {pluralize(event.maxTicketsPerCustomer, 'ticket')} per customer
+        </p>
+      )}
       <ul className="price-chips" aria-label="Prices">
         {event.sections.map((s) => (
           <li key={s.id} className={s.priceCents === 0 ? 'price-chip price-chip--free' : 'price-chip'}>
