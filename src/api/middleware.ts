@@ -118,5 +118,5 @@ export function requireRole(...roles: Role[]) {
   };
 }
 
-const IdempotencyKeyHeader = z.object({ 'idempotency-key': z.string().min(8).max(200).optional() });
+export const IdempotencyKeyHeader = z.object({ 'idempotency-key': z.string().min(8).max(200).optional() });
 export const idempotencyKey = (ctx: Context): string | undefined => parse(IdempotencyKeyHeader, ctx.headers, 'headers')['idempotency-key'];

@@ -7,3 +7,9 @@ export const sql = createSqlTag({
     void: z.object({}).strict(),
   },
 });
+
+/**
+ * A timestamptz column (slonik reads it as epoch milliseconds), answered as an ISO 8601 string.
+ * The pipe states the output type, so the API document can describe it (src/api/openapi.ts).
+ */
+export const isoTimestamp = z.number().transform((ms) => new Date(ms).toISOString()).pipe(z.iso.datetime());
