@@ -11,14 +11,12 @@ import type Koa from 'koa';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { chromium } from 'playwright-core';
 import { pino } from 'pino';
 import { createApi } from '../../src/api/app.ts';
 import type { ReservationService } from '../../src/reservations/service.ts';
+import { launchChromium, SCREENSHOTS } from '../helpers/browser.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = 'test-results';
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 interface OpenApi {
   openapi: string;
@@ -281,10 +279,7 @@ describe('the OpenAPI document', () => {
 describe('the documentation page', () => {
   test('renders every documented operation in Chromium, with no script or content-security-policy error', async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 2000 } });
       const problems: string[] = [];
