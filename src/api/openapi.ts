@@ -292,7 +292,7 @@ function operationsOperations(): Operations {
 }
 
 /** `GET /api/events/:eventId` → `['get', '/api/events/{eventId}']`: a route as OpenAPI names it. */
-export function openApiRoute(key: string): [method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string] {
+function openApiRoute(key: string): [method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string] {
   const [method, path] = key.split(' ');
   return [method.toLowerCase() as 'get', path.replace(/:(\w+)/g, '{$1}')];
 }
