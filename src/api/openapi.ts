@@ -69,7 +69,8 @@ const ok = (description: string, schema: z.ZodType) => ({ description, ...json(s
 
 /** What each error status means on a route: the codes it may carry. Typed, so a misspelt code fails the type check. */
 type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
-function errors(byStatus: Partial<Record<ErrorStatus, ErrorCode[]>>, notes: Partial<Record<ErrorStatus, string>> = {}): ZodOpenApiResponsesObject {
+type ErrorMap = Partial<Record<ErrorStatus, ErrorCode[]>>;
+function errors(byStatus: ErrorMap, notes: Partial<Record<ErrorStatus, string>> = {}): ZodOpenApiResponsesObject {
   const responses: ZodOpenApiResponsesObject = {};
   for (const [status, codes] of Object.entries(byStatus) as Array<[`${ErrorStatus}`, ErrorCode[]]>) {
     const note = notes[Number(status) as ErrorStatus];
@@ -87,10 +88,17 @@ function errors(byStatus: Partial<Record<ErrorStatus, ErrorCode[]>>, notes: Part
 const BEARER = [{ bearerAuth: [] }];
 const badToken = 'no token, or an invalid or expired one';
 const sentBadToken = 'a token was sent and is invalid or expired (a route that needs none still refuses a bad one)';
-const bodyRefusals = { 413: ['PAYLOAD_TOO_LARGE'], 415: ['UNSUPPORTED_MEDIA_TYPE'] } satisfies Partial<Record<ErrorStatus, ErrorCode[]>>;
+const bodyRefusals = { 413: ['PAYLOAD_TOO_LARGE'], 415: ['UNSUPPORTED_MEDIA_TYPE'] } satisfies ErrorMap;
 const reservationGone = 'the hold is over (`HOLD_EXPIRED`, details say what was charged and refunded) or in a state that does not allow this (`INVALID_STATE`)';
 
 type Operations = Record<string, ZodOpenApiOperationObject>;
+
+/** What an extension or a cancellation of a hold may answer, for its customer and for support alike. */
+const holdChange = {
+  extend: { 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['HOLD_EXTENSION_REFUSED', 'HOLD_EXPIRED', 'INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+  cancel: { 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['HOLD_EXPIRED', 'INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+} satisfies Record<string, ErrorMap>;
+const extendRefused = `no extensions left or too long, or ${reservationGone}`;
 
 function accountOperations(): Operations {
   const noStore = z.object({ 'Cache-Control': z.literal('no-store') });
@@ -206,8 +214,7 @@ function reservationOperations(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_M
       requestBody: { required: false, ...json(ExtendBody) },
       responses: {
         200: ok('The reservation with its new deadline', one),
-        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['HOLD_EXTENSION_REFUSED', 'HOLD_EXPIRED', 'INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
-          { 401: badToken, 404: "no such reservation, or another customer's", 409: `no extensions left or too long, or ${reservationGone}` }),
+        ...errors(holdChange.extend, { 401: badToken, 404: "no such reservation, or another customer's", 409: extendRefused }),
       },
     },
     'POST /api/reservations/:id/cancel': {
@@ -216,8 +223,7 @@ function reservationOperations(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_M
       requestBody: { required: false, ...json(Cancel) },
       responses: {
         202: ok('Cancellation signalled; the seats are released once any payment in flight settles', one),
-        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['HOLD_EXPIRED', 'INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
-          { 401: badToken, 404: "no such reservation, or another customer's", 409: reservationGone }),
+        ...errors(holdChange.cancel, { 401: badToken, 404: "no such reservation, or another customer's", 409: reservationGone }),
       },
     },
     'GET /api/bookings': {
@@ -249,8 +255,7 @@ function supportOperations(): Operations {
       requestBody: { required: true, ...json(SupportCancel) },
       responses: {
         202: ok('Cancellation signalled', one),
-        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['HOLD_EXPIRED', 'INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
-          { ...staffOnly, 409: reservationGone }),
+        ...errors({ ...holdChange.cancel, 403: ['FORBIDDEN'] }, { ...staffOnly, 409: reservationGone }),
       },
     },
     'POST /api/support/reservations/:id/extend': {
@@ -259,8 +264,7 @@ function supportOperations(): Operations {
       requestBody: { required: false, ...json(ExtendBody) },
       responses: {
         200: ok('The reservation with its new deadline', one),
-        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['HOLD_EXTENSION_REFUSED', 'HOLD_EXPIRED', 'INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
-          { ...staffOnly, 409: `no extensions left or too long, or ${reservationGone}` }),
+        ...errors({ ...holdChange.extend, 403: ['FORBIDDEN'] }, { ...staffOnly, 409: extendRefused }),
       },
     },
   };
