@@ -157,7 +157,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
 function announce(role: Role, config: Config, log: Logger) {
   const base = `http://${config.HOST}:${config.PORT}`;
   const lines = [`booking engine running (role: ${role})`];
-  if (role === 'all' || role === 'api') lines.push(`  web client   ${base}/`, `  API          ${base}/api (health: ${base}/api/health)`);
+  if (role === 'all' || role === 'api') lines.push(`  web client   ${base}/`, `  API          ${base}/api (health: ${base}/api/health)`, `  API docs     ${base}/api/docs (OpenAPI 3.1: ${base}/api/openapi.json)`);
   if (role === 'all' || role === 'gateway') lines.push(`  Socket.io    ${base}/socket.io`);
   if (role === 'all' && config.startTemporalDevServer) lines.push(`  Temporal UI  http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
   lines.push(`  Temporal     ${config.temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE})`);

@@ -19,6 +19,9 @@ import { reservationRoutes } from './routes/reservations.ts';
 import { supportRoutes } from './routes/support.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { createTicketService } from '../tickets/service.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { healthRoutes } from './routes/health.ts';
+import { openApiDocument } from './openapi.ts';
 
 export interface ApiDeps {
   config: Config;
@@ -57,22 +60,14 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
     app.use(metricsRoute());
   }
 
-  app.use(async (ctx, next) => {
-    if (ctx.path !== '/api/health') return next();
-    const checks = await Promise.all(Object.entries(health).map(async ([name, probe]) => {
-      try { await probe(); return [name, 'ok'] as const; } catch (error) { return [name, String((error as Error).message)] as const; }
-    }));
-    const ok = checks.every(([, state]) => state === 'ok');
-    ctx.status = ok ? 200 : 503;
-    ctx.body = { ok, checks: Object.fromEntries(checks) };
-  });
-
   for (const router of [
     authRoutes({ pool, jwtSecret: config.JWT_SECRET, jwtTtlSeconds: config.JWT_TTL_SECONDS, limits }),
     eventRoutes({ pool }),
     reservationRoutes({ service, config, limits }),
     supportRoutes({ service, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
     ticketRoutes({ tickets: createTicketService({ pool, signingSecret: config.TICKET_SIGNING_SECRET }) }),
+    healthRoutes(health),
+    docsRoutes({ document: openApiDocument(config) }),
   ]) {
     app.use(router.routes()).use(router.allowedMethods());
   }

@@ -118,5 +118,8 @@ export function requireRole(...roles: Role[]) {
   };
 }
 
-const IdempotencyKeyHeader = z.object({ 'idempotency-key': z.string().min(8).max(200).optional() });
+export const IdempotencyKeyHeader = z.object({
+  'idempotency-key': z.string().min(8).max(200).optional()
+    .meta({ description: 'A key of your own per intended operation: a retry with the same key gets the same answer and is never charged or held twice' }),
+});
 export const idempotencyKey = (ctx: Context): string | undefined => parse(IdempotencyKeyHeader, ctx.headers, 'headers')['idempotency-key'];

@@ -3,7 +3,7 @@ import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { sql } from './sql.ts';
 
-const customer = z.object({
+export const customer = z.object({
   id: z.string(),
   email: z.string(),
   name: z.string(),

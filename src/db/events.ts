@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { sql } from './sql.ts';
+import { isoTimestamp, sql } from './sql.ts';
 
 /** Events, their sections and seat maps: reads for customers, and the creation used by seeds and tests. */
 
@@ -85,7 +85,7 @@ export async function seatSnapshot(db: CommonQueryMethods, eventId: string): Pro
   ];
 }
 
-const sectionView = z.object({
+export const sectionView = z.object({
   id: z.string(),
   name: z.string(),
   kind: z.enum(['RESERVED', 'GA']),
@@ -94,12 +94,12 @@ const sectionView = z.object({
   availableCount: z.number(),
 });
 
-const eventSummary = z.object({
+export const eventSummary = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
   venue: z.object({ id: z.string(), name: z.string() }),
-  startsAt: z.number().transform((ms) => new Date(ms).toISOString()),
+  startsAt: isoTimestamp,
   status: z.enum(['ON_SALE', 'CLOSED', 'CANCELLED']),
   /** Checked when a hold is claimed (claim_hold); null: no limit. */
   maxTicketsPerCustomer: z.number().nullable(),

@@ -1,10 +1,8 @@
 import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { sql } from './sql.ts';
+import { isoTimestamp, sql } from './sql.ts';
 
 /** What customers, support and the web client read about reservations and bookings. */
-
-const iso = z.number().transform((ms) => new Date(ms).toISOString());
 
 /** One reservation as `reservation_view()` (migrations/1733000000000) builds it. */
 export const reservationView = z.object({
@@ -50,16 +48,16 @@ export async function listReservations(db: CommonQueryMethods, filter: { custome
   ];
 }
 
-const bookingView = z.object({
+export const bookingView = z.object({
   id: z.string(),
   reference: z.string(),
   reservationId: z.string(),
   eventId: z.string(),
   eventName: z.string(),
-  startsAt: iso,
+  startsAt: isoTimestamp,
   amountCents: z.number(),
   seats: z.array(z.string()),
-  createdAt: iso,
+  createdAt: isoTimestamp,
 });
 
 export async function listBookings(db: CommonQueryMethods, customerId: string) {

@@ -6,7 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, SCREENSHOTS } from '../helpers/browser.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
 // The browser globals that the functions handed to page.evaluate/waitForFunction/addInitScript use;
@@ -17,8 +18,6 @@ declare const location: { origin: string };
 declare const localStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 declare const MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void; disconnect(): void };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = 'test-results';
 const SHORT_HOLD_SECONDS = 5;
 
 interface Customer { token: string; customerId: string; email: string }
@@ -38,10 +37,7 @@ beforeAll(async () => {
   [buyEngine, expiryEngine, browser] = await Promise.all([
     startTestEngine('e2e_buy', { TEMPORAL_UI_URL: 'http://127.0.0.1:8233' }, { realtime: true }),
     startTestEngine('e2e_expiry', { HOLD_DEFAULT_SECONDS: String(SHORT_HOLD_SECONDS) }, { realtime: true }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    }),
+    launchChromium(),
   ]);
   for (const engine of [buyEngine, expiryEngine]) {
     const [a, b] = await Promise.all([engine.register(), engine.register()]);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.ts';
-import { reservationWorkflowId, statusQuery } from '../../workflows/messages.ts';
+import { extendUpdate, reservationWorkflowId, statusQuery } from '../../workflows/messages.ts';
 import { HoldDeadlineKey } from '../../workflows/search-attributes.ts';
 import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { reservationRow, seatRows } from '../helpers/queries.ts';
@@ -94,6 +94,22 @@ describe('extending a hold', () => {
     expect(second.body.error).toMatchObject({ code: 'HOLD_EXTENSION_REFUSED', message: 'this hold has already been extended the most times allowed (1)' });
     const now = await engine.request('GET', `/api/reservations/${reservation.id}`, { token: customer.token });
     expect(now.body.holdExpiresAt).toBe(first.body.reservation.holdExpiresAt);
+  });
+
+  test('an extend Update with an input the workflow does not accept (sent by hand, as the CLI or UI can) is refused, and the hold carries on', async () => {
+    const { customer, reservation } = await hold(120);
+    const handle = await engine.workflowOf(reservation.id);
+    for (const bad of [null, {}, { seconds: 'soon' }, { seconds: 1.5 }, { seconds: -5 }, { seconds: 1e9 }]) {
+      await expect(handle.executeUpdate(extendUpdate, { args: [bad as never] })).rejects.toMatchObject({ cause: { type: 'ExtensionRefused' } });
+    }
+    // an actor that is not text is cleaned, not stored as given
+    await handle.executeUpdate(extendUpdate, { args: [{ seconds: 10, actor: 'support:cli\u0000' }] });
+    const actors = await engine.db.pool.anyFirst(sql.type(z.object({ actor: z.string().nullable() }))`
+      SELECT payload->>'actor' AS actor FROM outbox WHERE topic = 'reservation.updated' AND payload->>'reservationId' = ${reservation.id}
+    `);
+    expect(actors).toEqual(['support:cli']);
+    const now = await engine.request('GET', `/api/reservations/${reservation.id}`, { token: customer.token });
+    expect(now.body).toMatchObject({ status: 'HELD', extensionCount: 1 });
   });
 
   test('an ended hold cannot be extended', async () => {

@@ -11,7 +11,7 @@ import { guardLogin, limitRegistrations, type RateLimits } from '../rate-limits.
 import { rawText, text } from '../schemas.ts';
 
 const email = z.string().trim().email().max(254);
-const Register = z.object({
+export const Register = z.object({
   email,
   password: rawText({ min: 1, max: PASSWORD_MAX_LENGTH }),
   name: text({ min: 1, max: 200 }),
@@ -19,7 +19,7 @@ const Register = z.object({
   const weakness = passwordWeakness(body.password, [body.email, body.email.split('@')[0], body.name]);
   if (weakness) ctx.addIssue({ code: 'custom', path: ['password'], message: weakness });
 });
-const Login = z.object({ email, password: rawText({ min: 1, max: PASSWORD_MAX_LENGTH }) }).strict();
+export const Login = z.object({ email, password: rawText({ min: 1, max: PASSWORD_MAX_LENGTH }) }).strict();
 
 /** Responses of these routes carry tokens or account data: no cache may keep them. */
 async function noStore(ctx: AppContext, next: Next) {

@@ -6,7 +6,7 @@ import { notFound } from '../../errors.ts';
 import { type AppContext, type AppState, parse } from '../middleware.ts';
 import { instant, queryInt, text } from '../schemas.ts';
 
-const EventQuery = z.object({
+export const EventQuery = z.object({
   q: text({ max: 200 }).optional(),
   from: instant.optional(),
   to: instant.optional(),
@@ -17,7 +17,7 @@ const EventQuery = z.object({
   page: queryInt({ min: 1 }).default(1),
   pageSize: queryInt({ min: 1, max: 100 }).default(20),
 });
-const EventParams = z.object({ eventId: z.string().uuid() });
+export const EventParams = z.object({ eventId: z.string().uuid() });
 
 export function eventRoutes(deps: { pool: DatabasePool }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api' });

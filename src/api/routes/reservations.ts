@@ -6,18 +6,18 @@ import { type AppContext, type AppState, idempotencyKey, parse, requireRole } fr
 import { limitHolds, type RateLimits } from '../rate-limits.ts';
 import { ExtendBody, ReservationParams, text } from '../schemas.ts';
 
-const Card = z.object({
+export const Card = z.object({
   number: z.string().trim().regex(/^[\d -]{12,23}$/, 'must be a card number of 12 to 19 digits'),
   expMonth: z.coerce.number().int().min(1).max(12).optional(),
   expYear: z.coerce.number().int().min(2000).max(2200).optional(),
   cvc: z.string().regex(/^\d{3,4}$/, 'must be 3 or 4 digits').optional(),
 }).strict();
 /** A card (test cards, the simulated provider), or a payment method the browser made with the provider's own script (Stripe.js). */
-const Checkout = z.union([
+export const Checkout = z.union([
   z.object({ card: Card }).strict(),
   z.object({ paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9_-]{1,200}$/, 'must be a payment method id (pm_...)') }).strict(),
 ], { error: 'give either card or paymentMethodId' });
-const Cancel = z.object({ reason: text({ max: 500 }).default('cancelled by the customer') }).strict();
+export const Cancel = z.object({ reason: text({ max: 500 }).default('cancelled by the customer') }).strict();
 
 export function holdBody(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>) {
   const holdSeconds = z.number().int().min(config.HOLD_MIN_SECONDS).max(config.HOLD_MAX_SECONDS).optional();

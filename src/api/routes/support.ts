@@ -4,11 +4,11 @@ import type { ReservationService } from '../../reservations/service.ts';
 import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
 import { ExtendBody, ReservationParams, text } from '../schemas.ts';
 
-const SupportQuery = z.object({
+export const SupportQuery = z.object({
   eventId: z.string().uuid().optional(),
   status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']).optional(),
 });
-const SupportCancel = z.object({ reason: text({ min: 1, minMessage: 'say why the hold is cancelled', max: 500 }) }).strict();
+export const SupportCancel = z.object({ reason: text({ min: 1, minMessage: 'say why the hold is cancelled', max: 500 }) }).strict();
 
 /** Support staff: see any reservation, cancel or extend any hold (recorded with the actor); never pay. */
 export function supportRoutes(deps: { service: ReservationService; temporalUi?: { url?: string; namespace: string } }) {

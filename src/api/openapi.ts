@@ -1,0 +1,367 @@
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import type { Config } from '../config.ts';
+import { customer } from '../db/customers.ts';
+import { eventSummary, sectionView, seatView } from '../db/events.ts';
+import { bookingView, reservationView } from '../db/reservation-reads.ts';
+import type { ErrorCode } from '../errors.ts';
+import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest } from '../contract/tickets.ts';
+import { IdempotencyKeyHeader } from './middleware.ts';
+import { Login, Register } from './routes/auth.ts';
+import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
+import { EventParams, EventQuery } from './routes/events.ts';
+import { Cancel, Checkout, holdBody } from './routes/reservations.ts';
+import { SupportCancel, SupportQuery } from './routes/support.ts';
+import { ExtendBody, ReservationParams } from './schemas.ts';
+
+/**
+ * The API's OpenAPI 3.1 document, built by zod-openapi from the very zod schemas the handlers
+ * parse with (request bodies, queries, path parameters, headers) and the ones the data layer
+ * reads rows with (responses). Nothing here restates a field: a change to a schema changes
+ * the document. What this module adds is what a schema cannot say: which route answers with
+ * which status, which error codes each status carries, and which routes need a token.
+ *
+ * Every route registered on the app's routers must have an operation here, and every
+ * operation a route: tests/api/openapi.test.ts walks the routers and fails otherwise.
+ * Served as GET /api/openapi.json, with Swagger UI at GET /api/docs (src/api/routes/docs.ts).
+ */
+
+/**
+ * Every error code, as the shared Error schema lists them. The check below fails the type
+ * check when `ErrorCode` (src/errors.ts) gains a code that is not listed here.
+ */
+const ERROR_CODES = [
+  'VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'EMAIL_TAKEN', 'INVALID_CREDENTIALS',
+  'SEAT_TAKEN', 'UNKNOWN_SEATS', 'EVENT_NOT_ON_SALE', 'HOLD_EXPIRED', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED',
+  'TICKET_LIMIT_REACHED', 'HOLD_EXTENSION_REFUSED', 'RATE_LIMITED', 'PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE',
+  ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
+] as const satisfies readonly ErrorCode[];
+type Unlisted = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
+const everyCodeListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyCodeListed;
+
+/** The one error shape of the API (src/api/middleware.ts builds it for every failure). */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.enum(ERROR_CODES).meta({ description: 'Stable, machine-readable code' }),
+    message: z.string().meta({ description: 'What went wrong, for people' }),
+    details: z.record(z.string(), z.unknown()).meta({
+      description: 'Facts for programs: `issues[{path, message}]` for VALIDATION_FAILED, `seatIds` for SEAT_TAKEN, `retryAfterSeconds` for RATE_LIMITED, ...',
+    }),
+  }),
+});
+
+// Responses. The data layer's row schemas, plus what the service adds to a reservation.
+const Reservation = reservationView.extend({
+  workflowId: z.string().meta({ description: 'The Temporal workflow id of this reservation (reservation-<id>)' }),
+  extensions: z.object({ remaining: z.number().int(), maxSeconds: z.number().int() })
+    .meta({ description: 'Extensions this hold may still get, and how long each may be' }),
+});
+const SupportReservation = Reservation.extend({ workflowUrl: z.string().nullable().meta({ description: "The workflow in the Temporal Web UI, when it is configured" }) });
+const EventDetail = eventSummary.extend({ sections: z.array(sectionView), seats: z.array(seatView) });
+const BookingSummary = z.object({ id: z.string(), reference: z.string(), amountCents: z.number().int() });
+/** Who a valid token belongs to (src/auth/tokens.ts: the token's claims, not a stored row). */
+const Principal = z.object({ customerId: z.string(), email: z.string(), role: customer.shape.role });
+const Session = z.object({ token: z.string().meta({ description: 'A JWT access token: send it as Authorization: Bearer <token>' }), customer });
+const Health = z.object({ ok: z.boolean(), checks: z.record(z.string(), z.string()).meta({ description: '"ok", or why the probe failed, by dependency' }) });
+
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+const ok = (description: string, schema: z.ZodType) => ({ description, ...json(schema) });
+
+/** What each error status means on a route: the codes it may carry. Typed, so a misspelt code fails the type check. */
+type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+type ErrorMap = Partial<Record<ErrorStatus, ErrorCode[]>>;
+function errors(byStatus: ErrorMap, notes: Partial<Record<ErrorStatus, string>> = {}): ZodOpenApiResponsesObject {
+  const responses: ZodOpenApiResponsesObject = {};
+  for (const [status, codes] of Object.entries(byStatus) as Array<[`${ErrorStatus}`, ErrorCode[]]>) {
+    const note = notes[Number(status) as ErrorStatus];
+    responses[status] = {
+      description: `${codes.map((c) => `\`${c}\``).join(' or ')}${note ? `: ${note}` : ''}`,
+      ...(status === '429' ? { headers: z.object({ 'Retry-After': z.string().meta({ description: 'Seconds to wait' }) }) } : {}),
+      ...json(ErrorBody),
+      'x-error-codes': codes,
+    };
+  }
+  responses.default = { description: 'Any other failure (431 HEADERS_TOO_LARGE, 500 INTERNAL, ...), in the same shape', ...json(ErrorBody) };
+  return responses;
+}
+
+const BEARER = [{ bearerAuth: [] }];
+const badToken = 'no token, or an invalid or expired one';
+const sentBadToken = 'a token was sent and is invalid or expired (a route that needs none still refuses a bad one)';
+const bodyRefusals = { 413: ['PAYLOAD_TOO_LARGE'], 415: ['UNSUPPORTED_MEDIA_TYPE'] } satisfies ErrorMap;
+const reservationGone = 'the hold is over (`HOLD_EXPIRED`, details say what was charged and refunded) or in a state that does not allow this (`INVALID_STATE`)';
+
+type Operations = Record<string, ZodOpenApiOperationObject>;
+
+/** What an extension or a cancellation of a hold may answer, for its customer and for support alike. */
+const holdChange = {
+  extend: { 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['HOLD_EXTENSION_REFUSED', 'HOLD_EXPIRED', 'INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+  cancel: { 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['HOLD_EXPIRED', 'INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+} satisfies Record<string, ErrorMap>;
+const extendRefused = `no extensions left or too long, or ${reservationGone}`;
+
+function accountOperations(): Operations {
+  const noStore = z.object({ 'Cache-Control': z.literal('no-store') });
+  return {
+    'POST /api/auth/register': {
+      tags: ['Accounts'], summary: 'Create a customer account',
+      description: 'Passwords need at least 10 characters and a zxcvbn score of 3 or more. Rate-limited per client address.',
+      requestBody: { required: true, ...json(Register) },
+      responses: {
+        201: { description: 'The account and an access token', headers: noStore, ...json(Session) },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 409: ['EMAIL_TAKEN'], 429: ['RATE_LIMITED'], ...bodyRefusals }, { 401: sentBadToken }),
+      },
+    },
+    'POST /api/auth/login': {
+      tags: ['Accounts'], summary: 'Log in with email and password',
+      requestBody: { required: true, ...json(Login) },
+      responses: {
+        200: { description: 'The account and an access token', headers: noStore, ...json(Session) },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['INVALID_CREDENTIALS', 'UNAUTHENTICATED'], 429: ['RATE_LIMITED'], ...bodyRefusals },
+          { 401: 'the email or password is wrong, or a token was sent and is invalid', 429: 'too many failed logins for this account' }),
+      },
+    },
+    'GET /api/me': {
+      tags: ['Accounts'], summary: 'Who the token belongs to', security: BEARER,
+      responses: { 200: ok('The signed-in principal', z.object({ customer: Principal })), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: badToken }) },
+    },
+  };
+}
+
+function eventOperations(): Operations {
+  return {
+    'GET /api/events': {
+      tags: ['Events'], summary: 'Search events',
+      description: '`q` matches name, description and venue; `from`/`to` bound the start; `minPrice`/`maxPrice` are cents; pages start at 1.',
+      requestParams: { query: EventQuery },
+      responses: {
+        200: ok('One page of events', z.object({ items: z.array(eventSummary), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'] }, { 401: sentBadToken }),
+      },
+    },
+    'GET /api/events/:eventId': {
+      tags: ['Events'], summary: 'One event: sections, prices, availability, seats with versions',
+      requestParams: { path: EventParams },
+      responses: { 200: ok('The event', EventDetail), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: sentBadToken }) },
+    },
+    'GET /api/events/:eventId/seats': {
+      tags: ['Events'], summary: "The event's seat snapshot, for live clients that resync",
+      requestParams: { path: EventParams },
+      responses: {
+        200: ok('Every seat with its state and version', z.object({ eventId: z.string(), seats: z.array(seatView) })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: sentBadToken }),
+      },
+    },
+  };
+}
+
+function reservationOperations(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): Operations {
+  const one = z.object({ reservation: Reservation });
+  const byId = { path: ReservationParams };
+  return {
+    'POST /api/reservations': {
+      tags: ['Reservations'], summary: 'Hold seats (reserved seating) or places (general admission)', security: BEARER,
+      description: 'PostgreSQL decides the hold in one statement; a lost race is a 409 and starts no workflow. '
+        + 'The same Idempotency-Key returns the same hold (200); the same key for another request is a 422.',
+      requestParams: { header: IdempotencyKeyHeader },
+      requestBody: { required: true, ...json(holdBody(config)) },
+      responses: {
+        201: { description: 'The hold', headers: z.object({ Location: z.string().meta({ description: '/api/reservations/{id}' }) }), ...json(one) },
+        200: { description: 'The hold made earlier with this Idempotency-Key', headers: z.object({ Location: z.string() }), ...json(one) },
+        ...errors({
+          400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['SEAT_TAKEN', 'EVENT_NOT_ON_SALE', 'TICKET_LIMIT_REACHED'],
+          422: ['IDEMPOTENCY_KEY_REUSED', 'UNKNOWN_SEATS', 'VALIDATION_FAILED'], 429: ['RATE_LIMITED'], ...bodyRefusals,
+        }, {
+          401: badToken, 404: 'the event does not exist',
+          409: 'seats taken (`details.seatIds`; for general admission `details.available`), the event is not on sale, or the customer\'s tickets for the event would pass its per-customer limit (`details.limit`, `held`, `booked`, `requested`)',
+          422: 'the key was used for another request, seats not of this event, or a section that is not general admission',
+          429: 'too many hold requests by this customer',
+        }),
+      },
+    },
+    'GET /api/reservations': {
+      tags: ['Reservations'], summary: 'My reservations (the latest 100)', security: BEARER,
+      responses: { 200: ok('Reservations, newest first', z.object({ items: z.array(Reservation) })), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: badToken }) },
+    },
+    'GET /api/reservations/:id': {
+      tags: ['Reservations'], summary: 'One reservation (own; support: any)', security: BEARER,
+      requestParams: byId,
+      responses: {
+        200: ok('The reservation', Reservation),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: badToken, 404: "no such reservation, or another customer's" }),
+      },
+    },
+    'POST /api/reservations/:id/checkout': {
+      tags: ['Reservations'], summary: 'Pay for a hold (own only)', security: BEARER,
+      description: 'A card (simulated provider test cards) or a payment method made in the browser (Stripe.js). '
+        + 'The same Idempotency-Key never charges twice.',
+      requestParams: { ...byId, header: IdempotencyKeyHeader },
+      requestBody: { required: true, ...json(Checkout) },
+      responses: {
+        200: ok('The confirmed reservation and its booking', z.object({ reservation: Reservation, booking: BookingSummary })),
+        ...errors({
+          400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 402: ['PAYMENT_DECLINED'], 404: ['NOT_FOUND'], 409: ['HOLD_EXPIRED', 'INVALID_STATE'],
+          422: ['VALIDATION_FAILED'], 503: ['PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE'], ...bodyRefusals,
+        }, {
+          401: badToken, 402: 'the card was declined (`details.declineCode`); the hold stays while time remains', 404: "no such reservation, or another's",
+          409: reservationGone, 422: 'raw card numbers are refused with live payment keys', 503: 'nothing was charged: try again',
+        }),
+      },
+    },
+    'POST /api/reservations/:id/extend': {
+      tags: ['Reservations'], summary: 'More time on a live hold (own; support: any)', security: BEARER,
+      requestParams: byId,
+      requestBody: { required: false, ...json(ExtendBody) },
+      responses: {
+        200: ok('The reservation with its new deadline', one),
+        ...errors(holdChange.extend, { 401: badToken, 404: "no such reservation, or another customer's", 409: extendRefused }),
+      },
+    },
+    'POST /api/reservations/:id/cancel': {
+      tags: ['Reservations'], summary: 'Cancel a hold (own; support: any)', security: BEARER,
+      requestParams: byId,
+      requestBody: { required: false, ...json(Cancel) },
+      responses: {
+        202: ok('Cancellation signalled; the seats are released once any payment in flight settles', one),
+        ...errors(holdChange.cancel, { 401: badToken, 404: "no such reservation, or another customer's", 409: reservationGone }),
+      },
+    },
+    'GET /api/bookings': {
+      tags: ['Reservations'], summary: 'My bookings', security: BEARER,
+      responses: { 200: ok('Bookings, newest first', z.object({ items: z.array(bookingView) })), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: badToken }) },
+    },
+  };
+}
+
+function ticketOperations(): Operations {
+  const reference = { path: z.object({ reference: BookingReference }) };
+  return {
+    'GET /api/bookings/{reference}/tickets': {
+      tags: ['Tickets'], summary: 'The tickets of one of my bookings, each with its signed QR code', security: BEARER, requestParams: reference,
+      responses: { 200: ok('The booking and one ticket per seat or place', BookingTickets), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: badToken, 404: 'no such booking of yours' }) },
+    },
+    'GET /api/bookings/{reference}/tickets.pdf': {
+      tags: ['Tickets'], summary: 'The tickets of one of my bookings as a PDF, a page per ticket with its QR code', security: BEARER, requestParams: reference,
+      responses: {
+        200: { description: 'The PDF (Content-Disposition: attachment)', content: { 'application/pdf': { schema: z.string().meta({ format: 'binary' }) } } },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: badToken, 404: 'no such booking of yours' }),
+      },
+    },
+    'POST /api/checkin': {
+      tags: ['Tickets'], summary: 'Check a scanned ticket in at the door of an event (staff: the support role); admits each ticket once', security: BEARER,
+      requestBody: { required: true, ...json(CheckinRequest) },
+      responses: {
+        200: ok('Admitted', CheckinAdmitted),
+        ...errors({ 400: ['VALIDATION_FAILED', 'INVALID_CODE'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 409: ['WRONG_EVENT', 'ALREADY_CHECKED_IN', 'TICKET_CANCELLED', 'TICKET_TRANSFERRED'], ...bodyRefusals },
+          { 400: 'a code that is not one of ours or was altered', 401: badToken, 403: 'needs the support role', 409: 'not admitted; `details.ticket` says which ticket and when it was admitted' }),
+      },
+    },
+  };
+}
+
+function supportOperations(): Operations {
+  const one = z.object({ reservation: Reservation });
+  const byId = { path: ReservationParams };
+  const staffOnly = { 401: badToken, 403: 'needs the support role' };
+  return {
+    'GET /api/support/reservations': {
+      tags: ['Support'], summary: 'Any reservations, by event and state (the latest 200)', security: BEARER,
+      requestParams: { query: SupportQuery },
+      responses: {
+        200: ok('Reservations with links into the Temporal Web UI', z.object({
+          items: z.array(SupportReservation),
+          temporalUiUrl: z.string().nullable().meta({ description: 'The same filter in the Temporal Web UI, when it is configured' }),
+        })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, staffOnly),
+      },
+    },
+    'POST /api/support/reservations/:id/cancel': {
+      tags: ['Support'], summary: 'Cancel any hold (recorded as support:<email>, with the reason)', security: BEARER,
+      requestParams: byId,
+      requestBody: { required: true, ...json(SupportCancel) },
+      responses: {
+        202: ok('Cancellation signalled', one),
+        ...errors({ ...holdChange.cancel, 403: ['FORBIDDEN'] }, { ...staffOnly, 409: reservationGone }),
+      },
+    },
+    'POST /api/support/reservations/:id/extend': {
+      tags: ['Support'], summary: "Extend any hold (counts against the hold's extensions)", security: BEARER,
+      requestParams: byId,
+      requestBody: { required: false, ...json(ExtendBody) },
+      responses: {
+        200: ok('The reservation with its new deadline', one),
+        ...errors({ ...holdChange.extend, 403: ['FORBIDDEN'] }, { ...staffOnly, 409: extendRefused }),
+      },
+    },
+  };
+}
+
+function operationsOperations(): Operations {
+  return {
+    'GET /api/health': {
+      tags: ['Operations'], summary: "Readiness: the engine's dependencies answer",
+      responses: { 200: ok('Every probe answered', Health), 503: ok('A probe failed', Health), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: sentBadToken }) },
+    },
+    'GET /api/openapi.json': {
+      tags: ['Operations'], summary: 'This document',
+      responses: { 200: ok('The OpenAPI 3.1 document', z.record(z.string(), z.unknown())), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: sentBadToken }) },
+    },
+    'GET /api/docs': {
+      tags: ['Operations'], summary: 'The interactive API documentation (Swagger UI)',
+      responses: { 200: { description: 'The page', content: { 'text/html': { schema: z.string() } } }, ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: sentBadToken }) },
+    },
+    'GET /api/docs/:asset': {
+      tags: ['Operations'], summary: "The documentation page's scripts and styles (Swagger UI, served from the swagger-ui-dist package)",
+      requestParams: { path: DocsAssetParams },
+      responses: {
+        200: { description: `One of ${DOCS_ASSETS.length} files`, content: { 'application/javascript': { schema: z.string() }, 'text/css': { schema: z.string() }, 'image/png': { schema: z.string() } } },
+        ...errors({ 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: sentBadToken, 404: 'no such file' }),
+      },
+    },
+  };
+}
+
+/** `GET /api/events/:eventId` → `['get', '/api/events/{eventId}']`: a route as OpenAPI names it. */
+function openApiRoute(key: string): [method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string] {
+  const [method, path] = key.split(' ');
+  return [method.toLowerCase() as 'get', path.replace(/:(\w+)/g, '{$1}')];
+}
+
+export type OpenApiDocument = ReturnType<typeof createDocument>;
+
+/** The whole document; hold limits come from the config the hold route validates with. */
+export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
+  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...supportOperations(), ...operationsOperations() };
+  const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
+  for (const [key, operation] of Object.entries(operations)) {
+    const [method, path] = openApiRoute(key);
+    (paths[path] ??= {})[method] = { operationId: operationId(method, path), ...operation };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Booking engine API',
+      version: '1',
+      description: 'Holds, checkout and support for events with reserved seating and general admission. '
+        + 'Every failure has one shape, `{"error": {"code", "message", "details"}}` (the Error schema); '
+        + 'a 400 `VALIDATION_FAILED` names every field that failed in `details.issues[{path, message}]`. '
+        + 'Bodies are JSON (at most 64 kB). Seat changes are pushed live over Socket.io (see the README).',
+    },
+    servers: [{ url: '/' }],
+    tags: [
+      { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' },
+      { name: 'Support', description: 'Needs the support role' }, { name: 'Operations' },
+    ],
+    paths,
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The token from POST /api/auth/login or /api/auth/register' } },
+      schemas: { Error: ErrorBody, Reservation, Event: eventSummary, EventDetail, Booking: bookingView, Customer: customer },
+    },
+  });
+}
+
+/** `post /api/reservations/{id}/checkout` → `postReservationsIdCheckout`. */
+function operationId(method: string, path: string): string {
+  return method + path.replace(/^\/api/, '').split(/[/{}.-]+/).filter(Boolean).map((part) => part[0].toUpperCase() + part.slice(1)).join('');
+}
