@@ -44,7 +44,7 @@ import { describeTemporalStore, prepareBareUpdates, startEmptyWorkflow, type Tem
 import { pino } from 'pino';
 import { provideTemporalCli } from '../src/temporal/cli.ts';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/temporal/dev-server.ts';
-import { startFullServer } from '../src/temporal/full-server.ts';
+import { freeFullServerPort, startFullServer } from '../src/temporal/full-server.ts';
 import { dropDatabase } from '../src/db/pool.ts';
 
 /**
@@ -248,7 +248,7 @@ async function run(): Promise<void> {
   closers.push({ what: 'Temporal data directory', close: async () => rmSync(dataDir, { recursive: true, force: true }) });
   if (options.temporalServer === 'full' && !options.temporalAddress) {
     // the production topology's Temporal: the full server on PostgreSQL, fresh databases of this run's own
-    const fullPort = await freePort();
+    const fullPort = await freeFullServerPort();
     progress(`starting the full Temporal server on PostgreSQL (port ${fullPort}, databases temporal_${runId}*)...`);
     const full = await startFullServer({
       cli: await provideTemporalCli(pino({ level: 'warn' }), process.env.TEMPORAL_CLI), postgresUrl: (process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432'),

@@ -14,6 +14,7 @@
  * Measured recipe: ../shared/TOOLCHAIN.md ("The full Temporal server").
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -115,8 +116,32 @@ export function portsFrom(port: number) {
   };
 }
 
+/**
+ * The server stores its services' membership ports in a PostgreSQL `smallint`: with a frontend
+ * port above 32767 - 13 it fails at start ("value ... is out of range for type smallint").
+ */
+const HIGHEST_FRONTEND_PORT = 32_767 - 13;
+
+const portIsFree = (port: number) => new Promise<boolean>((resolvePort) => {
+  const server = createServer().once('error', () => resolvePort(false)).listen(port, '127.0.0.1', () => server.close(() => resolvePort(true)));
+});
+
+/** A frontend port whose every service port (see portsFrom) is free now and fits the server's membership table. */
+export async function freeFullServerPort(): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * (HIGHEST_FRONTEND_PORT - 20_000));
+    const { membership, ...services } = portsFrom(port);
+    const all = [...Object.values(services), ...Object.values(membership)];
+    if ((await Promise.all(all.map(portIsFree))).every(Boolean)) return port;
+  }
+  throw new Error('found no free ports for the full Temporal server between 20000 and 32754');
+}
+
 export async function startFullServer(options: FullServerOptions): Promise<FullServer> {
   const { log } = options;
+  if (options.port > HIGHEST_FRONTEND_PORT) {
+    throw new Error(`the full Temporal server's port must be at most ${HIGHEST_FRONTEND_PORT} (it keeps its services' ports, up to port + 13, in a smallint); got ${options.port}`);
+  }
   const binaries = await provideFullServerBinaries(log);
   const [serverModule, uiModule] = await Promise.all([moduleDir(SERVER), moduleDir(UI_SERVER)]);
   const dataDir = resolve(options.dataDir);
