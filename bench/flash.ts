@@ -82,7 +82,9 @@ const HELP = `npm run bench:flash -- [flags]
   --out DIR               where the JSON, PNG and engine log go (default bench-results)
   --bare-starts N         workflow starts of the bare Temporal baseline (default 1000)
   --expiry-probes N       short holds whose expiry is measured during checkout (default 50)
-  --seed N                seed of the run's random choices (default: random)`;
+  --seed N                seed of the run's random choices (default: random)
+  --cpu-prof DIR          run the engine (topology all) under node --cpu-prof, writing its profile to DIR
+                          (summarise it with: node bench/profile-summary.ts DIR/*.cpuprofile)`;
 
 function readFlags() {
   try {
@@ -102,6 +104,7 @@ function readFlags() {
         'bare-starts': { type: 'string', default: '1000' },
         'expiry-probes': { type: 'string', default: '50' },
         seed: { type: 'string' },
+        'cpu-prof': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }).values;
@@ -130,8 +133,9 @@ const parsedOptions = z.object({
   bareStarts: count(1),
   expiryProbes: count(0),
   seed: z.coerce.number().int().min(0).default(() => randomBytes(4).readUInt32BE()),
-}).safeParse({
-  ...flags, ticketLimit: flags['ticket-limit'], temporalAddress: flags['temporal-address'], temporalServer: flags['temporal-server'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'],
+  cpuProf: z.string().min(1).optional(),
+}).refine((o) => !o.cpuProf || o.topology === 'all', { path: ['cpuProf'], message: 'profiles the all-in-one engine only (--topology all)' }).safeParse({
+  ...flags, cpuProf: flags['cpu-prof'], ticketLimit: flags['ticket-limit'], temporalAddress: flags['temporal-address'], temporalServer: flags['temporal-server'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'],
 });
 if (!parsedOptions.success) {
   process.stderr.write(`${parsedOptions.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('\n')}\n\n${HELP}\n`);
@@ -282,7 +286,8 @@ async function run(): Promise<void> {
   };
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key, value]) => value !== undefined && !CONFIG_VARIABLES.includes(key))) as Record<string, string>;
   progress(`starting the engine (${options.topology === 'all' ? 'node src/main.ts all' : 'npm run start:cluster'}) on port ${port}${options.temporalAddress ? `, Temporal at ${options.temporalAddress}` : `, its Temporal dev server on ${temporalDevPort}`}...`);
-  const engine: EngineProcess = startEngine({ topology: options.topology, env: { ...inherited, ...engineEnv }, port, logFile: files.engineLog, cwd: REPO, onProgress: progress });
+  const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.cpuProf)}`] : [];
+  const engine: EngineProcess = startEngine({ topology: options.topology, nodeArgs, env: { ...inherited, ...engineEnv }, port, logFile: files.engineLog, cwd: REPO, onProgress: progress });
   closers.push({ what: 'engine', close: () => engine.stop() });
   await engine.ready();
   progress(`engine healthy at ${engine.baseUrl} (pid ${engine.pid}, log ${relative(REPO, files.engineLog)})`);

@@ -30,8 +30,8 @@ export interface EngineProcess {
 }
 
 /** How each topology is started; `node` is the Node binary running the benchmark (Node 24). */
-export function engineCommand(topology: Topology, node: string): string[] {
-  return topology === 'all' ? [node, 'src/main.ts', 'all'] : ['npm', 'run', '--silent', 'start:cluster'];
+export function engineCommand(topology: Topology, node: string, nodeArgs: string[] = []): string[] {
+  return topology === 'all' ? [node, ...nodeArgs, 'src/main.ts', 'all'] : ['npm', 'run', '--silent', 'start:cluster'];
 }
 
 /** Whether any process of the group, or any of the given pids (children that left the group), still runs. */
@@ -55,11 +55,13 @@ export function startEngine(options: {
   port: number;
   logFile: string;
   cwd: string;
+  /** Extra node flags for the all-in-one engine (e.g. --cpu-prof). */
+  nodeArgs?: string[];
   /** Health must answer 200 within this time (the first start may bundle workflows for a while). */
   readyTimeoutMs?: number;
   onProgress?: (line: string) => void;
 }): EngineProcess {
-  const command = engineCommand(options.topology, process.execPath);
+  const command = engineCommand(options.topology, process.execPath, options.nodeArgs);
   const out = openSync(options.logFile, 'a');
   const child: ChildProcess = spawn(command[0], command.slice(1), {
     cwd: options.cwd,
