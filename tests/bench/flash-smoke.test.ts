@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { alive } from '../helpers/processes.ts';
 
 /**
  * The flash-sale benchmark in miniature, so its harness cannot rot: `bench/flash.ts` with tiny
@@ -24,15 +25,6 @@ function runHarness(args: string[]): Promise<{ code: number | null; stdout: stri
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('the flash-sale benchmark (npm run bench:flash)', () => {

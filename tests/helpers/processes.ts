@@ -91,3 +91,13 @@ export async function killMatching(...parts: string[]): Promise<number> {
   for (let i = 0; i < 50 && pidsMatching(...parts).length > 0; i++) await sleep(100);
   return pids.length;
 }
+
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

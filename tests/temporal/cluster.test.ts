@@ -7,6 +7,7 @@ import { io } from 'socket.io-client';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { eventually } from '../helpers/wait.ts';
 import { freePort } from '../helpers/ports.ts';
+import { alive } from '../helpers/processes.ts';
 
 /**
  * `npm run start:cluster` as a newcomer runs it (src/cluster.ts, real processes): it brings up
@@ -21,15 +22,6 @@ let db: TestDatabase;
 let dir: string;
 const supervisors: ChildProcess[] = [];
 
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Starts the supervisor and resolves once it says the deployment is up. */
 async function startCluster() {

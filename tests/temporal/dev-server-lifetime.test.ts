@@ -8,6 +8,7 @@ import { answers, searchAttributeFlags, startDevServer } from '../../src/tempora
 import { processMatches } from '../../src/temporal/tethered.ts';
 import { eventually } from '../helpers/wait.ts';
 import { freePort } from '../helpers/ports.ts';
+import { alive } from '../helpers/processes.ts';
 
 /**
  * The dev server that the engine starts must end with it: after a SIGKILL of its parent no
@@ -20,15 +21,6 @@ const PARENT = new URL('./fixtures/dev-server-parent.ts', import.meta.url).pathn
 let cli: string;
 let dir: string;
 const started: ChildProcess[] = [];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 
 /** A real Node process that starts a dev server on `dbFile` and reports its pid once it answers. */
