@@ -13,6 +13,7 @@ import { jsonBody } from './body.ts';
 import { corsPolicy } from './cors.ts';
 import { type AppContext, type AppState, authenticate, errors } from './middleware.ts';
 import type { RateLimits } from './rate-limits.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { reservationRoutes } from './routes/reservations.ts';
@@ -63,6 +64,7 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
   for (const router of [
     authRoutes({ pool, jwtSecret: config.JWT_SECRET, jwtTtlSeconds: config.JWT_TTL_SECONDS, limits }),
     eventRoutes({ pool }),
+    adminRoutes({ pool }),
     reservationRoutes({ service, config, limits }),
     supportRoutes({ service, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
     ticketRoutes({ tickets: createTicketService({ pool, signingSecret: config.TICKET_SIGNING_SECRET }) }),

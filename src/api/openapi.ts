@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import type { Config } from '../config.ts';
+import { Principal } from '../contract/accounts.ts';
 import { customer } from '../db/customers.ts';
 import { eventSummary, sectionView, seatView } from '../db/events.ts';
 import { bookingView, reservationView } from '../db/reservation-reads.ts';
 import type { ErrorCode } from '../errors.ts';
 import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest } from '../contract/tickets.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
+import { UserParams, UserRoleParams } from './routes/admin.ts';
 import { Login, Register } from './routes/auth.ts';
 import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
 import { EventParams, EventQuery } from './routes/events.ts';
@@ -61,7 +63,6 @@ const SupportReservation = Reservation.extend({ workflowUrl: z.string().nullable
 const EventDetail = eventSummary.extend({ sections: z.array(sectionView), seats: z.array(seatView) });
 const BookingSummary = z.object({ id: z.string(), reference: z.string(), amountCents: z.number().int() });
 /** Who a valid token belongs to (src/auth/tokens.ts: the token's claims, not a stored row). */
-const Principal = z.object({ customerId: z.string(), email: z.string(), role: customer.shape.role });
 const Session = z.object({ token: z.string().meta({ description: 'A JWT access token: send it as Authorization: Bearer <token>' }), customer });
 const Health = z.object({ ok: z.boolean(), checks: z.record(z.string(), z.string()).meta({ description: '"ok", or why the probe failed, by dependency' }) });
 
@@ -254,7 +255,7 @@ function ticketOperations(): Operations {
       responses: {
         200: ok('Admitted', CheckinAdmitted),
         ...errors({ 400: ['VALIDATION_FAILED', 'INVALID_CODE'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 409: ['WRONG_EVENT', 'ALREADY_CHECKED_IN', 'TICKET_CANCELLED', 'TICKET_TRANSFERRED'], ...bodyRefusals },
-          { 400: 'a code that is not one of ours or was altered', 401: badToken, 403: 'needs the support role', 409: 'not admitted; `details.ticket` says which ticket and when it was admitted' }),
+          { 400: 'a code that is not one of ours or was altered', 401: badToken, 403: 'needs the support or admin role', 409: 'not admitted; `details.ticket` says which ticket and when it was admitted' }),
       },
     },
   };
@@ -263,7 +264,7 @@ function ticketOperations(): Operations {
 function supportOperations(): Operations {
   const one = z.object({ reservation: Reservation });
   const byId = { path: ReservationParams };
-  const staffOnly = { 401: badToken, 403: 'needs the support role' };
+  const staffOnly = { 401: badToken, 403: 'needs the support or admin role' };
   return {
     'GET /api/support/reservations': {
       tags: ['Support'], summary: 'Any reservations, by event and state (the latest 200)', security: BEARER,
@@ -292,6 +293,37 @@ function supportOperations(): Operations {
       responses: {
         200: ok('The reservation with its new deadline', one),
         ...errors({ ...holdChange.extend, 403: ['FORBIDDEN'] }, { ...staffOnly, 409: extendRefused }),
+      },
+    },
+  };
+}
+
+function adminOperations(): Operations {
+  const user = z.object({ user: customer });
+  const adminOnly = { 401: badToken, 403: 'needs the admin role' };
+  return {
+    'GET /api/admin/users/:id': {
+      tags: ['Admin'], summary: 'One account, with its role', security: BEARER,
+      requestParams: { path: UserParams },
+      responses: { 200: ok('The account', user), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { ...adminOnly, 404: 'no such account' }) },
+    },
+    'PUT /api/admin/users/:id/roles/:role': {
+      tags: ['Admin'], summary: 'Grant a role (an account has one role: this replaces the one it had)', security: BEARER,
+      description: "The account's current access tokens keep their old role until they expire (minutes); its next refresh carries the new one.",
+      requestParams: { path: UserRoleParams },
+      responses: {
+        200: ok('The account with its new role', user),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'] },
+          { ...adminOnly, 404: 'no such account', 409: 'an admin cannot change their own role' }),
+      },
+    },
+    'DELETE /api/admin/users/:id/roles/:role': {
+      tags: ['Admin'], summary: 'Revoke the role an account has: it is a customer again', security: BEARER,
+      requestParams: { path: UserRoleParams },
+      responses: {
+        200: ok('The account, now a customer', user),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'] },
+          { ...adminOnly, 404: 'no such account', 409: 'the account does not have this role, the role is customer, or it is your own' }),
       },
     },
   };
@@ -332,7 +364,7 @@ export type OpenApiDocument = ReturnType<typeof createDocument>;
 
 /** The whole document; hold limits come from the config the hold route validates with. */
 export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
-  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...supportOperations(), ...operationsOperations() };
+  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...supportOperations(), ...adminOperations(), ...operationsOperations() };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {
     const [method, path] = openApiRoute(key);
@@ -351,7 +383,7 @@ export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_
     servers: [{ url: '/' }],
     tags: [
       { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' },
-      { name: 'Support', description: 'Needs the support role' }, { name: 'Operations' },
+      { name: 'Support', description: 'Needs the support or admin role' }, { name: 'Admin', description: 'Needs the admin role' }, { name: 'Operations' },
     ],
     paths,
     components: {

@@ -10,6 +10,7 @@ import { sql } from './sql.ts';
 export const DEMO_ACCOUNTS = [
   { email: 'demo@example.com', password: 'demo-password', name: 'Demo Customer', role: 'customer' },
   { email: 'support@example.com', password: 'support-password', name: 'Support Desk', role: 'support' },
+  { email: 'admin@example.com', password: 'admin-password', name: 'Demo Admin', role: 'admin' },
 ] as const;
 
 const inDays = (days: number, hour = 20) => {

@@ -15,11 +15,14 @@ type Caller = { token: string; customerId: string; email: string } | null;
 let owner: Caller;
 let stranger: Caller;
 let support: Caller;
+let organizer: Caller;
+let admin: Caller;
 
 beforeAll(async () => {
   engine = await startTestEngine('authz', { HOLD_EXTENSIONS: '10', HOLD_EXTENSION_MAX_SECONDS: '60', RATE_LIMIT_HOLDS_PER_MINUTE: '0' });
   ({ eventId, seatIds: seats } = await engine.createEvent({ sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 5000, rows: 5, seatsPerRow: 10 }] }));
   [owner, stranger, support] = [await engine.register(), await engine.register(), await engine.register('support')];
+  [organizer, admin] = [await engine.register('organizer'), await engine.register('admin')];
 });
 afterAll(async () => { await engine?.close(); });
 
@@ -32,37 +35,47 @@ async function ownersHold(): Promise<string> {
 const as = (caller: Caller, method: string, path: string, body?: unknown) =>
   engine.request(method, path, { token: caller?.token, body });
 
-type Who = 'anonymous' | 'owner' | 'stranger' | 'support';
-const callers = (): Record<Who, Caller> => ({ anonymous: null, owner, stranger, support });
+type Who = 'anonymous' | 'owner' | 'stranger' | 'organizer' | 'support' | 'admin';
+const callers = (): Record<Who, Caller> => ({ anonymous: null, owner, stranger, organizer, support, admin });
+/** An account of its own for each call that changes one (admin routes). */
+const someone = async () => (await engine.register()).customerId;
 
 /** One row of the table: how to make the call (on a fresh hold of the owner's when it needs one) and what each caller gets. */
-const table: Array<{ route: string; call: (caller: Caller, reservationId: string) => ReturnType<typeof as>; needsHold?: boolean; expect: Record<Who, number> }> = [
+const table: Array<{ route: string; call: (caller: Caller, reservationId: string) => ReturnType<typeof as> | Promise<Awaited<ReturnType<typeof as>>>; needsHold?: boolean; expect: Record<Who, number> }> = [
   { route: 'POST /api/auth/register', call: (c) => as(c, 'POST', '/api/auth/register', { email: `authz-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Cell' }),
-    expect: { anonymous: 201, owner: 201, stranger: 201, support: 201 } },
+    expect: { anonymous: 201, owner: 201, stranger: 201, organizer: 201, support: 201, admin: 201 } },
   { route: 'POST /api/auth/login', call: (c) => as(c, 'POST', '/api/auth/login', { email: owner!.email, password: 'correct horse battery' }),
-    expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
-  { route: 'GET /api/events', call: (c) => as(c, 'GET', '/api/events'), expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
-  { route: 'GET /api/events/:id', call: (c) => as(c, 'GET', `/api/events/${eventId}`), expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
-  { route: 'GET /api/events/:id/seats', call: (c) => as(c, 'GET', `/api/events/${eventId}/seats`), expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
-  { route: 'GET /api/me', call: (c) => as(c, 'GET', '/api/me'), expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
+    expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/events', call: (c) => as(c, 'GET', '/api/events'), expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/events/:id', call: (c) => as(c, 'GET', `/api/events/${eventId}`), expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/events/:id/seats', call: (c) => as(c, 'GET', `/api/events/${eventId}/seats`), expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/me', call: (c) => as(c, 'GET', '/api/me'), expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
   { route: 'POST /api/reservations', call: (c) => as(c, 'POST', '/api/reservations', { eventId, seatIds: [nextSeat()] }),
-    expect: { anonymous: 401, owner: 201, stranger: 201, support: 201 } },
-  { route: 'GET /api/reservations', call: (c) => as(c, 'GET', '/api/reservations'), expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
-  { route: 'GET /api/bookings', call: (c) => as(c, 'GET', '/api/bookings'), expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
+    expect: { anonymous: 401, owner: 201, stranger: 201, organizer: 201, support: 201, admin: 201 } },
+  { route: 'GET /api/reservations', call: (c) => as(c, 'GET', '/api/reservations'), expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/bookings', call: (c) => as(c, 'GET', '/api/bookings'), expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
   { route: 'GET /api/reservations/:id', needsHold: true, call: (c, id) => as(c, 'GET', `/api/reservations/${id}`),
-    expect: { anonymous: 401, owner: 200, stranger: 404, support: 200 } },
+    expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 200, admin: 200 } },
   { route: 'POST /api/reservations/:id/checkout', needsHold: true, call: (c, id) => as(c, 'POST', `/api/reservations/${id}/checkout`, { card: { number: '4242424242424242' } }),
-    expect: { anonymous: 401, owner: 200, stranger: 404, support: 404 } },
+    expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 404, admin: 404 } },
   { route: 'POST /api/reservations/:id/extend', needsHold: true, call: (c, id) => as(c, 'POST', `/api/reservations/${id}/extend`, { seconds: 10 }),
-    expect: { anonymous: 401, owner: 200, stranger: 404, support: 200 } },
+    expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 200, admin: 200 } },
   { route: 'POST /api/reservations/:id/cancel', needsHold: true, call: (c, id) => as(c, 'POST', `/api/reservations/${id}/cancel`, {}),
-    expect: { anonymous: 401, owner: 202, stranger: 404, support: 202 } },
+    expect: { anonymous: 401, owner: 202, stranger: 404, organizer: 404, support: 202, admin: 202 } },
   { route: 'GET /api/support/reservations', call: (c) => as(c, 'GET', `/api/support/reservations?eventId=${eventId}`),
-    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
   { route: 'POST /api/support/reservations/:id/cancel', needsHold: true, call: (c, id) => as(c, 'POST', `/api/support/reservations/${id}/cancel`, { reason: 'cell' }),
-    expect: { anonymous: 401, owner: 403, stranger: 403, support: 202 } },
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 202, admin: 202 } },
   { route: 'POST /api/support/reservations/:id/extend', needsHold: true, call: (c, id) => as(c, 'POST', `/api/support/reservations/${id}/extend`, { seconds: 10 }),
-    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
+  { route: 'GET /api/admin/users/:id', call: async (c) => as(c, 'GET', `/api/admin/users/${await someone()}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
+  { route: 'PUT /api/admin/users/:id/roles/:role', call: async (c) => as(c, 'PUT', `/api/admin/users/${await someone()}/roles/organizer`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
+  { route: 'DELETE /api/admin/users/:id/roles/:role', call: async (c) => {
+    const id = (await engine.register('support')).customerId;
+    return as(c, 'DELETE', `/api/admin/users/${id}/roles/support`);
+  }, expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
 ];
 
 describe('every endpoint by role (the README table)', () => {

@@ -15,6 +15,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { createEvent, type EventSpec } from '../../src/db/events.ts';
 import { createPaymentProvider } from '../../src/payments/index.ts';
 import { sql } from '../../src/db/sql.ts';
+import type { Role } from '../../src/contract/accounts.ts';
 import { startReconciler } from '../../src/reservations/reconciler.ts';
 import { createReservationService } from '../../src/reservations/service.ts';
 import { startWorkflowStarter } from '../../src/reservations/starter.ts';
@@ -42,7 +43,7 @@ export interface TestEngine {
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   createEvent(spec?: Partial<EventSpec>): Promise<{ eventId: string; sectionIds: string[]; seatIds: string[] }>;
-  register(role?: 'customer' | 'support'): Promise<{ token: string; customerId: string; email: string }>;
+  register(role?: Role): Promise<{ token: string; customerId: string; email: string }>;
   /** The reservation's workflow handle once the starters have started it (holds answer first). */
   workflowOf(reservationId: string): Promise<WorkflowHandle>;
   request(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any; headers: Headers }>;
@@ -160,8 +161,8 @@ function facade(parts: Pick<TestEngine, 'config' | 'db' | 'url' | 'client' | 'ta
       const email = `${role}-${randomUUID().slice(0, 8)}@example.com`;
       const res = await engine.request('POST', '/api/auth/register', { body: { email, password: 'correct horse battery', name: 'Test Person' } });
       if (res.status !== 201) throw new Error(`register failed: ${JSON.stringify(res.body)}`);
-      if (role === 'support') {
-        await db.pool.query(sqlSetRole(res.body.customer.id));
+      if (role !== 'customer') {
+        await db.pool.query(sqlSetRole(res.body.customer.id, role));
         const login = await engine.request('POST', '/api/auth/login', { body: { email, password: 'correct horse battery' } });
         return { token: login.body.token, customerId: res.body.customer.id, email };
       }
@@ -185,4 +186,4 @@ function facade(parts: Pick<TestEngine, 'config' | 'db' | 'url' | 'client' | 'ta
   return engine;
 }
 
-const sqlSetRole = (id: string) => sql.typeAlias('void')`UPDATE customers SET role = 'support' WHERE id = ${id}`;
+const sqlSetRole = (id: string, role: Role) => sql.typeAlias('void')`UPDATE customers SET role = ${role} WHERE id = ${id}`;

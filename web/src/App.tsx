@@ -3,6 +3,7 @@ import { Link, Route, Routes, useLocation } from 'react-router-dom';
 import { EmptyState } from './components/Feedback';
 import { Header } from './components/Header';
 import { RequireAuth } from './components/RequireAuth';
+import { STAFF_ROLES } from './types';
 import { useDocumentTitle } from './hooks';
 import { LoginPage, RegisterPage } from './pages/AuthPages';
 import { BookingsPage } from './pages/BookingsPage';
@@ -30,8 +31,8 @@ export function App() {
           <Route path="/confirmation/:reservationId" element={<RequireAuth><ConfirmationPage /></RequireAuth>} />
           <Route path="/reservations" element={<RequireAuth><ReservationsPage /></RequireAuth>} />
           <Route path="/bookings" element={<RequireAuth><BookingsPage /></RequireAuth>} />
-          <Route path="/support" element={<RequireAuth role="support"><SupportPage /></RequireAuth>} />
-          <Route path="/checkin" element={<RequireAuth role="support"><CheckinPage /></RequireAuth>} />
+          <Route path="/support" element={<RequireAuth roles={STAFF_ROLES}><SupportPage /></RequireAuth>} />
+          <Route path="/checkin" element={<RequireAuth roles={STAFF_ROLES}><CheckinPage /></RequireAuth>} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/register" element={<RegisterPage />} />
           <Route path="*" element={<NotFound />} />

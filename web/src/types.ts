@@ -11,14 +11,13 @@ export type {
   TicketState,
 } from '../../src/contract/tickets';
 
-export type Role = 'customer' | 'support';
+// Accounts and roles: the engine's contract module, types only
+export type { Role, Account as Customer } from '../../src/contract/accounts';
+import type { Account as Customer, Role } from '../../src/contract/accounts';
 
-export interface Customer {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-}
+/** The roles that do support's work (STAFF_ROLES in src/contract/accounts.ts; a value, so restated here and checked by type). */
+export const STAFF_ROLES = ['support', 'admin'] as const satisfies readonly Role[];
+export const isStaff = (role: Role | undefined) => role !== undefined && (STAFF_ROLES as readonly Role[]).includes(role);
 
 export interface AuthResponse {
   token: string;

@@ -3,10 +3,10 @@ import type { Next } from 'koa';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordWeakness, prepareDummyHash, verifyPassword } from '../../auth/passwords.ts';
-import { signToken } from '../../auth/tokens.ts';
+import { type Role, signToken } from '../../auth/tokens.ts';
 import { createCustomer, findCustomerByEmail } from '../../db/customers.ts';
 import { AppError } from '../../errors.ts';
-import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+import { type AppContext, type AppState, parse, requireSignedIn } from '../middleware.ts';
 import { guardLogin, limitRegistrations, type RateLimits } from '../rate-limits.ts';
 import { rawText, text } from '../schemas.ts';
 
@@ -29,7 +29,7 @@ async function noStore(ctx: AppContext, next: Next) {
 
 export function authRoutes(deps: { pool: DatabasePool; jwtSecret: string; jwtTtlSeconds: number; limits?: RateLimits }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api' });
-  const issue = (customer: { id: string; email: string; role: 'customer' | 'support' }) =>
+  const issue = (customer: { id: string; email: string; role: Role }) =>
     signToken({ customerId: customer.id, email: customer.email, role: customer.role }, deps.jwtSecret, deps.jwtTtlSeconds);
   router.use(noStore);
 
@@ -53,7 +53,7 @@ export function authRoutes(deps: { pool: DatabasePool; jwtSecret: string; jwtTtl
     ctx.body = { token: issue(customer), customer };
   });
 
-  router.get('/me', requireRole('customer', 'support'), async (ctx) => {
+  router.get('/me', requireSignedIn(), async (ctx) => {
     ctx.body = { customer: ctx.state.principal };
   });
   return router;
