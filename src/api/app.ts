@@ -62,7 +62,7 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
   }
 
   for (const router of [
-    authRoutes({ pool, jwtSecret: config.JWT_SECRET, jwtTtlSeconds: config.JWT_TTL_SECONDS, limits }),
+    authRoutes({ pool, jwtSecret: config.JWT_SECRET, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS, limits }),
     eventRoutes({ pool }),
     adminRoutes({ pool }),
     reservationRoutes({ service, config, limits }),

@@ -9,7 +9,7 @@ import type { ErrorCode } from '../errors.ts';
 import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest } from '../contract/tickets.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
 import { UserParams, UserRoleParams } from './routes/admin.ts';
-import { Login, Register } from './routes/auth.ts';
+import { Login, RefreshBody, Register } from './routes/auth.ts';
 import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
 import { EventParams, EventQuery } from './routes/events.ts';
 import { Cancel, Checkout, holdBody } from './routes/reservations.ts';
@@ -63,7 +63,12 @@ const SupportReservation = Reservation.extend({ workflowUrl: z.string().nullable
 const EventDetail = eventSummary.extend({ sections: z.array(sectionView), seats: z.array(seatView) });
 const BookingSummary = z.object({ id: z.string(), reference: z.string(), amountCents: z.number().int() });
 /** Who a valid token belongs to (src/auth/tokens.ts: the token's claims, not a stored row). */
-const Session = z.object({ token: z.string().meta({ description: 'A JWT access token: send it as Authorization: Bearer <token>' }), customer });
+const Session = z.object({
+  token: z.string().meta({ description: 'A short-lived JWT access token: send it as Authorization: Bearer <token>' }),
+  refreshToken: z.string().meta({ description: 'Renews the access token once (POST /api/auth/refresh); keep it secret' }),
+  expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires' }),
+  customer,
+});
 const Health = z.object({ ok: z.boolean(), checks: z.record(z.string(), z.string()).meta({ description: '"ok", or why the probe failed, by dependency' }) });
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
@@ -121,6 +126,27 @@ function accountOperations(): Operations {
         200: { description: 'The account and an access token', headers: noStore, ...json(Session) },
         ...errors({ 400: ['VALIDATION_FAILED'], 401: ['INVALID_CREDENTIALS', 'UNAUTHENTICATED'], 429: ['RATE_LIMITED'], ...bodyRefusals },
           { 401: 'the email or password is wrong, or a token was sent and is invalid', 429: 'too many failed logins for this account' }),
+      },
+    },
+    'POST /api/auth/refresh': {
+      tags: ['Accounts'], summary: 'Renew the access token: spends the refresh token for a new pair (rotation)',
+      description: 'A refresh token works once. Presenting one that was already spent revokes every token of its login (the family): '
+        + 'whoever copied it and its owner both have to log in again. The account is read anew, so a changed role applies from here. '
+        + 'Send it without an Authorization header (an expired access token there is refused with 401).',
+      requestBody: { required: true, ...json(RefreshBody) },
+      responses: {
+        200: { description: 'A new access token and refresh token', headers: noStore, ...json(Session) },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], ...bodyRefusals },
+          { 401: 'the refresh token is unknown, expired, revoked or was already used (`details.reason`: UNKNOWN, EXPIRED, REVOKED, REUSED); or a bad access token was sent' }),
+      },
+    },
+    'POST /api/auth/logout': {
+      tags: ['Accounts'], summary: 'Log out: revokes the refresh token and every token of its login',
+      description: 'Access tokens already issued stay valid until they expire (ACCESS_TOKEN_TTL_SECONDS, minutes).',
+      requestBody: { required: true, ...json(RefreshBody) },
+      responses: {
+        204: { description: 'Revoked (also for a token that is unknown or revoked already)', headers: noStore },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], ...bodyRefusals }, { 401: sentBadToken }),
       },
     },
     'GET /api/me': {

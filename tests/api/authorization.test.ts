@@ -37,6 +37,9 @@ const as = (caller: Caller, method: string, path: string, body?: unknown) =>
 
 type Who = 'anonymous' | 'owner' | 'stranger' | 'organizer' | 'support' | 'admin';
 const callers = (): Record<Who, Caller> => ({ anonymous: null, owner, stranger, organizer, support, admin });
+/** A refresh token of a fresh login of the caller's (the owner's for an anonymous caller: the refresh token is the credential). */
+const refreshTokenOf = async (caller: Caller): Promise<string> =>
+  (await as(null, 'POST', '/api/auth/login', { email: (caller ?? owner)!.email, password: 'correct horse battery' })).body.refreshToken;
 /** An account of its own for each call that changes one (admin routes). */
 const someone = async () => (await engine.register()).customerId;
 
@@ -46,6 +49,10 @@ const table: Array<{ route: string; call: (caller: Caller, reservationId: string
     expect: { anonymous: 201, owner: 201, stranger: 201, organizer: 201, support: 201, admin: 201 } },
   { route: 'POST /api/auth/login', call: (c) => as(c, 'POST', '/api/auth/login', { email: owner!.email, password: 'correct horse battery' }),
     expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'POST /api/auth/refresh', call: async (c) => as(c, 'POST', '/api/auth/refresh', { refreshToken: await refreshTokenOf(c) }),
+    expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'POST /api/auth/logout', call: async (c) => as(c, 'POST', '/api/auth/logout', { refreshToken: await refreshTokenOf(c) }),
+    expect: { anonymous: 204, owner: 204, stranger: 204, organizer: 204, support: 204, admin: 204 } },
   { route: 'GET /api/events', call: (c) => as(c, 'GET', '/api/events'), expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
   { route: 'GET /api/events/:id', call: (c) => as(c, 'GET', `/api/events/${eventId}`), expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
   { route: 'GET /api/events/:id/seats', call: (c) => as(c, 'GET', `/api/events/${eventId}/seats`), expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },

@@ -62,6 +62,8 @@ interface Route {
 const ROUTES: Route[] = [
   { method: 'POST', pattern: '/api/auth/register', path: () => '/api/auth/register', who: 'none', body: () => ({ email: 'new@example.com', password: 'correct horse battery', name: 'New Person' }) },
   { method: 'POST', pattern: '/api/auth/login', path: () => '/api/auth/login', who: 'none', body: () => ({ email: 'nobody@example.com', password: 'correct horse battery' }) },
+  { method: 'POST', pattern: '/api/auth/refresh', path: () => '/api/auth/refresh', who: 'none', body: () => ({ refreshToken: 'aW52YWxpZCByZWZyZXNoIHRva2VuIG9mIDMyIGJ5dGVz' }) },
+  { method: 'POST', pattern: '/api/auth/logout', path: () => '/api/auth/logout', who: 'none', body: () => ({ refreshToken: 'aW52YWxpZCByZWZyZXNoIHRva2VuIG9mIDMyIGJ5dGVz' }) },
   { method: 'GET', pattern: '/api/me', path: () => '/api/me', who: 'customer' },
   {
     method: 'GET', pattern: '/api/events', path: () => '/api/events', who: 'none',

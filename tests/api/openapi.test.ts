@@ -216,6 +216,21 @@ describe('the OpenAPI document', () => {
 
     expectDocumentedResponse('post', '/api/auth/login', await as('POST', '/api/auth/login', { body: { email, password: 'correct horse battery' } }));
     expectDocumentedResponse('get', '/api/me', await as('GET', '/api/me', { token }));
+    const refreshed = await as('POST', '/api/auth/refresh', { body: { refreshToken: registered.body.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    expectDocumentedResponse('post', '/api/auth/refresh', refreshed);
+    const reused = await as('POST', '/api/auth/refresh', { body: { refreshToken: registered.body.refreshToken } });
+    expect({ status: reused.status, reason: reused.body.error?.details.reason }).toEqual({ status: 401, reason: 'REUSED' });
+    expectDocumentedResponse('post', '/api/auth/refresh', reused);
+    const loggedOut = await as('POST', '/api/auth/logout', { body: { refreshToken: refreshed.body.refreshToken } });
+    expect(loggedOut.status).toBe(204);
+    expect(operation('post', '/api/auth/logout').responses['204']).toBeDefined();
+    const admin = await engine.register('admin');
+    const someone = await engine.register();
+    expectDocumentedResponse('put', '/api/admin/users/{id}/roles/{role}', await as('PUT', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token }));
+    expectDocumentedResponse('get', '/api/admin/users/{id}', await as('GET', `/api/admin/users/${someone.customerId}`, { token: admin.token }));
+    expectDocumentedResponse('delete', '/api/admin/users/{id}/roles/{role}', await as('DELETE', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token }));
+    expectDocumentedResponse('delete', '/api/admin/users/{id}/roles/{role}', await as('DELETE', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token }));
     expectDocumentedResponse('get', '/api/events', await as('GET', `/api/events?available=true&pageSize=5`));
     expectDocumentedResponse('get', '/api/events/{eventId}', await as('GET', `/api/events/${eventId}`));
     expectDocumentedResponse('get', '/api/events/{eventId}/seats', await as('GET', `/api/events/${eventId}/seats`));

@@ -21,6 +21,9 @@ export const isStaff = (role: Role | undefined) => role !== undefined && (STAFF_
 
 export interface AuthResponse {
   token: string;
+  refreshToken: string;
+  /** Seconds until `token` expires. */
+  expiresIn: number;
   customer: Customer;
 }
 
