@@ -15,6 +15,7 @@ import { type AppContext, type AppState, authenticate, errors } from './middlewa
 import type { RateLimits } from './rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
+import { organizerRoutes } from './routes/organizer.ts';
 import { eventRoutes } from './routes/events.ts';
 import { reservationRoutes } from './routes/reservations.ts';
 import { supportRoutes } from './routes/support.ts';
@@ -65,6 +66,7 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
     authRoutes({ pool, jwtSecret: config.JWT_SECRET, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS, limits }),
     eventRoutes({ pool }),
     adminRoutes({ pool }),
+    organizerRoutes({ pool }),
     reservationRoutes({ service, config, limits }),
     supportRoutes({ service, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
     ticketRoutes({ tickets: createTicketService({ pool, signingSecret: config.TICKET_SIGNING_SECRET }) }),

@@ -8,7 +8,9 @@ import { bookingView, reservationView } from '../db/reservation-reads.ts';
 import type { ErrorCode } from '../errors.ts';
 import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest } from '../contract/tickets.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
-import { UserParams, UserRoleParams } from './routes/admin.ts';
+import { RoleGrant, UserParams, UserRoleParams } from './routes/admin.ts';
+import { OrganizerEventQuery } from './routes/organizer.ts';
+import { EventDraft, EventEdit, LayoutBody, NewTenant, NewVenue, Tenant, Venue } from '../contract/catalog.ts';
 import { Login, RefreshBody, Register } from './routes/auth.ts';
 import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
 import { EventParams, EventQuery } from './routes/events.ts';
@@ -33,7 +35,7 @@ import { ExtendBody, ReservationParams } from './schemas.ts';
  * check when `ErrorCode` (src/errors.ts) gains a code that is not listed here.
  */
 const ERROR_CODES = [
-  'VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'EMAIL_TAKEN', 'INVALID_CREDENTIALS',
+  'VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'EMAIL_TAKEN', 'NAME_TAKEN', 'INVALID_CREDENTIALS', 'LAYOUT_LOCKED', 'EVENT_HAS_SALES',
   'SEAT_TAKEN', 'UNKNOWN_SEATS', 'EVENT_NOT_ON_SALE', 'HOLD_EXPIRED', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED',
   'TICKET_LIMIT_REACHED', 'HOLD_EXTENSION_REFUSED', 'RATE_LIMITED', 'PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE',
   ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
@@ -337,10 +339,23 @@ function adminOperations(): Operations {
       tags: ['Admin'], summary: 'Grant a role (an account has one role: this replaces the one it had)', security: BEARER,
       description: "The account's current access tokens keep their old role until they expire (minutes); its next refresh carries the new one.",
       requestParams: { path: UserRoleParams },
+      requestBody: { required: false, ...json(RoleGrant) },
       responses: {
         200: ok('The account with its new role', user),
-        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'] },
-          { ...adminOnly, 404: 'no such account', 409: 'an admin cannot change their own role' }),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], ...bodyRefusals },
+          { ...adminOnly, 400: 'a bad id or role, or `tenantId` missing for an organizer (or given for another role)', 404: 'no such account or tenant', 409: 'an admin cannot change their own role' }),
+      },
+    },
+    'GET /api/admin/tenants': {
+      tags: ['Admin'], summary: 'Every tenant (organization), by name', security: BEARER,
+      responses: { 200: ok('The tenants', z.object({ items: z.array(Tenant) })), ...errors({ 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, adminOnly) },
+    },
+    'POST /api/admin/tenants': {
+      tags: ['Admin'], summary: 'Create a tenant: an organization that owns venues and events; its organizers are granted with its id', security: BEARER,
+      requestBody: { required: true, ...json(NewTenant) },
+      responses: {
+        201: { description: 'The tenant', headers: z.object({ Location: z.string() }), ...json(z.object({ tenant: Tenant })) },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 409: ['NAME_TAKEN'], ...bodyRefusals }, { ...adminOnly, 409: 'a tenant of that name exists' }),
       },
     },
     'DELETE /api/admin/users/:id/roles/:role': {
@@ -350,6 +365,81 @@ function adminOperations(): Operations {
         200: ok('The account, now a customer', user),
         ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'] },
           { ...adminOnly, 404: 'no such account', 409: 'the account does not have this role, the role is customer, or it is your own' }),
+      },
+    },
+  };
+}
+
+function organizerOperations(): Operations {
+  const byId = { path: EventParams };
+  const mine = { 401: badToken, 403: 'needs the organizer role (of a tenant)', 404: "no such event of the organizer's tenant (another tenant's is not found either)" };
+  const cancelled = 'the event is cancelled and changes no more';
+  const page = z.object({ items: z.array(eventSummary), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() });
+  return {
+    'GET /api/organizer/venues': {
+      tags: ['Organizer'], summary: "The tenant's venues", security: BEARER,
+      responses: { 200: ok('Venues', z.object({ items: z.array(Venue) })), ...errors({ 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, mine) },
+    },
+    'POST /api/organizer/venues': {
+      tags: ['Organizer'], summary: 'Add a venue to the tenant', security: BEARER,
+      requestBody: { required: true, ...json(NewVenue) },
+      responses: { 201: ok('The venue', z.object({ venue: Venue })), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], ...bodyRefusals }, mine) },
+    },
+    'GET /api/organizer/events': {
+      tags: ['Organizer'], summary: "The tenant's events, drafts included, by date", security: BEARER,
+      requestParams: { query: OrganizerEventQuery },
+      responses: { 200: ok('One page of events', page), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, mine) },
+    },
+    'POST /api/organizer/events': {
+      tags: ['Organizer'], summary: 'Create an event as a DRAFT, with its layout (reserved and GA sections, prices in cents, free and paid mixed)', security: BEARER,
+      requestBody: { required: true, ...json(EventDraft) },
+      responses: {
+        201: { description: 'The draft', headers: z.object({ Location: z.string() }), ...json(EventDetail) },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], ...bodyRefusals }, { ...mine, 404: 'no such venue of the tenant' }),
+      },
+    },
+    'GET /api/organizer/events/:eventId': {
+      tags: ['Organizer'], summary: 'One event of the tenant (drafts too)', security: BEARER, requestParams: byId,
+      responses: { 200: ok('The event', EventDetail), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, mine) },
+    },
+    'PATCH /api/organizer/events/:eventId': {
+      tags: ['Organizer'], summary: "Edit an event's details: name, description, start, venue, per-customer ticket limit (null: none)", security: BEARER,
+      requestParams: byId, requestBody: { required: true, ...json(EventEdit) },
+      responses: {
+        200: ok('The event', EventDetail),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], ...bodyRefusals }, { ...mine, 409: cancelled }),
+      },
+    },
+    'PUT /api/organizer/events/:eventId/sections': {
+      tags: ['Organizer'], summary: "Replace the event's layout: sections, seats and prices", security: BEARER,
+      description: 'Refused (409 LAYOUT_LOCKED, with counts in `details`) while any seat is held or sold, and once the event has had reservations.',
+      requestParams: byId, requestBody: { required: true, ...json(LayoutBody) },
+      responses: {
+        200: ok('The event with its new layout', EventDetail),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['LAYOUT_LOCKED', 'INVALID_STATE'], ...bodyRefusals },
+          { ...mine, 409: `seats held or sold, or reservations made (\`details\`: heldSeats, soldSeats, liveHolds, bookings, reservations); or ${cancelled}` }),
+      },
+    },
+    'POST /api/organizer/events/:eventId/publish': {
+      tags: ['Organizer'], summary: 'Put the event on sale (status ON_SALE)', security: BEARER, requestParams: byId,
+      responses: {
+        200: ok('The event, on sale', EventDetail),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'] }, { ...mine, 409: 'the event was cancelled or has started' }),
+      },
+    },
+    'POST /api/organizer/events/:eventId/cancel': {
+      tags: ['Organizer'], summary: 'Cancel the event (no more holds); refused while it has live holds or bookings', security: BEARER, requestParams: byId,
+      responses: {
+        200: ok('The event, cancelled', EventDetail),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['EVENT_HAS_SALES'] },
+          { ...mine, 409: 'refund bookings first: live holds or bookings (`details`)' }),
+      },
+    },
+    'DELETE /api/organizer/events/:eventId': {
+      tags: ['Organizer'], summary: 'Delete an event that never had a reservation (one with sales can only be cancelled)', security: BEARER, requestParams: byId,
+      responses: {
+        204: { description: 'Deleted, with its layout' },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['EVENT_HAS_SALES'] }, { ...mine, 409: 'the event has had reservations: cancel it instead' }),
       },
     },
   };
@@ -390,7 +480,7 @@ export type OpenApiDocument = ReturnType<typeof createDocument>;
 
 /** The whole document; hold limits come from the config the hold route validates with. */
 export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
-  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...supportOperations(), ...adminOperations(), ...operationsOperations() };
+  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...supportOperations(), ...adminOperations(), ...organizerOperations(), ...operationsOperations() };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {
     const [method, path] = openApiRoute(key);
@@ -409,7 +499,7 @@ export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_
     servers: [{ url: '/' }],
     tags: [
       { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' },
-      { name: 'Support', description: 'Needs the support or admin role' }, { name: 'Admin', description: 'Needs the admin role' }, { name: 'Operations' },
+      { name: 'Support', description: 'Needs the support or admin role' }, { name: 'Admin', description: 'Needs the admin role' }, { name: 'Organizer', description: "Needs the organizer role: the organizer's tenant's venues and events only" }, { name: 'Operations' },
     ],
     paths,
     components: {

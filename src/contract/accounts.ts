@@ -20,12 +20,13 @@ export type Role = z.infer<typeof Role>;
 export const STAFF_ROLES = ['support', 'admin'] as const satisfies readonly Role[];
 export const isStaff = (role: Role) => (STAFF_ROLES as readonly Role[]).includes(role);
 
-/** An account as the API shows it. */
+/** An account as the API shows it. `tenantId`: the organizer's tenant (null for every other role). */
 export const Account = z.object({
   id: z.string(),
   email: z.string(),
   name: z.string(),
   role: Role,
+  tenantId: z.string().nullable(),
 });
 export type Account = z.infer<typeof Account>;
 

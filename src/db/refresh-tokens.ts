@@ -70,7 +70,7 @@ export async function rotateRefreshToken(pool: DatabasePool, token: string, ttlS
     if (row.expired) return { outcome: 'EXPIRED' };
     const account = await tx.one(sql.type(Account)`
       WITH spent AS (UPDATE refresh_tokens SET rotated_at = now() WHERE id = ${row.id})
-      SELECT id, email, name, role FROM customers WHERE id = ${row.customerId}
+      SELECT id, email, name, role, tenant_id AS "tenantId" FROM customers WHERE id = ${row.customerId}
     `);
     const next = await issueRefreshToken(tx, { customerId: row.customerId, ttlSeconds, familyId: row.familyId });
     return { outcome: 'ROTATED', refreshToken: next.refreshToken, account };
