@@ -9,7 +9,7 @@ import type { ErrorCode } from '../errors.ts';
 import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest } from '../contract/tickets.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
 import { RoleGrant, UserParams, UserRoleParams } from './routes/admin.ts';
-import { OrganizerEventQuery } from './routes/organizer.ts';
+import { NoBody, OrganizerEventQuery } from './routes/organizer.ts';
 import { EventDraft, EventEdit, LayoutBody, NewTenant, NewVenue, Tenant, Venue } from '../contract/catalog.ts';
 import { Login, RefreshBody, Register } from './routes/auth.ts';
 import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
@@ -422,16 +422,18 @@ function organizerOperations(): Operations {
     },
     'POST /api/organizer/events/:eventId/publish': {
       tags: ['Organizer'], summary: 'Put the event on sale (status ON_SALE)', security: BEARER, requestParams: byId,
+      requestBody: { required: false, ...json(NoBody) },
       responses: {
         200: ok('The event, on sale', EventDetail),
-        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'] }, { ...mine, 409: 'the event was cancelled or has started' }),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], ...bodyRefusals }, { ...mine, 409: 'the event was cancelled or has started' }),
       },
     },
     'POST /api/organizer/events/:eventId/cancel': {
       tags: ['Organizer'], summary: 'Cancel the event (no more holds); refused while it has live holds or bookings', security: BEARER, requestParams: byId,
+      requestBody: { required: false, ...json(NoBody) },
       responses: {
         200: ok('The event, cancelled', EventDetail),
-        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['EVENT_HAS_SALES'] },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['EVENT_HAS_SALES'], ...bodyRefusals },
           { ...mine, 409: 'refund bookings first: live holds or bookings (`details`)' }),
       },
     },

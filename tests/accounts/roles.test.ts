@@ -27,9 +27,10 @@ const roleClaim = (token: string) => (jwt.decode(token) as { role: string }).rol
 describe('granting and revoking roles', () => {
   test.each(['organizer', 'support', 'admin'] as const)('an admin grants the %s role: stored with who granted it, and the next login carries it', async (role) => {
     const user = await engine.register();
-    const res = await engine.request('PUT', `/api/admin/users/${user.customerId}/roles/${role}`, { token: admin.token });
+    const tenantId = role === 'organizer' ? await engine.createTenant() : null;
+    const res = await engine.request('PUT', `/api/admin/users/${user.customerId}/roles/${role}`, { token: admin.token, body: tenantId ? { tenantId } : undefined });
     expect(res.status).toBe(200);
-    expect(res.body.user).toEqual({ id: user.customerId, email: user.email, name: 'Test Person', role });
+    expect(res.body.user).toEqual({ id: user.customerId, email: user.email, name: 'Test Person', role, tenantId });
     expect(await storedRole(user.customerId)).toEqual({ role, grantedBy: admin.customerId });
     const token = await login(user.email);
     expect(roleClaim(token)).toBe(role);
@@ -38,8 +39,39 @@ describe('granting and revoking roles', () => {
 
   test('granting a role replaces the one the account had (one role per account)', async () => {
     const user = await engine.register('support');
-    expect((await engine.request('PUT', `/api/admin/users/${user.customerId}/roles/organizer`, { token: admin.token })).status).toBe(200);
+    const tenantId = await engine.createTenant();
+    expect((await engine.request('PUT', `/api/admin/users/${user.customerId}/roles/organizer`, { token: admin.token, body: { tenantId } })).status).toBe(200);
     expect((await storedRole(user.customerId)).role).toBe('organizer');
+    // and back: another role takes the organizer out of its tenant
+    const back = await engine.request('PUT', `/api/admin/users/${user.customerId}/roles/support`, { token: admin.token });
+    expect(back.body.user).toEqual(expect.objectContaining({ role: 'support', tenantId: null }));
+  });
+
+  test('an organizer belongs to a tenant: the grant needs an existing tenantId, and other roles take none', async () => {
+    const user = await engine.register();
+    const without = await engine.request('PUT', `/api/admin/users/${user.customerId}/roles/organizer`, { token: admin.token });
+    expect(without.status).toBe(400);
+    expect(without.body.error.details.issues[0].path).toBe('body.tenantId');
+    const unknown = await engine.request('PUT', `/api/admin/users/${user.customerId}/roles/organizer`, { token: admin.token, body: { tenantId: randomUUID() } });
+    expect(unknown.status).toBe(404);
+    const tenantId = await engine.createTenant();
+    const misplaced = await engine.request('PUT', `/api/admin/users/${user.customerId}/roles/support`, { token: admin.token, body: { tenantId } });
+    expect(misplaced.status).toBe(400);
+    expect((await storedRole(user.customerId)).role).toBe('customer');
+  });
+
+  test('admins create tenants (names unique, case-insensitively) and list them', async () => {
+    const name = `Acme Events ${randomUUID().slice(0, 6)}`;
+    const created = await engine.request('POST', '/api/admin/tenants', { token: admin.token, body: { name } });
+    expect(created.status).toBe(201);
+    expect(created.body.tenant).toEqual({ id: expect.any(String), name });
+    const again = await engine.request('POST', '/api/admin/tenants', { token: admin.token, body: { name: name.toUpperCase() } });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('NAME_TAKEN');
+    const listed = await engine.request('GET', '/api/admin/tenants', { token: admin.token });
+    expect(listed.body.items).toContainEqual({ id: created.body.tenant.id, name });
+    const organizer = await engine.register('organizer');
+    expect((await engine.request('POST', '/api/admin/tenants', { token: organizer.token, body: { name: 'Not mine' } })).status).toBe(403);
   });
 
   test('revoking the role an account has makes it a customer again; its new tokens lose the role', async () => {

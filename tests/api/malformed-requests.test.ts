@@ -13,6 +13,7 @@ import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { adminRoutes } from '../../src/api/routes/admin.ts';
 import { authRoutes } from '../../src/api/routes/auth.ts';
+import { organizerRoutes } from '../../src/api/routes/organizer.ts';
 import { eventRoutes } from '../../src/api/routes/events.ts';
 import { reservationRoutes } from '../../src/api/routes/reservations.ts';
 import { supportRoutes } from '../../src/api/routes/support.ts';
@@ -21,7 +22,7 @@ import { sql } from '../../src/db/sql.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
 let engine: TestEngine;
-let fixture: { eventId: string; sectionId: string; seatIds: string[]; reservationId: string; customer: string; support: string; admin: string; userId: string; ghost: string };
+let fixture: { eventId: string; sectionId: string; seatIds: string[]; reservationId: string; customer: string; support: string; admin: string; organizer: string; userId: string; ghost: string };
 
 beforeAll(async () => {
   engine = await startTestEngine('malformed', { RATE_LIMIT_FAILED_LOGINS: '0', RATE_LIMIT_HOLDS_PER_MINUTE: '0' });
@@ -29,6 +30,7 @@ beforeAll(async () => {
   const customer = await engine.register();
   const support = await engine.register('support');
   const admin = await engine.register('admin');
+  const organizer = await engine.register('organizer');
   const held = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId: event.eventId, seatIds: [event.seatIds[0]] } });
   expect(held.status).toBe(201);
   // a token with a valid signature whose account no longer exists
@@ -36,7 +38,7 @@ beforeAll(async () => {
   await engine.db.pool.query(sql.typeAlias('void')`DELETE FROM customers WHERE id = ${gone.customerId}`);
   fixture = {
     eventId: event.eventId, sectionId: event.sectionIds[1], seatIds: event.seatIds, reservationId: held.body.reservation.id,
-    customer: customer.token, support: support.token, admin: admin.token, userId: customer.customerId, ghost: gone.token,
+    customer: customer.token, support: support.token, admin: admin.token, organizer: organizer.token, userId: customer.customerId, ghost: gone.token,
   };
 });
 afterAll(async () => {
@@ -47,9 +49,9 @@ afterAll(async () => {
 
 // ---------------------------------------------------------------- the routes, with a valid request each
 
-type Who = 'none' | 'customer' | 'support' | 'admin';
+type Who = 'none' | 'customer' | 'support' | 'admin' | 'organizer';
 interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   pattern: string;
   path: () => string;
   who: Who;
@@ -59,6 +61,7 @@ interface Route {
   query?: Record<string, string>;
 }
 
+const NO_EVENT = '7d9e6f1a-3b2c-4d5e-8f90-123456789abc';
 const ROUTES: Route[] = [
   { method: 'POST', pattern: '/api/auth/register', path: () => '/api/auth/register', who: 'none', body: () => ({ email: 'new@example.com', password: 'correct horse battery', name: 'New Person' }) },
   { method: 'POST', pattern: '/api/auth/login', path: () => '/api/auth/login', who: 'none', body: () => ({ email: 'nobody@example.com', password: 'correct horse battery' }) },
@@ -87,11 +90,31 @@ const ROUTES: Route[] = [
   { method: 'POST', pattern: '/api/checkin', path: () => '/api/checkin', who: 'support', body: () => ({ eventId: fixture.eventId, code: `T1.${'A'.repeat(64)}` }) },
   // the customer keeps its role: the variants below are all refused before anything changes
   { method: 'GET', pattern: '/api/admin/users/:id', path: () => `/api/admin/users/${fixture.userId}`, who: 'admin' },
-  { method: 'PUT', pattern: '/api/admin/users/:id/roles/:role', path: () => `/api/admin/users/${fixture.userId}/roles/customer`, who: 'admin' },
+  { method: 'PUT', pattern: '/api/admin/users/:id/roles/:role', path: () => `/api/admin/users/${fixture.userId}/roles/customer`, who: 'admin', body: () => ({}) },
+  { method: 'GET', pattern: '/api/admin/tenants', path: () => '/api/admin/tenants', who: 'admin' },
+  { method: 'POST', pattern: '/api/admin/tenants', path: () => '/api/admin/tenants', who: 'admin', body: () => ({ name: 'Malformed Tenant' }) },
+  // organizer routes on an event that does not exist: even a request that passes validation changes nothing
+  { method: 'GET', pattern: '/api/organizer/venues', path: () => '/api/organizer/venues', who: 'organizer' },
+  { method: 'POST', pattern: '/api/organizer/venues', path: () => '/api/organizer/venues', who: 'organizer', body: () => ({ name: 'Malformed Hall' }) },
+  { method: 'GET', pattern: '/api/organizer/events', path: () => '/api/organizer/events', who: 'organizer', query: { status: 'DRAFT', page: '1', pageSize: '20' } },
+  {
+    method: 'POST', pattern: '/api/organizer/events', path: () => '/api/organizer/events', who: 'organizer',
+    body: () => ({ venueId: NO_EVENT, name: 'Malformed', description: 'a draft', startsAt: '2031-01-01T20:00:00Z', sections: [{ name: 'Floor', kind: 'GA', priceCents: 0, capacity: 10 }] }),
+  },
+  { method: 'GET', pattern: '/api/organizer/events/:eventId', path: () => `/api/organizer/events/${NO_EVENT}`, who: 'organizer' },
+  { method: 'PATCH', pattern: '/api/organizer/events/:eventId', path: () => `/api/organizer/events/${NO_EVENT}`, who: 'organizer', body: () => ({ name: 'Renamed', description: 'x' }) },
+  {
+    method: 'PUT', pattern: '/api/organizer/events/:eventId/sections', path: () => `/api/organizer/events/${NO_EVENT}/sections`, who: 'organizer',
+    body: () => ({ sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 100, rows: 1, seatsPerRow: 2 }] }),
+  },
+  { method: 'POST', pattern: '/api/organizer/events/:eventId/publish', path: () => `/api/organizer/events/${NO_EVENT}/publish`, who: 'organizer', body: () => ({}) },
+  { method: 'POST', pattern: '/api/organizer/events/:eventId/cancel', path: () => `/api/organizer/events/${NO_EVENT}/cancel`, who: 'organizer', body: () => ({}) },
+  { method: 'DELETE', pattern: '/api/organizer/events/:eventId', path: () => `/api/organizer/events/${NO_EVENT}`, who: 'organizer' },
   { method: 'DELETE', pattern: '/api/admin/users/:id/roles/:role', path: () => `/api/admin/users/${fixture.userId}/roles/support`, who: 'admin' },
 ];
-const POSTS = ROUTES.filter((r) => r.method === 'POST');
-const token = (who: Who) => (who === 'none' ? undefined : { customer: fixture.customer, support: fixture.support, admin: fixture.admin }[who]);
+/** The routes that take a body (POST, PUT, PATCH). */
+const POSTS = ROUTES.filter((r) => r.body);
+const token = (who: Who) => (who === 'none' ? undefined : { customer: fixture.customer, support: fixture.support, admin: fixture.admin, organizer: fixture.organizer }[who]);
 
 // ---------------------------------------------------------------- sending, and what every answer must be
 
@@ -219,7 +242,7 @@ describe('malformed requests to every route answer below 500, in the error shape
 
   test('the route table here covers every route the API registers', () => {
     const deps = {} as never;
-    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps)]
+    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), organizerRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps)]
       .flatMap((router) => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`)));
     expect(new Set(registered)).toEqual(new Set(ROUTES.map((r) => `${r.method} ${r.pattern}`)));
   });
@@ -369,8 +392,9 @@ describe('malformed requests to every route answer below 500, in the error shape
   test('methods a route does not have, known or not (PROPFIND, TRACE, ...), are a 405 in the error shape, on API and web paths', async () => {
     const paths = [...ROUTES.map((r) => r.path()), '/', '/events/whatever', '/api', '/api/nothing-here', '/metrics'];
     const methods = fc.constantFrom('PUT', 'PATCH', 'DELETE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'TRACE', 'SEARCH', 'PURGE', 'REPORT', 'MKCALENDAR', 'LINK', 'QUERY');
-    // a path's own methods (PUT and DELETE of the admin routes) are not among the ones it lacks
-    const has = (path: string, method: string) => ROUTES.some((r) => r.path() === path && r.method === method);
+    // a path's own methods (PUT, PATCH and DELETE of the admin and organizer routes) are not among the ones it lacks
+    const has = (path: string, method: string) =>
+      ROUTES.some((r) => r.method === method && new RegExp(`^${r.pattern.replace(/:\w+/g, '[^/]+')}$`).test(path));
     await fc.assert(fc.asyncProperty(fc.constantFrom(...paths), methods, async (path, method) => {
       if (has(path, method)) return;
       const reply = await expectSafe('method: not allowed', { method, path, who: 'customer' });

@@ -227,7 +227,7 @@ describe('the OpenAPI document', () => {
     expect(operation('post', '/api/auth/logout').responses['204']).toBeDefined();
     const admin = await engine.register('admin');
     const someone = await engine.register();
-    expectDocumentedResponse('put', '/api/admin/users/{id}/roles/{role}', await as('PUT', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token }));
+    expectDocumentedResponse('put', '/api/admin/users/{id}/roles/{role}', await as('PUT', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token, body: { tenantId: await engine.createTenant() } }));
     expectDocumentedResponse('get', '/api/admin/users/{id}', await as('GET', `/api/admin/users/${someone.customerId}`, { token: admin.token }));
     expectDocumentedResponse('delete', '/api/admin/users/{id}/roles/{role}', await as('DELETE', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token }));
     expectDocumentedResponse('delete', '/api/admin/users/{id}/roles/{role}', await as('DELETE', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token }));

@@ -9,6 +9,9 @@ import { type AppContext, type AppState, parse, requireRole } from '../middlewar
 import { queryInt } from '../schemas.ts';
 import { EventParams } from './events.ts';
 
+/** Publish and cancel take no body; anything but nothing or `{}` is refused (415, 400). */
+export const NoBody = z.object({}).strict();
+
 export const OrganizerEventQuery = z.object({
   status: EventStatus.optional(),
   page: queryInt({ min: 1 }).default(1),
@@ -91,6 +94,7 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
 
   router.post('/events/:eventId/publish', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
+    parse(NoBody, ctx.request.body, 'body');
     const result = await publishEvent(deps.pool, me(ctx), eventId);
     if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
     if (result.outcome === 'REFUSED') {
@@ -101,6 +105,7 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
 
   router.post('/events/:eventId/cancel', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
+    parse(NoBody, ctx.request.body, 'body');
     const result = await cancelEvent(deps.pool, me(ctx), eventId);
     if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
     if (result.outcome === 'HAS_SALES') {
