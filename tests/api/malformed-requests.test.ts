@@ -107,12 +107,12 @@ const ROUTES: Route[] = [
     method: 'PUT', pattern: '/api/organizer/events/:eventId/sections', path: () => `/api/organizer/events/${NO_EVENT}/sections`, who: 'organizer',
     body: () => ({ sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 100, rows: 1, seatsPerRow: 2 }] }),
   },
-  { method: 'POST', pattern: '/api/organizer/events/:eventId/publish', path: () => `/api/organizer/events/${NO_EVENT}/publish`, who: 'organizer', body: () => ({}) },
-  { method: 'POST', pattern: '/api/organizer/events/:eventId/cancel', path: () => `/api/organizer/events/${NO_EVENT}/cancel`, who: 'organizer', body: () => ({}) },
+  { method: 'POST', pattern: '/api/organizer/events/:eventId/publish', path: () => `/api/organizer/events/${NO_EVENT}/publish`, who: 'organizer' },
+  { method: 'POST', pattern: '/api/organizer/events/:eventId/cancel', path: () => `/api/organizer/events/${NO_EVENT}/cancel`, who: 'organizer' },
   { method: 'DELETE', pattern: '/api/organizer/events/:eventId', path: () => `/api/organizer/events/${NO_EVENT}`, who: 'organizer' },
   { method: 'DELETE', pattern: '/api/admin/users/:id/roles/:role', path: () => `/api/admin/users/${fixture.userId}/roles/support`, who: 'admin' },
 ];
-/** The routes that take a body (POST, PUT, PATCH). */
+/** The routes that take a body (POST, PUT, PATCH; publish and cancel take none, so an empty one, even a decoded one, is right there). */
 const POSTS = ROUTES.filter((r) => r.body);
 const token = (who: Who) => (who === 'none' ? undefined : { customer: fixture.customer, support: fixture.support, admin: fixture.admin, organizer: fixture.organizer }[who]);
 
@@ -288,7 +288,7 @@ describe('malformed requests to every route answer below 500, in the error shape
     const valid = (route: Route) => Buffer.from(JSON.stringify(route.body!()));
     const mismatch = fc.oneof(
       fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => ({ encoding, body: (route: Route) => valid(route) })),
-      fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => ({ encoding, body: (route: Route) => compress(encoding, valid(route)).subarray(0, 12) })),
+      fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => ({ encoding, body: (route: Route) => truncated(compress(encoding, valid(route))) })),
       fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => ({ encoding, body: (_: Route) => compress(encoding, Buffer.from('not json at all')) })),
       fc.tuple(fc.constantFrom('gzip', 'deflate', 'br'), fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([encoding, bytes]) => ({ encoding, body: (_: Route) => Buffer.from(bytes) })),
       fc.constantFrom('compress', 'zstd', 'x-gzip, br', 'identity, gzip', 'gzip, gzip').map((encoding) => ({ encoding, body: (route: Route) => valid(route) })),
@@ -431,6 +431,11 @@ describe('malformed requests to every route answer below 500, in the error shape
 
 function replacedValue(body: Record<string, unknown>, path: string[]): unknown {
   return path.reduce<any>((node, key) => node?.[key], body);
+}
+
+/** The first 12 bytes of a compressed body, and never all of it (a tiny body such as `{}` compresses to fewer). */
+function truncated(compressed: Buffer): Buffer {
+  return compressed.subarray(0, Math.min(12, compressed.length - 1));
 }
 
 function compress(encoding: string, data: Buffer): Buffer {

@@ -128,6 +128,16 @@ describe('editing, the ticket limit and publishing', () => {
     expect(refused.body.error).toEqual(expect.objectContaining({ code: 'INVALID_STATE', details: { status: 'DRAFT' } }));
     expect((await eventRow(event.id))!.status).toBe('DRAFT');
   });
+
+  test('publish and cancel take no body: anything but none or {} is refused and the event stays as it was', async () => {
+    const event = await draft();
+    const text = await engine.request('POST', `/api/organizer/events/${event.id}/publish`, { token: organizerA.token, raw: 'now', headers: { 'content-type': 'text/plain' } });
+    expect(text.status).toBe(415);
+    const extra = await as(organizerA, 'POST', `/api/organizer/events/${event.id}/cancel`, { reason: 'bored' });
+    expect(extra.status).toBe(400);
+    expect(extra.body.error.code).toBe('VALIDATION_FAILED');
+    expect((await eventRow(event.id))!.status).toBe('DRAFT');
+  });
 });
 
 describe('the layout', () => {
