@@ -82,6 +82,12 @@ async function renew(stale: string): Promise<string | null> {
   const session = loadSession();
   if (!session) return null;
   if (session.token !== stale && !expiresSoon(session.token)) return session.token;
+  if (!session.refreshToken) {
+    // a session without a refresh token (stored by an earlier version) ends with its access token
+    const over = session.token === stale || expiresSoon(session.token, 0);
+    if (over) onUnauthorized();
+    return over ? null : session.token;
+  }
   let response: Response;
   try {
     response = await fetch('/api/auth/refresh', {

@@ -22,7 +22,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     saveSession(response);
     setSession(response);
     // a login replacing another one in this browser ends the other on the server too
-    if (ended) void api.logout(ended.refreshToken).catch(() => {});
+    if (ended?.refreshToken) void api.logout(ended.refreshToken).catch(() => {});
     reconnectSocket();
     return response.customer;
   }, []);
@@ -33,7 +33,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     clearSession();
     setSession(null);
     reconnectSocket();
-    if (ended) void api.logout(ended.refreshToken).catch(() => {});
+    if (ended?.refreshToken) void api.logout(ended.refreshToken).catch(() => {});
   }, []);
 
   useEffect(() => {

@@ -7,7 +7,8 @@ import type { Customer } from './types';
  */
 export interface Session {
   token: string;
-  refreshToken: string;
+  /** Null for a session stored before refresh tokens existed: it ends when its access token expires. */
+  refreshToken: string | null;
   customer: Customer;
 }
 
@@ -23,7 +24,7 @@ export function loadSession(): Session | null {
     const token = localStorage.getItem(TOKEN_KEY);
     const refreshToken = localStorage.getItem(REFRESH_KEY);
     const raw = localStorage.getItem(CUSTOMER_KEY);
-    if (!token || !refreshToken || !raw) return null;
+    if (!token || !raw || (!refreshToken && expiresSoon(token, 0))) return null;
     return { token, refreshToken, customer: JSON.parse(raw) as Customer };
   } catch {
     return null;
@@ -32,7 +33,8 @@ export function loadSession(): Session | null {
 
 export function saveSession(session: Session): void {
   localStorage.setItem(TOKEN_KEY, session.token);
-  localStorage.setItem(REFRESH_KEY, session.refreshToken);
+  if (session.refreshToken) localStorage.setItem(REFRESH_KEY, session.refreshToken);
+  else localStorage.removeItem(REFRESH_KEY);
   localStorage.setItem(CUSTOMER_KEY, JSON.stringify(session.customer));
 }
 
@@ -47,16 +49,19 @@ export function currentToken(): string | null {
 }
 
 /**
- * True when the access token expires within `marginMs` (read from its `exp` claim), so it is
- * renewed before a request rather than after a 401. A token we cannot read is left for the server.
+ * True when the access token expires within `marginMs` (read from its `exp` claim; by default 10
+ * seconds, or a third of the token's lifetime when that is shorter), so it is renewed before a
+ * request rather than after a 401. A token we cannot read is left for the server.
  */
-export function expiresSoon(token: string, marginMs = 10_000): boolean {
+export function expiresSoon(token: string, marginMs?: number): boolean {
   try {
     const payload = token.split('.')[1];
     if (!payload) return false;
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
-    return typeof exp === 'number' && exp * 1000 <= Date.now() + marginMs;
+    const { exp, iat } = JSON.parse(json) as { exp?: unknown; iat?: unknown };
+    if (typeof exp !== 'number') return false;
+    const lifetimeMs = typeof iat === 'number' ? (exp - iat) * 1000 : Infinity;
+    return exp * 1000 <= Date.now() + (marginMs ?? Math.min(10_000, lifetimeMs / 3));
   } catch {
     return false;
   }
