@@ -162,7 +162,7 @@ function eventOperations(): Operations {
   return {
     'GET /api/events': {
       tags: ['Events'], summary: 'Search events',
-      description: '`q` matches name, description and venue; `from`/`to` bound the start; `minPrice`/`maxPrice` are cents; pages start at 1.',
+      description: '`q` matches name, description and venue name (a substring, any case; a trigram index answers it); `from`/`to` bound the start; `venueId` one venue; `minPrice`/`maxPrice` are cents; pages start at 1. Drafts are never listed.',
       requestParams: { query: EventQuery },
       responses: {
         200: ok('One page of events', z.object({ items: z.array(eventSummary), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() })),

@@ -135,6 +135,7 @@ export interface EventFilter {
   minPrice?: number;
   maxPrice?: number;
   status?: EventStatus;
+  venueId?: string;
   page: number;
   pageSize: number;
 }
@@ -157,8 +158,10 @@ export async function listEvents(pool: DatabasePool, filter: EventFilter, audien
   const conditions = [seenBy(audience)];
   if (filter.q) {
     const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    conditions.push(sql.fragment`(e.name ILIKE ${pattern} OR e.description ILIKE ${pattern} OR v.name ILIKE ${pattern})`);
+    // name, description and venue name in one column (trigger-kept), under a trigram index
+    conditions.push(sql.fragment`e.search_text ILIKE ${pattern}`);
   }
+  if (filter.venueId) conditions.push(sql.fragment`e.venue_id = ${filter.venueId}`);
   if (filter.from) conditions.push(sql.fragment`e.starts_at >= ${filter.from}`);
   if (filter.to) conditions.push(sql.fragment`e.starts_at <= ${filter.to}`);
   if (filter.status) conditions.push(sql.fragment`e.status = ${filter.status}`);

@@ -15,6 +15,7 @@ export const EventQuery = z.object({
   minPrice: queryInt().optional(),
   maxPrice: queryInt().optional(),
   status: PublicEventStatus.optional(),
+  venueId: z.string().uuid().optional(),
   page: queryInt({ min: 1 }).default(1),
   pageSize: queryInt({ min: 1, max: 100 }).default(20),
 });
