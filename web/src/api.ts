@@ -260,6 +260,14 @@ export const api = {
   /** Staff at the door: admits the ticket of a scanned code once, or throws an ApiError whose code says why not. */
   checkIn: (eventId: string, code: string) => request<CheckinAdmitted>('POST', '/api/checkin', { body: { eventId, code } }),
 
+  /** The organizer's tenant's events, drafts included (GET /api/organizer/events). */
+  organizerListEvents: (query: { status?: EventStatus | ''; page?: number; pageSize?: number }, signal?: AbortSignal) =>
+    request<Page<EventSummary>>('GET', `/api/organizer/events${toQueryString(query)}`, { signal }),
+
+  organizerPublish: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/publish`),
+
+  organizerCancel: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/cancel`),
+
   /** Reservations for support, and the same filter as a Temporal Web UI link (null without a UI). */
   supportListReservations: (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>
     request<{ items: SupportReservation[]; temporalUiUrl: string | null }>('GET', `/api/support/reservations${toQueryString(filters)}`, { signal }),

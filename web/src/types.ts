@@ -27,7 +27,9 @@ export interface AuthResponse {
   customer: Customer;
 }
 
-export type EventStatus = 'ON_SALE' | 'CLOSED' | 'CANCELLED';
+// The event catalog: the engine's contract module, types only (DRAFT is seen by the event's organizer only)
+export type { EventStatus } from '../../src/contract/catalog';
+import type { EventStatus } from '../../src/contract/catalog';
 
 export interface Venue {
   id: string;

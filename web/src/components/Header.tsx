@@ -37,6 +37,11 @@ export function Header() {
           <NavLink to="/bookings" className={navClass}>
             My bookings
           </NavLink>
+          {customer?.role === 'organizer' && (
+            <NavLink to="/organizer" className={navClass}>
+              My events
+            </NavLink>
+          )}
           {isStaff(customer?.role) && (
             <NavLink to="/support" className={navClass}>
               Support
