@@ -153,6 +153,20 @@ describe('admins do support work', () => {
   });
 });
 
+describe('check-in at the door', () => {
+  test('admins may check tickets in like support; organizers and customers may not', async () => {
+    const { eventId } = await engine.createEvent();
+    const code = `T1.${'A'.repeat(64)}`; // of the right form, signed by no one: refused as a code, not as a caller
+    const asAdmin = await engine.request('POST', '/api/checkin', { token: admin.token, body: { eventId, code } });
+    expect({ status: asAdmin.status, code: asAdmin.body.error.code }).toEqual({ status: 400, code: 'INVALID_CODE' });
+    for (const role of ['customer', 'organizer'] as const) {
+      const caller = await engine.register(role);
+      const res = await engine.request('POST', '/api/checkin', { token: caller.token, body: { eventId, code } });
+      expect({ role, status: res.status, code: res.body.error.code }).toEqual({ role, status: 403, code: 'FORBIDDEN' });
+    }
+  });
+});
+
 describe('the role in the access token', () => {
   test('a token whose role claim is not one of the four is refused with 401', async () => {
     const forged = jwt.sign({ email: 'x@example.com', role: 'superuser' }, engine.config.JWT_SECRET, { subject: admin.customerId });
