@@ -73,6 +73,11 @@ export async function rotateRefreshToken(pool: DatabasePool, token: string, ttlS
       SELECT id, email, name, role, tenant_id AS "tenantId" FROM customers WHERE id = ${row.customerId}
     `);
     const next = await issueRefreshToken(tx, { customerId: row.customerId, ttlSeconds, familyId: row.familyId });
+    // the family's spent tokens past their own expiry prove nothing any more: presented again they
+    // are unknown, and renew nothing either way (keeps a long-lived login's chain short)
+    await tx.query(sql.typeAlias('void')`
+      DELETE FROM refresh_tokens WHERE family_id = ${row.familyId} AND rotated_at IS NOT NULL AND expires_at < now()
+    `);
     return { outcome: 'ROTATED', refreshToken: next.refreshToken, account };
   });
 }

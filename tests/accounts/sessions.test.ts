@@ -67,6 +67,23 @@ describe('rotation', () => {
     expect(res.body.customer.role).toBe('support');
     expect((jwt.decode(res.body.token) as { role: string }).role).toBe('support');
   });
+
+  test("a rotation deletes the family's spent tokens that are past their expiry, and keeps the others", async () => {
+    const { email } = await engine.register();
+    const first = await login(email);
+    const second = (await refresh(first.refreshToken)).body.refreshToken as string;
+    const third = (await refresh(second)).body.refreshToken as string;
+    // the first spent token has expired since; the second has not
+    await engine.db.pool.query(sql.typeAlias('void')`
+      UPDATE refresh_tokens SET created_at = now() - interval '31 days', expires_at = now() - interval '1 second'
+      WHERE token_hash = decode(${sha256(first.refreshToken)}, 'hex')
+    `);
+    const { familyId } = (await stored(second))!;
+    expect((await refresh(third)).status).toBe(200);
+    expect(await stored(first.refreshToken)).toBeNull();
+    expect(await stored(second)).toEqual(expect.objectContaining({ rotated: true }));
+    expect(await family(familyId)).toHaveLength(3);
+  });
 });
 
 describe('reuse', () => {

@@ -197,7 +197,9 @@ async function expectSafe(kind: string, req: Sent): Promise<Reply> {
 async function storedState() {
   return engine.db.pool.one(sql.type(z.object({ state: z.string() }))`
     SELECT concat_ws('|',
-      (SELECT count(*) FROM customers), (SELECT md5(string_agg(id || role, ',' ORDER BY id)) FROM customers), (SELECT count(*) FROM reservations), (SELECT count(*) FROM payment_charges),
+      (SELECT count(*) FROM customers), (SELECT md5(string_agg(id || role, ',' ORDER BY id)) FROM customers), (SELECT count(*) FROM tenants),
+      (SELECT count(*) FROM venues), (SELECT md5(string_agg(id || status || name || coalesce(max_tickets_per_customer, 0), ',' ORDER BY id)) FROM events),
+      (SELECT count(*) FROM refresh_tokens), (SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NOT NULL OR rotated_at IS NOT NULL), (SELECT count(*) FROM reservations), (SELECT count(*) FROM payment_charges),
       (SELECT count(*) FROM payment_methods), (SELECT count(*) FROM payment_attempts), (SELECT count(*) FROM bookings), (SELECT count(*) FROM outbox),
       (SELECT md5(string_agg(id || state || version, ',' ORDER BY id)) FROM seats),
       (SELECT md5(string_agg(id || status || hold_expires_at::text || coalesce(cancel_reason, ''), ',' ORDER BY id)) FROM reservations)

@@ -27,6 +27,7 @@ export function OrganizerPage() {
     setParams(search);
   };
   const act = async (event: EventSummary, action: 'publish' | 'cancel') => {
+    if (action === 'cancel' && !window.confirm(`Cancel ${event.name}? A cancelled event takes no more holds and cannot go on sale again.`)) return;
     setMessage(null);
     try {
       await (action === 'publish' ? api.organizerPublish(event.id) : api.organizerCancel(event.id));
