@@ -16,7 +16,7 @@ export function RequireAuth({ roles, children }: { roles?: readonly Role[]; chil
   if (roles && !roles.includes(customer.role)) {
     return (
       <EmptyState title="Not available">
-        <p>This page is only for the {roles.join(' or ')} role.</p>
+        <p>This page is only for {roles.includes('support') ? 'the support team' : roles.includes('organizer') ? 'organizers' : `the ${roles.join(' or ')} role`}.</p>
       </EmptyState>
     );
   }
