@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import type { Config } from '../config.ts';
-import { Principal } from '../contract/accounts.ts';
+import { Principal, Session } from '../contract/accounts.ts';
 import { customer } from '../db/customers.ts';
 import { eventSummary, sectionView, seatView } from '../db/events.ts';
 import { bookingView, reservationView } from '../db/reservation-reads.ts';
@@ -65,12 +65,6 @@ const SupportReservation = Reservation.extend({ workflowUrl: z.string().nullable
 const EventDetail = eventSummary.extend({ sections: z.array(sectionView), seats: z.array(seatView) });
 const BookingSummary = z.object({ id: z.string(), reference: z.string(), amountCents: z.number().int() });
 /** Who a valid token belongs to (src/auth/tokens.ts: the token's claims, not a stored row). */
-const Session = z.object({
-  token: z.string().meta({ description: 'A short-lived JWT access token: send it as Authorization: Bearer <token>' }),
-  refreshToken: z.string().meta({ description: 'Renews the access token once (POST /api/auth/refresh); keep it secret' }),
-  expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires' }),
-  customer,
-});
 const Health = z.object({ ok: z.boolean(), checks: z.record(z.string(), z.string()).meta({ description: '"ok", or why the probe failed, by dependency' }) });
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });

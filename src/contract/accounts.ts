@@ -30,6 +30,15 @@ export const Account = z.object({
 });
 export type Account = z.infer<typeof Account>;
 
+/** What login, registration and a refresh answer: a short-lived access token, the refresh token that renews it once, and the account. */
+export const Session = z.object({
+  token: z.string().meta({ description: 'A short-lived JWT access token: send it as Authorization: Bearer <token>' }),
+  refreshToken: z.string().meta({ description: 'Renews the access token once (POST /api/auth/refresh); keep it secret' }),
+  expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires' }),
+  customer: Account,
+});
+export type Session = z.infer<typeof Session>;
+
 /** Who a valid access token belongs to: its claims, read without a database query. */
 export const Principal = z.object({ customerId: z.string(), email: z.string(), role: Role });
 export type Principal = z.infer<typeof Principal>;

@@ -4,7 +4,7 @@ import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordWeakness, prepareDummyHash, verifyPassword } from '../../auth/passwords.ts';
 import { type Role, signToken } from '../../auth/tokens.ts';
-import type { Account } from '../../contract/accounts.ts';
+import type { Account, Session } from '../../contract/accounts.ts';
 import { createCustomer, findCustomerByEmail } from '../../db/customers.ts';
 import { issueRefreshToken, type RefreshRefusal, revokeRefreshFamily, rotateRefreshToken } from '../../db/refresh-tokens.ts';
 import { AppError } from '../../errors.ts';
@@ -49,7 +49,7 @@ export function authRoutes(deps: { pool: DatabasePool; jwtSecret: string; access
   const accessToken = (customer: { id: string; email: string; role: Role }) =>
     signToken({ customerId: customer.id, email: customer.email, role: customer.role }, deps.jwtSecret, deps.accessTtlSeconds);
   /** A new login: an access token and the first refresh token of a new family. */
-  const session = async (customer: Account) => {
+  const session = async (customer: Account): Promise<Session> => {
     const { refreshToken } = await issueRefreshToken(deps.pool, { customerId: customer.id, ttlSeconds: deps.refreshTtlSeconds });
     return { token: accessToken(customer), refreshToken, expiresIn: deps.accessTtlSeconds, customer };
   };
@@ -83,7 +83,7 @@ export function authRoutes(deps: { pool: DatabasePool; jwtSecret: string; access
       if (rotated.outcome === 'REUSED') ctx.state.log.warn('a rotated refresh token was presented again: its family is revoked');
       throw new AppError(401, 'UNAUTHENTICATED', REFUSED[rotated.outcome], { reason: rotated.outcome });
     }
-    ctx.body = { token: accessToken(rotated.account), refreshToken: rotated.refreshToken, expiresIn: deps.accessTtlSeconds, customer: rotated.account };
+    ctx.body = { token: accessToken(rotated.account), refreshToken: rotated.refreshToken, expiresIn: deps.accessTtlSeconds, customer: rotated.account } satisfies Session;
   });
 
   /** Revokes the login the refresh token belongs to. Always 204: an unknown token has nothing to revoke. */
