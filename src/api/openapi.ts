@@ -8,7 +8,7 @@ import { bookingView, reservationView } from '../db/reservation-reads.ts';
 import type { ErrorCode } from '../errors.ts';
 import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest } from '../contract/tickets.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
-import { RoleGrant, UserParams, UserRoleParams } from './routes/admin.ts';
+import { RoleGrant, UserParams, UserQuery, UserRoleParams } from './routes/admin.ts';
 import { NoBody, OrganizerEventQuery } from './routes/organizer.ts';
 import { EventDraft, EventEdit, LayoutBody, NewTenant, NewVenue, Tenant, Venue } from '../contract/catalog.ts';
 import { Login, RefreshBody, Register } from './routes/auth.ts';
@@ -324,6 +324,11 @@ function adminOperations(): Operations {
   const user = z.object({ user: customer });
   const adminOnly = { 401: badToken, 403: 'needs the admin role' };
   return {
+    'GET /api/admin/users': {
+      tags: ['Admin'], summary: 'Find an account by its email (exact, any case), to grant it a role', security: BEARER,
+      requestParams: { query: UserQuery },
+      responses: { 200: ok('The account, or none', z.object({ items: z.array(customer) })), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, adminOnly) },
+    },
     'GET /api/admin/users/:id': {
       tags: ['Admin'], summary: 'One account, with its role', security: BEARER,
       requestParams: { path: UserParams },

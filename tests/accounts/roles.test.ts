@@ -37,6 +37,17 @@ describe('granting and revoking roles', () => {
     expect((await engine.request('GET', '/api/me', { token })).body.customer.role).toBe(role);
   });
 
+  test('an admin finds an account by its email, in any case; an unknown email finds none, a malformed one is a 400', async () => {
+    const user = await engine.register();
+    const found = await engine.request('GET', `/api/admin/users?email=${encodeURIComponent(user.email.toUpperCase())}`, { token: admin.token });
+    expect(found.status).toBe(200);
+    expect(found.body.items).toEqual([{ id: user.customerId, email: user.email, name: 'Test Person', role: 'customer', tenantId: null }]);
+    expect((await engine.request('GET', '/api/admin/users?email=nobody-here%40example.com', { token: admin.token })).body.items).toEqual([]);
+    const bad = await engine.request('GET', '/api/admin/users?email=not-an-email', { token: admin.token });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.issues[0].path).toBe('query.email');
+  });
+
   test('granting a role replaces the one the account had (one role per account)', async () => {
     const user = await engine.register('support');
     const tenantId = await engine.createTenant();

@@ -96,6 +96,8 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 202, admin: 202 } },
   { route: 'POST /api/support/reservations/:id/extend', needsHold: true, call: (c, id) => as(c, 'POST', `/api/support/reservations/${id}/extend`, { seconds: 10 }),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
+  { route: 'GET /api/admin/users?email=', call: (c) => as(c, 'GET', `/api/admin/users?email=${encodeURIComponent(owner!.email)}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
   { route: 'GET /api/admin/users/:id', call: async (c) => as(c, 'GET', `/api/admin/users/${await someone()}`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
   { route: 'PUT /api/admin/users/:id/roles/:role', call: async (c) => as(c, 'PUT', `/api/admin/users/${await someone()}/roles/organizer`, { tenantId }),

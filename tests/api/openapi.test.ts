@@ -161,7 +161,7 @@ describe('the OpenAPI document', () => {
     expect(doc.components.securitySchemes.bearerAuth).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }));
     const secured = [...documentedRoutes()].filter(([, op]) => op.security?.some((s) => 'bearerAuth' in s)).map(([route]) => route).sort();
     expect(secured).toEqual([
-      'DELETE /api/admin/users/{id}/roles/{role}', 'DELETE /api/organizer/events/{eventId}', 'GET /api/admin/tenants', 'GET /api/admin/users/{id}',
+      'DELETE /api/admin/users/{id}/roles/{role}', 'DELETE /api/organizer/events/{eventId}', 'GET /api/admin/tenants', 'GET /api/admin/users', 'GET /api/admin/users/{id}',
       'GET /api/bookings', 'GET /api/bookings/{reference}/tickets', 'GET /api/bookings/{reference}/tickets.pdf',
       'GET /api/me', 'GET /api/organizer/events', 'GET /api/organizer/events/{eventId}', 'GET /api/organizer/venues', 'GET /api/reservations', 'GET /api/reservations/{id}', 'GET /api/support/reservations', 'POST /api/checkin',
       'PATCH /api/organizer/events/{eventId}', 'POST /api/admin/tenants', 'POST /api/organizer/events', 'POST /api/organizer/events/{eventId}/cancel',
@@ -231,6 +231,7 @@ describe('the OpenAPI document', () => {
     const someone = await engine.register();
     expectDocumentedResponse('put', '/api/admin/users/{id}/roles/{role}', await as('PUT', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token, body: { tenantId: await engine.createTenant() } }));
     expectDocumentedResponse('get', '/api/admin/users/{id}', await as('GET', `/api/admin/users/${someone.customerId}`, { token: admin.token }));
+    expectDocumentedResponse('get', '/api/admin/users', await as('GET', `/api/admin/users?email=${encodeURIComponent(someone.email.toUpperCase())}`, { token: admin.token }));
     expectDocumentedResponse('delete', '/api/admin/users/{id}/roles/{role}', await as('DELETE', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token }));
     expectDocumentedResponse('delete', '/api/admin/users/{id}/roles/{role}', await as('DELETE', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token }));
     expectDocumentedResponse('post', '/api/admin/tenants', await as('POST', '/api/admin/tenants', { token: admin.token, body: { name: `OpenAPI ${randomUUID()}` } }));

@@ -4,11 +4,13 @@ import { z } from 'zod';
 import { Role } from '../../contract/accounts.ts';
 import { NewTenant } from '../../contract/catalog.ts';
 import { createTenant, findTenant, listTenants } from '../../db/catalog.ts';
-import { findCustomer, revokeRole, setRole } from '../../db/customers.ts';
+import { findCustomer, findCustomerByEmail, revokeRole, setRole } from '../../db/customers.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
 
 export const UserParams = z.object({ id: z.string().uuid() });
+/** Finding an account by its email (exact, any case): admins know people by email, the API by id. */
+export const UserQuery = z.object({ email: z.string().trim().email().max(254) });
 export const UserRoleParams = UserParams.extend({ role: Role });
 /** The tenant an organizer belongs to: required for the organizer role, refused for the others. */
 export const RoleGrant = z.object({
@@ -31,6 +33,12 @@ export function adminRoutes(deps: { pool: DatabasePool }) {
       throw new AppError(409, 'INVALID_STATE', 'an admin cannot change their own role; ask another admin', { customerId: id });
     }
   };
+
+  router.get('/users', async (ctx) => {
+    const { email } = parse(UserQuery, ctx.query, 'query');
+    const found = await findCustomerByEmail(deps.pool, email);
+    ctx.body = { items: found ? [{ id: found.id, email: found.email, name: found.name, role: found.role, tenantId: found.tenantId }] : [] };
+  });
 
   router.get('/users/:id', async (ctx) => {
     const { id } = parse(UserParams, ctx.params, 'params');
