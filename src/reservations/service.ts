@@ -7,7 +7,7 @@ import type { Principal } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import { acknowledgeSettledAttempts, readSettlement } from '../db/payments.ts';
 import { getReservation, listBookings, listReservations, type ReservationView } from '../db/reservation-reads.ts';
-import { claimHold } from '../db/reservations.ts';
+import { createClaimBatcher } from '../db/reservations.ts';
 import { AppError, notFound, SeatTakenError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { checkoutsTotal, holdsTotal } from '../metrics.ts';
@@ -30,13 +30,14 @@ export interface ReservationServiceDeps {
   temporal: Client;
   /** Only to swap card details for a token before checkout; charging is the workflow's job. */
   payments: Pick<PaymentProvider, 'tokenize'>;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'HOLD_DEFAULT_SECONDS' | 'PASSIVE_EXPIRY_GRACE_SECONDS' | 'HOLD_EXTENSIONS' | 'HOLD_EXTENSION_MAX_SECONDS'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'HOLD_DEFAULT_SECONDS' | 'PASSIVE_EXPIRY_GRACE_SECONDS' | 'HOLD_EXTENSIONS' | 'HOLD_EXTENSION_MAX_SECONDS' | 'HOLD_CLAIM_BATCH' | 'HOLD_CLAIMS_IN_FLIGHT'>;
   log: Logger;
 }
 
 export type ReservationService = ReturnType<typeof createReservationService>;
 
 export function createReservationService({ pool, temporal, payments, config, log }: ReservationServiceDeps) {
+  const claimHold = createClaimBatcher(pool, { maxBatch: config.HOLD_CLAIM_BATCH, inFlight: config.HOLD_CLAIMS_IN_FLIGHT });
   const view = (r: ReservationView): ReservationView => ({
     ...r,
     workflowId: reservationStart({ ...r, seatCount: r.seats.length }, config).workflowId,
@@ -78,9 +79,9 @@ export function createReservationService({ pool, temporal, payments, config, log
   }
 
   return {
-    /** Claims the seats in PostgreSQL, in one statement; the loser is answered from it. */
+    /** Claims the seats in PostgreSQL, in one statement (shared with the holds that arrive meanwhile); the loser is answered from it. */
     async hold(principal: Principal, input: HoldInput, idempotencyKey: string = randomUUID()) {
-      const result = await claimHold(pool, {
+      const result = await claimHold({
         ...input,
         customerId: principal.customerId,
         idempotencyKey,
