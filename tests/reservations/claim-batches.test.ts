@@ -38,7 +38,7 @@ async function sale() {
   return { eventId, floor: sectionIds[0], seatIds: [...seatIds] };
 }
 
-const request = (customerId: string, eventId: string, asked: { seatIds: string[] } | { sectionId: string; quantity: number }, key = randomUUID()): HoldRequest =>
+const request = (customerId: string, eventId: string, asked: { seatIds: string[] } | { sectionId: string; quantity: number }, key: string = randomUUID()): HoldRequest =>
   ({ customerId, eventId, idempotencyKey: key, holdSeconds: 600, passiveGraceSeconds: 1, ...asked });
 
 /** PostgreSQL's truth of an event: which reservation holds each seat, and every live reservation's seat count. */
