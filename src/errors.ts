@@ -23,6 +23,11 @@ export type ErrorCode =
   | 'PAYMENT_DECLINED'
   | 'PAYMENT_UNAVAILABLE'
   | 'SERVICE_UNAVAILABLE'
+  // discount codes (src/contract/discounts.ts): no such code for the event, a code that cannot be
+  // used now (details.refusal), a code that already exists
+  | 'DISCOUNT_CODE_UNKNOWN'
+  | 'DISCOUNT_CODE_REFUSED'
+  | 'DISCOUNT_CODE_TAKEN'
   // a scan at the door that does not admit (src/contract/tickets.ts)
   | CheckinRefusal
   // HTTP-level refusals, before any route: malformed requests, methods, sizes, media types

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AppliedDiscount } from '../src/contract/discounts.ts';
 
 /**
  * The reservation workflow's messages, shared by the workflow and the API.
@@ -42,6 +43,12 @@ export interface ExtendRequest {
 export interface CheckoutRequest {
   /** A payment-method token; the simulated provider accepts test card numbers. */
   paymentToken: string;
+  /**
+   * The discount code the API applied to the reservation before this checkout, and what it
+   * takes off: recorded in the workflow's history with the checkout. The amount charged is
+   * PostgreSQL's (the price minus the recorded discount), not this copy.
+   */
+  discount?: AppliedDiscount;
 }
 
 export interface BookingSummary {

@@ -20,6 +20,7 @@ import { supportRoutes } from './routes/support.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { createTicketService } from '../tickets/service.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { discountRoutes } from './routes/discounts.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -64,6 +65,7 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
     authRoutes({ pool, jwtSecret: config.JWT_SECRET, jwtTtlSeconds: config.JWT_TTL_SECONDS, limits }),
     eventRoutes({ pool }),
     reservationRoutes({ service, config, limits }),
+    discountRoutes({ pool }),
     supportRoutes({ service, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
     ticketRoutes({ tickets: createTicketService({ pool, signingSecret: config.TICKET_SIGNING_SECRET }) }),
     healthRoutes(health),

@@ -12,6 +12,8 @@ import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
 import { EventParams, EventQuery } from './routes/events.ts';
 import { Cancel, Checkout, holdBody } from './routes/reservations.ts';
 import { SupportCancel, SupportQuery } from './routes/support.ts';
+import { DiscountCodeParams, DiscountQuoteQuery } from './routes/discounts.ts';
+import { AppliedDiscount, DiscountCode, DiscountQuote, NewDiscountCode } from '../contract/discounts.ts';
 import { ExtendBody, ReservationParams } from './schemas.ts';
 
 /**
@@ -34,6 +36,7 @@ const ERROR_CODES = [
   'VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'EMAIL_TAKEN', 'INVALID_CREDENTIALS',
   'SEAT_TAKEN', 'UNKNOWN_SEATS', 'EVENT_NOT_ON_SALE', 'HOLD_EXPIRED', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED',
   'TICKET_LIMIT_REACHED', 'HOLD_EXTENSION_REFUSED', 'RATE_LIMITED', 'PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE',
+  'DISCOUNT_CODE_UNKNOWN', 'DISCOUNT_CODE_REFUSED', 'DISCOUNT_CODE_TAKEN',
   ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
 ] as const satisfies readonly ErrorCode[];
 type Unlisted = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
@@ -199,13 +202,14 @@ function reservationOperations(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_M
       requestParams: { ...byId, header: IdempotencyKeyHeader },
       requestBody: { required: true, ...json(Checkout) },
       responses: {
-        200: ok('The confirmed reservation and its booking', z.object({ reservation: Reservation, booking: BookingSummary })),
+        200: ok('The confirmed reservation, its booking (amountCents: what was charged) and the discount applied, if any', z.object({ reservation: Reservation, booking: BookingSummary, discount: AppliedDiscount.nullable() })),
         ...errors({
-          400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 402: ['PAYMENT_DECLINED'], 404: ['NOT_FOUND'], 409: ['HOLD_EXPIRED', 'INVALID_STATE'],
-          422: ['VALIDATION_FAILED'], 503: ['PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE'], ...bodyRefusals,
+          400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 402: ['PAYMENT_DECLINED'], 404: ['NOT_FOUND'], 409: ['HOLD_EXPIRED', 'INVALID_STATE', 'DISCOUNT_CODE_REFUSED'],
+          422: ['VALIDATION_FAILED', 'DISCOUNT_CODE_UNKNOWN'], 503: ['PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE'], ...bodyRefusals,
         }, {
           401: badToken, 402: 'the card was declined (`details.declineCode`); the hold stays while time remains', 404: "no such reservation, or another's",
-          409: reservationGone, 422: 'raw card numbers are refused with live payment keys', 503: 'nothing was charged: try again',
+          409: `${reservationGone}; or the discount code cannot be used now (\`details.refusal\`: NOT_YET_VALID, EXPIRED, USED_UP), nothing charged`,
+          422: 'raw card numbers are refused with live payment keys; or the event has no such discount code', 503: 'nothing was charged: try again',
         }),
       },
     },
@@ -297,6 +301,38 @@ function supportOperations(): Operations {
   };
 }
 
+function discountOperations(): Operations {
+  const staffOnly = { 401: badToken, 403: 'needs the support role' };
+  return {
+    'POST /api/support/events/:eventId/discount-codes': {
+      tags: ['Support'], summary: 'Create a discount code of an event (percentage or fixed amount, validity window, usage limit)', security: BEARER,
+      requestParams: { path: EventParams },
+      requestBody: { required: true, ...json(NewDiscountCode) },
+      responses: {
+        201: ok('The code, with its uses (none yet)', z.object({ discountCode: DiscountCode })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['DISCOUNT_CODE_TAKEN'], ...bodyRefusals },
+          { ...staffOnly, 404: 'no such event', 409: 'the event already has this code' }),
+      },
+    },
+    'GET /api/support/events/:eventId/discount-codes': {
+      tags: ['Support'], summary: "An event's discount codes with their uses now", security: BEARER,
+      requestParams: { path: EventParams },
+      responses: {
+        200: ok('The codes', z.object({ items: z.array(DiscountCode) })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { ...staffOnly, 404: 'no such event' }),
+      },
+    },
+    'GET /api/events/:eventId/discount-codes/:code': {
+      tags: ['Events'], summary: 'Check a discount code: whether it can be used now, and what it takes off a price (query amountCents)', security: BEARER,
+      requestParams: { path: DiscountCodeParams, query: DiscountQuoteQuery },
+      responses: {
+        200: ok('What the code does', DiscountQuote),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['DISCOUNT_CODE_UNKNOWN'] }, { 401: badToken, 404: 'the event has no such code' }),
+      },
+    },
+  };
+}
+
 function operationsOperations(): Operations {
   return {
     'GET /api/health': {
@@ -332,7 +368,7 @@ export type OpenApiDocument = ReturnType<typeof createDocument>;
 
 /** The whole document; hold limits come from the config the hold route validates with. */
 export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
-  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...supportOperations(), ...operationsOperations() };
+  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...supportOperations(), ...discountOperations(), ...operationsOperations() };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {
     const [method, path] = openApiRoute(key);

@@ -11,6 +11,7 @@ let engine: TestEngine;
 let eventId: string;
 let seats: string[];
 let seatCursor = 0;
+const discountCode = 'TABLE10';
 type Caller = { token: string; customerId: string; email: string } | null;
 let owner: Caller;
 let stranger: Caller;
@@ -20,6 +21,7 @@ beforeAll(async () => {
   engine = await startTestEngine('authz', { HOLD_EXTENSIONS: '10', HOLD_EXTENSION_MAX_SECONDS: '60', RATE_LIMIT_HOLDS_PER_MINUTE: '0' });
   ({ eventId, seatIds: seats } = await engine.createEvent({ sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 5000, rows: 5, seatsPerRow: 10 }] }));
   [owner, stranger, support] = [await engine.register(), await engine.register(), await engine.register('support')];
+  expect((await as(support, 'POST', `/api/support/events/${eventId}/discount-codes`, { code: discountCode, kind: 'FIXED', value: 500 })).status).toBe(201);
 });
 afterAll(async () => { await engine?.close(); });
 
@@ -63,6 +65,12 @@ const table: Array<{ route: string; call: (caller: Caller, reservationId: string
     expect: { anonymous: 401, owner: 403, stranger: 403, support: 202 } },
   { route: 'POST /api/support/reservations/:id/extend', needsHold: true, call: (c, id) => as(c, 'POST', `/api/support/reservations/${id}/extend`, { seconds: 10 }),
     expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+  { route: 'POST /api/support/events/:id/discount-codes', call: (c) => as(c, 'POST', `/api/support/events/${eventId}/discount-codes`, { code: `CELL${randomUUID().slice(0, 8).toUpperCase()}`, kind: 'PERCENT', value: 10 }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, support: 201 } },
+  { route: 'GET /api/support/events/:id/discount-codes', call: (c) => as(c, 'GET', `/api/support/events/${eventId}/discount-codes`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+  { route: 'GET /api/events/:id/discount-codes/:code', call: (c) => as(c, 'GET', `/api/events/${eventId}/discount-codes/${discountCode}?amountCents=5000`),
+    expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
 ];
 
 describe('every endpoint by role (the README table)', () => {

@@ -15,6 +15,7 @@ import { authRoutes } from '../../src/api/routes/auth.ts';
 import { eventRoutes } from '../../src/api/routes/events.ts';
 import { reservationRoutes } from '../../src/api/routes/reservations.ts';
 import { supportRoutes } from '../../src/api/routes/support.ts';
+import { discountRoutes } from '../../src/api/routes/discounts.ts';
 import { ticketRoutes } from '../../src/api/routes/tickets.ts';
 import { sql } from '../../src/db/sql.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
@@ -77,6 +78,12 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: '/api/support/reservations', path: () => '/api/support/reservations', who: 'support', query: { eventId: '00000000-0000-4000-8000-000000000000', status: 'HELD' } },
   { method: 'POST', pattern: '/api/support/reservations/:id/cancel', path: () => `/api/support/reservations/${fixture.reservationId}/cancel`, who: 'support', body: () => ({ reason: 'customer called' }) },
   { method: 'POST', pattern: '/api/support/reservations/:id/extend', path: () => `/api/support/reservations/${fixture.reservationId}/extend`, who: 'support', body: () => ({ seconds: 60 }) },
+  {
+    method: 'POST', pattern: '/api/support/events/:eventId/discount-codes', path: () => `/api/support/events/${fixture.eventId}/discount-codes`, who: 'support',
+    body: () => ({ code: 'SPRING', kind: 'PERCENT', value: 10, validFrom: '2024-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', maxUses: 5 }),
+  },
+  { method: 'GET', pattern: '/api/support/events/:eventId/discount-codes', path: () => `/api/support/events/${fixture.eventId}/discount-codes`, who: 'support' },
+  { method: 'GET', pattern: '/api/events/:eventId/discount-codes/:code', path: () => `/api/events/${fixture.eventId}/discount-codes/SPRING`, who: 'customer', query: { amountCents: '5000' } },
   { method: 'GET', pattern: '/api/bookings/:reference/tickets', path: () => '/api/bookings/AB12-CD34/tickets', who: 'customer' },
   { method: 'GET', pattern: '/api/bookings/:reference/tickets.pdf', path: () => '/api/bookings/AB12-CD34/tickets.pdf', who: 'customer' },
   // a code of the right form that no one signed: its variants must never admit anything either
@@ -167,7 +174,7 @@ async function storedState() {
   return engine.db.pool.one(sql.type(z.object({ state: z.string() }))`
     SELECT concat_ws('|',
       (SELECT count(*) FROM customers), (SELECT count(*) FROM reservations), (SELECT count(*) FROM payment_charges),
-      (SELECT count(*) FROM payment_methods), (SELECT count(*) FROM payment_attempts), (SELECT count(*) FROM bookings), (SELECT count(*) FROM outbox),
+      (SELECT count(*) FROM payment_methods), (SELECT count(*) FROM payment_attempts), (SELECT count(*) FROM bookings), (SELECT count(*) FROM outbox), (SELECT count(*) FROM discount_codes),
       (SELECT md5(string_agg(id || state || version, ',' ORDER BY id)) FROM seats),
       (SELECT md5(string_agg(id || status || hold_expires_at::text || coalesce(cancel_reason, ''), ',' ORDER BY id)) FROM reservations)
     ) AS state
@@ -211,7 +218,7 @@ describe('malformed requests to every route answer below 500, in the error shape
 
   test('the route table here covers every route the API registers', () => {
     const deps = {} as never;
-    const registered = [authRoutes(deps), eventRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps)]
+    const registered = [authRoutes(deps), eventRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps), discountRoutes(deps)]
       .flatMap((router) => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`)));
     expect(new Set(registered)).toEqual(new Set(ROUTES.map((r) => `${r.method} ${r.pattern}`)));
   });
