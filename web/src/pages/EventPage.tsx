@@ -6,9 +6,8 @@ import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback'
 import { loginPath } from '../components/RequireAuth';
 import { SeatMap } from '../components/SeatMap';
 import { SelectionSummary } from '../components/SelectionSummary';
-import { sectionTitle } from '../components/seatView';
 import { StatusBadge } from '../components/StatusBadge';
-import { formatLongDate, formatMoney, formatTime, pluralize } from '../format';
+import { formatLongDate, formatTime, pluralize } from '../format';
 import { useDocumentTitle, useIdempotencyKey, useResource } from '../hooks';
 import { useEventSeats, useReservationUpdates, type LiveStatus, type SeatIndex } from '../realtime';
 import { ACTIVE_STATUSES, type EventDetail, type Reservation, type ReservationRequest, type Seat, type Section } from '../types';
@@ -43,7 +42,7 @@ function EventView({ event }: { event: EventDetail }) {
   const location = useLocation();
   const { seats, status, resync } = useEventSeats(event.id, event.seats);
   const sections = useMemo(() => new Map(event.sections.map((s) => [s.id, s])), [event.sections]);
-  const mine = useMyActiveReservations(event.id, customer !== null);
+  const mine = useMyReservations(event.id, customer !== null);
   const [selected, setSelected] = useSeatSelection(event.id);
   const [notice, setNotice] = useState<string | null>((location.state as EventPageState | null)?.flash ?? null);
   const [error, setError] = useState<unknown>(undefined);
@@ -131,6 +130,7 @@ function EventView({ event }: { event: EventDetail }) {
             seats={seats}
             selected={selected}
             mine={mine.seatIds}
+            bought={mine.boughtSeatIds}
             interactive={onSale}
             holdingSectionId={holding === 'seats' ? null : holding}
             onToggleSeat={toggleSeat}
@@ -177,13 +177,6 @@ function EventHeader({ event, status }: { event: EventDetail; status: LiveStatus
           Limit {pluralize(event.maxTicketsPerCustomer, 'ticket')} per customer
         </p>
       )}
-      <ul className="price-chips" aria-label="Prices">
-        {event.sections.map((s) => (
-          <li key={s.id} className={s.priceCents === 0 ? 'price-chip price-chip--free' : 'price-chip'}>
-            {sectionTitle(s)}: <strong>{formatMoney(s.priceCents)}</strong>
-          </li>
-        ))}
-      </ul>
     </header>
   );
 }
@@ -228,21 +221,26 @@ function ActiveHolds({ reservations }: { reservations: Reservation[] }) {
   );
 }
 
-/** The customer's HELD/PAYING reservations for this event (their seats show as "yours"). */
-function useMyActiveReservations(eventId: string, loggedIn: boolean) {
+/**
+ * The customer's reservations for this event: the HELD/PAYING ones (their seats show as "yours")
+ * and the booked ones (their seats show as "yours, bought"). Read again on every push about the
+ * customer's reservations, so a booking made in another tab shows up too.
+ */
+function useMyReservations(eventId: string, loggedIn: boolean) {
   const resource = useResource(
     (signal) => (loggedIn ? api.listReservations(signal) : Promise.resolve([] as Reservation[])),
     [loggedIn],
   );
   const { reload } = resource;
   useReservationUpdates(() => reload(), { enabled: loggedIn, onReconnect: reload });
-  const reservations = useMemo(
-    () => (resource.data ?? []).filter((r) => r.eventId === eventId && ACTIVE_STATUSES.includes(r.status)),
-    [resource.data, eventId],
-  );
-  const seatIds = useMemo(() => new Set(reservations.flatMap((r) => r.seats.map((s) => s.id))), [reservations]);
-  return { reservations, seatIds, reload };
+  const ofEvent = useMemo(() => (resource.data ?? []).filter((r) => r.eventId === eventId), [resource.data, eventId]);
+  const reservations = useMemo(() => ofEvent.filter((r) => ACTIVE_STATUSES.includes(r.status)), [ofEvent]);
+  const seatIds = useMemo(() => seatIdsOf(reservations), [reservations]);
+  const boughtSeatIds = useMemo(() => seatIdsOf(ofEvent.filter((r) => r.status === 'CONFIRMED' && r.booking !== null)), [ofEvent]);
+  return { reservations, seatIds, boughtSeatIds, reload };
 }
+
+const seatIdsOf = (reservations: readonly Reservation[]) => new Set(reservations.flatMap((r) => r.seats.map((s) => s.id)));
 
 /** The selected seats, kept per event in sessionStorage so they survive the detour through log in. */
 function useSeatSelection(eventId: string) {
