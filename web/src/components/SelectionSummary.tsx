@@ -63,6 +63,20 @@ export function SelectionSummary({ seats, sections, busy, disabled, loggedIn, on
   );
 }
 
+/**
+ * The total and the Hold button in a bar stuck to the bottom of narrow screens, so they stay in
+ * reach below a long seat map (styles.css shows it instead of the summary's own under 900 px).
+ */
+export function SelectionBar(props: HoldActionProps) {
+  if (props.seats.length === 0) return null;
+  return (
+    <div className="selection-bar" data-testid="selection-bar">
+      <SelectionTotal seats={props.seats} sections={props.sections} />
+      <HoldButton seats={props.seats} busy={props.busy} disabled={props.disabled} onHold={props.onHold} />
+    </div>
+  );
+}
+
 /** "Total (2 seats) €90.00"; no total at all until a seat is chosen. */
 function SelectionTotal({ seats, sections }: Pick<HoldActionProps, 'seats' | 'sections'>) {
   if (seats.length === 0) {

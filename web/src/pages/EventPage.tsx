@@ -5,7 +5,7 @@ import { useAuth } from '../auth';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { loginPath } from '../components/RequireAuth';
 import { SeatMap } from '../components/SeatMap';
-import { SelectionSummary } from '../components/SelectionSummary';
+import { SelectionBar, SelectionSummary } from '../components/SelectionSummary';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatLongDate, formatTime, pluralize } from '../format';
 import { useDocumentTitle, useIdempotencyKey, useResource } from '../hooks';
@@ -151,6 +151,7 @@ function EventView({ event }: { event: EventDetail }) {
           <ActiveHolds reservations={mine.reservations} />
         </aside>
       </div>
+      <SelectionBar seats={selectedSeats} sections={sections} busy={holding === 'seats'} disabled={!onSale || holding !== null} onHold={holdSelected} />
     </div>
   );
 }
