@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, errorMessage } from '../api';
 import { CardForm } from '../components/CardForm';
 import { Countdown } from '../components/Countdown';
+import { EventFacts } from '../components/EventFacts';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { StatusBadge } from '../components/StatusBadge';
 import { useDocumentTitle, useIdempotencyKey, useResource } from '../hooks';
@@ -310,6 +311,7 @@ export function ReservationSummary({ reservation, children }: { reservation: Res
         </h2>
         <StatusBadge status={reservation.status} />
       </div>
+      <EventFacts startsAt={reservation.eventStartsAt} venueName={reservation.venueName} className="reservation-summary__facts" />
       {children}
       <SeatLineItems seats={reservation.seats} totalLabel="Total" totalCents={reservation.amountCents} />
     </section>

@@ -2,12 +2,13 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError } from '../api';
 import { useAuth } from '../auth';
+import { EventFacts } from '../components/EventFacts';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { loginPath } from '../components/RequireAuth';
 import { SeatMap } from '../components/SeatMap';
 import { SelectionBar, SelectionSummary } from '../components/SelectionSummary';
 import { StatusBadge } from '../components/StatusBadge';
-import { formatLongDate, formatTime, pluralize } from '../format';
+import { formatTime, pluralize } from '../format';
 import { useDocumentTitle, useIdempotencyKey, useResource } from '../hooks';
 import { useEventSeats, useReservationUpdates, type LiveStatus, type SeatIndex } from '../realtime';
 import { ACTIVE_STATUSES, type EventDetail, type Reservation, type ReservationRequest, type Seat, type Section } from '../types';
@@ -167,11 +168,7 @@ function EventHeader({ event, status }: { event: EventDetail; status: LiveStatus
         {event.status !== 'ON_SALE' && <StatusBadge status={event.status} />}
         <LiveIndicator status={status} />
       </div>
-      <p className="event-header__meta">
-        <time dateTime={event.startsAt}>{formatLongDate(event.startsAt)}</time>
-        <span aria-hidden="true"> · </span>
-        {event.venue.name}
-      </p>
+      <EventFacts startsAt={event.startsAt} venueName={event.venue.name} className="event-header__meta" />
       {event.description && <p className="event-header__description">{event.description}</p>}
       {event.maxTicketsPerCustomer !== null && (
         <p className="event-header__limit" data-testid="ticket-limit">
