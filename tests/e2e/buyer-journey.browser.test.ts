@@ -4,7 +4,7 @@
  * sentence for a declined card, the event page on a 390-pixel phone, and the event's date, venue,
  * price lines and calendar entry at checkout and confirmation. Screenshots in test-results/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, SCREENSHOTS } from '../helpers/browser.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 async function loggedIn(account: Account, viewport: { width: number; height: number }): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
   await context.addInitScript((session: { token: string; customer: unknown }) => {
     localStorage.setItem('token', session.token);
     localStorage.setItem('customer', JSON.stringify(session.customer));
@@ -233,7 +233,10 @@ describe("the buyer's journey in the web client", () => {
     const link = page.getByTestId('calendar-link');
     expect(await link.getAttribute('href')).toMatch(/^blob:/);
     expect(await link.getAttribute('download')).toBe(`booking-${reference}.ics`);
-    const ics = await link.evaluate(async (a) => (await fetch((a as unknown as { href: string }).href)).text());
+    // the file as the browser saves it (a fetch of the blob: URL is refused by the page's connect-src)
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toBe(`booking-${reference}.ics`);
+    const ics = readFileSync((await download.path())!, 'utf8');
     const lines = ics.split('\r\n');
     expect(lines[0]).toBe('BEGIN:VCALENDAR');
     expect(lines).toContain('BEGIN:VEVENT');
@@ -242,8 +245,6 @@ describe("the buyer's journey in the web client", () => {
     expect(lines).toContain(`LOCATION:${VENUE}`);
     expect(lines.find((l) => l.startsWith('UID:'))).toBe(`UID:booking-${reference}@127.0.0.1`);
     expect(lines.find((l) => l.startsWith('DTSTAMP:'))).toMatch(/^DTSTAMP:\d{8}T\d{6}Z$/);
-    const download = await Promise.all([page.waitForEvent('download'), link.click()]).then(([d]) => d);
-    expect(download.suggestedFilename()).toBe(`booking-${reference}.ics`);
     await page.screenshot({ path: `${SCREENSHOTS}/journey-confirmation.png`, fullPage: true });
 
     // back on the map, the seats just bought are the customer's
