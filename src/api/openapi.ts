@@ -3,7 +3,7 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponse
 import type { Config } from '../config.ts';
 import { customer } from '../db/customers.ts';
 import { eventSummary, sectionView, seatView } from '../db/events.ts';
-import { bookingView, reservationView } from '../db/reservation-reads.ts';
+import { bookingView, reservationRead, reservationView } from '../db/reservation-reads.ts';
 import type { ErrorCode } from '../errors.ts';
 import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest } from '../contract/tickets.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
@@ -55,11 +55,15 @@ export const ErrorBody = z.object({
 });
 
 // Responses. The data layer's row schemas, plus what the service adds to a reservation.
-const Reservation = reservationView.extend({
+const serviceFields = {
   workflowId: z.string().meta({ description: 'The Temporal workflow id of this reservation (reservation-<id>)' }),
   extensions: z.object({ remaining: z.number().int(), maxSeconds: z.number().int() })
     .meta({ description: 'Extensions this hold may still get, and how long each may be' }),
-});
+};
+/** What every read of a reservation answers (with the event's date and venue). */
+const Reservation = reservationRead.extend(serviceFields);
+/** The hold's own answer, made by the claim statement: without the event's date and venue (read the reservation for them). */
+const HeldReservation = reservationView.extend(serviceFields);
 const SupportReservation = Reservation.extend({ workflowUrl: z.string().nullable().meta({ description: "The workflow in the Temporal Web UI, when it is configured" }) });
 const EventDetail = eventSummary.extend({ sections: z.array(sectionView), seats: z.array(seatView) });
 const BookingSummary = z.object({ id: z.string(), reference: z.string(), amountCents: z.number().int() });
@@ -161,6 +165,7 @@ function eventOperations(): Operations {
 
 function reservationOperations(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): Operations {
   const one = z.object({ reservation: Reservation });
+  const held = z.object({ reservation: HeldReservation });
   const byId = { path: ReservationParams };
   return {
     'POST /api/reservations': {
@@ -170,8 +175,8 @@ function reservationOperations(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_M
       requestParams: { header: IdempotencyKeyHeader },
       requestBody: { required: true, ...json(holdBody(config)) },
       responses: {
-        201: { description: 'The hold', headers: z.object({ Location: z.string().meta({ description: '/api/reservations/{id}' }) }), ...json(one) },
-        200: { description: 'The hold made earlier with this Idempotency-Key', headers: z.object({ Location: z.string() }), ...json(one) },
+        201: { description: 'The hold', headers: z.object({ Location: z.string().meta({ description: '/api/reservations/{id}' }) }), ...json(held) },
+        200: { description: 'The hold made earlier with this Idempotency-Key', headers: z.object({ Location: z.string() }), ...json(held) },
         ...errors({
           400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['SEAT_TAKEN', 'EVENT_NOT_ON_SALE', 'TICKET_LIMIT_REACHED'],
           422: ['IDEMPOTENCY_KEY_REUSED', 'UNKNOWN_SEATS', 'VALIDATION_FAILED'], 429: ['RATE_LIMITED'], ...bodyRefusals,

@@ -28,20 +28,37 @@ export type ReservationView = z.infer<typeof reservationView> & {
   extensions?: { remaining: number; maxSeconds: number };
 };
 
-const viewRow = z.object({ view: reservationView });
+/**
+ * A reservation as the reads answer it (one, a list, and what checkout, extend and cancel answer):
+ * the view plus the event's date and venue, which checkout and the confirmation show. The hold's
+ * own answer is the bare view: `claim_hold` builds it, and the hold's one statement stays as it is.
+ */
+export const reservationRead = reservationView.extend({
+  eventStartsAt: z.string().meta({ description: 'When the event starts (ISO 8601, UTC)', format: 'date-time' }),
+  venueName: z.string(),
+});
+export type ReservationRead = ReservationView & Pick<z.infer<typeof reservationRead>, 'eventStartsAt' | 'venueName'>;
 
-export async function getReservation(db: CommonQueryMethods, reservationId: string) {
-  return db.maybeOneFirst(sql.type(viewRow)`SELECT reservation_view(id) AS view FROM reservations WHERE id = ${reservationId}`);
+const readRow = z.object({ view: reservationRead });
+const readColumn = sql.fragment`reservation_view(r.id) || jsonb_build_object('eventStartsAt', iso_utc(e.starts_at), 'venueName', v.name)`;
+
+export async function getReservation(db: CommonQueryMethods, reservationId: string): Promise<ReservationRead | null> {
+  return db.maybeOneFirst(sql.type(readRow)`
+    SELECT ${readColumn} AS view
+    FROM reservations r JOIN events e ON e.id = r.event_id JOIN venues v ON v.id = e.venue_id
+    WHERE r.id = ${reservationId}
+  `);
 }
 
-export async function listReservations(db: CommonQueryMethods, filter: { customerId?: string; eventId?: string; status?: string; limit: number }) {
+export async function listReservations(db: CommonQueryMethods, filter: { customerId?: string; eventId?: string; status?: string; limit: number }): Promise<ReservationRead[]> {
   const conditions = [sql.fragment`TRUE`];
   if (filter.customerId) conditions.push(sql.fragment`r.customer_id = ${filter.customerId}`);
   if (filter.eventId) conditions.push(sql.fragment`r.event_id = ${filter.eventId}`);
   if (filter.status) conditions.push(sql.fragment`r.status = ${filter.status}`);
   return [
-    ...(await db.anyFirst(sql.type(viewRow)`
-      SELECT reservation_view(r.id) AS view FROM reservations r
+    ...(await db.anyFirst(sql.type(readRow)`
+      SELECT ${readColumn} AS view
+      FROM reservations r JOIN events e ON e.id = r.event_id JOIN venues v ON v.id = e.venue_id
       WHERE ${sql.join(conditions, sql.fragment` AND `)}
       ORDER BY r.created_at DESC LIMIT ${filter.limit}
     `)),

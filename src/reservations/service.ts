@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import { type AppliedDiscount, DISCOUNT_REFUSAL_TEXT } from '../contract/discounts.ts';
 import { applyDiscountCode } from '../db/discounts.ts';
 import { acknowledgeSettledAttempts, readSettlement } from '../db/payments.ts';
-import { getReservation, listBookings, listReservations, type ReservationView } from '../db/reservation-reads.ts';
+import { getReservation, listBookings, listReservations, type ReservationRead, type ReservationView } from '../db/reservation-reads.ts';
 import { createClaimBatcher } from '../db/reservations.ts';
 import { AppError, notFound, SeatTakenError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -40,7 +40,7 @@ export type ReservationService = ReturnType<typeof createReservationService>;
 
 export function createReservationService({ pool, temporal, payments, config, log }: ReservationServiceDeps) {
   const claimHold = createClaimBatcher(pool, { maxBatch: config.HOLD_CLAIM_BATCH, inFlight: config.HOLD_CLAIMS_IN_FLIGHT });
-  const view = (r: ReservationView): ReservationView => ({
+  const view = <R extends ReservationView>(r: R): R => ({
     ...r,
     workflowId: reservationStart({ ...r, seatCount: r.seats.length }, config).workflowId,
     extensions: {
@@ -50,7 +50,7 @@ export function createReservationService({ pool, temporal, payments, config, log
   });
 
   /** A reservation the principal may see: their own, or any for support (unless `ownerOnly`). */
-  async function reservationOf(principal: Principal, reservationId: string, ownerOnly = false): Promise<ReservationView> {
+  async function reservationOf(principal: Principal, reservationId: string, ownerOnly = false): Promise<ReservationRead> {
     const reservation = await getReservation(pool, reservationId);
     const mayRead = reservation && (reservation.customerId === principal.customerId || (principal.role === 'support' && !ownerOnly));
     // another customer's reservation is reported as not found: its existence is not theirs to know

@@ -9,6 +9,7 @@ import type {
   EventDetail,
   EventStatus,
   EventSummary,
+  HeldReservation,
   Page,
   Reservation,
   ReservationRequest,
@@ -160,7 +161,7 @@ export const api = {
     request<{ eventId: string; seats: Seat[] }>('GET', `/api/events/${id(eventId)}/seats`, { signal }),
 
   createReservation: async (body: ReservationRequest, idempotencyKey: string) =>
-    (await request<{ reservation: Reservation }>('POST', '/api/reservations', { body, idempotencyKey })).reservation,
+    (await request<{ reservation: HeldReservation }>('POST', '/api/reservations', { body, idempotencyKey })).reservation,
 
   listReservations: async (signal?: AbortSignal) =>
     (await request<{ items: Reservation[] }>('GET', '/api/reservations', { signal })).items,

@@ -103,6 +103,9 @@ export interface Reservation {
   id: string;
   eventId: string;
   eventName: string;
+  /** When the event starts (ISO 8601). */
+  eventStartsAt: string;
+  venueName: string;
   status: ReservationStatus;
   seats: ReservationSeat[];
   amountCents: number;
@@ -118,6 +121,9 @@ export interface Reservation {
   failureReason?: string | null;
   workflowId?: string;
 }
+
+/** The hold's own answer (POST /api/reservations): a reservation without the event's date and venue. */
+export type HeldReservation = Omit<Reservation, 'eventStartsAt' | 'venueName'>;
 
 export interface SupportReservation extends Reservation {
   customerEmail: string;

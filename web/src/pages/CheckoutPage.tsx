@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, errorMessage } from '../api';
 import { CardForm } from '../components/CardForm';
 import { Countdown } from '../components/Countdown';
+import { EventFacts } from '../components/EventFacts';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { StatusBadge } from '../components/StatusBadge';
 import { useDocumentTitle, useIdempotencyKey, useResource } from '../hooks';
@@ -270,13 +271,21 @@ function Outcome({ view, reservation, eventPath }: { view: View; reservation: Re
   return null;
 }
 
+/** Decline codes that say no more than "declined" (src/payments/provider.ts): the title says it all. */
+const PLAIN_DECLINES = new Set(['card_declined', 'generic_decline', 'lost_card', 'stolen_card', 'fraudulent']);
+
+/**
+ * One sentence on what happened, then what to do. A plain decline reads "Your card was declined."
+ * once (not again as the server's "The card was declined."); a decline with a reason the customer
+ * can act on (insufficient funds, expired card) shows that reason instead.
+ */
 function PaymentError({ error }: { error: unknown }) {
   const declined = error instanceof ApiError && error.code === 'PAYMENT_DECLINED';
-  const title = declined ? 'Your card was declined.' : 'Payment did not go through.';
-  const detail = errorMessage(error);
+  const declineCode = declined && typeof error.details.declineCode === 'string' ? error.details.declineCode : 'card_declined';
+  const headline = !declined ? 'Payment did not go through.' : PLAIN_DECLINES.has(declineCode) ? 'Your card was declined.' : errorMessage(error);
   return (
-    <ErrorAlert title={title}>
-      {detail.toLowerCase() !== title.toLowerCase() && <span>{detail}</span>}
+    <ErrorAlert title={headline}>
+      {!declined && <span>{errorMessage(error)}</span>}
       <span>You can try again, or use another card, while your seats are still held.</span>
     </ErrorAlert>
   );
@@ -302,6 +311,7 @@ export function ReservationSummary({ reservation, children }: { reservation: Res
         </h2>
         <StatusBadge status={reservation.status} />
       </div>
+      <EventFacts startsAt={reservation.eventStartsAt} venueName={reservation.venueName} className="reservation-summary__facts" />
       {children}
       <SeatLineItems seats={reservation.seats} totalLabel="Total" totalCents={reservation.amountCents} />
     </section>
