@@ -252,6 +252,34 @@ describe("the buyer's journey in the web client", () => {
     await seatShows(page, seatIds[stalls('B', 3)], 'bought');
   });
 
+  test('a discount code at checkout: an unknown one is refused in place, a valid one shows what it takes off, and the card pays the lower amount', async () => {
+    const { eventId, seatIds } = await journeyEvent();
+    const staff = await engine.register('support');
+    expect((await engine.request('POST', `/api/support/events/${eventId}/discount-codes`, { token: staff.token, body: { code: 'SAVE10', kind: 'PERCENT', value: 10 } })).status).toBe(201);
+    const page = await openEvent(desktop, eventId);
+    await seat(page, seatIds[stalls('A', 9)]).click();
+    await seatShows(page, seatIds[stalls('A', 9)], 'selected', 2000);
+    await page.getByRole('button', { name: 'Hold seats' }).click();
+    await page.waitForURL('**/checkout/*');
+    const reservationId = new URL(page.url()).pathname.split('/').at(-1)!;
+
+    const box = page.getByLabel('Discount code');
+    await box.fill('nope');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('This event has no such code.').waitFor();
+    await box.fill('save10');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    expect(await page.getByTestId('discount-applied').textContent()).toContain('Code SAVE10: −€5.00');
+    await fillCard(page, '4242 4242 4242 4242');
+    await page.screenshot({ path: `${SCREENSHOTS}/journey-checkout-discount.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Pay €45.00' }).click();
+    await page.waitForURL(`**/confirmation/${reservationId}`, { timeout: 15_000 });
+    // what the booking cost, as the engine recorded it
+    const bookings = await engine.request('GET', '/api/bookings', { token: buyer.token });
+    const booked = (bookings.body.items as Array<{ reservationId: string; amountCents: number }>).find((b) => b.reservationId === reservationId);
+    expect(booked?.amountCents).toBe(4500);
+  });
+
   test('on a 390-pixel phone a 16-seat row fits the screen and the total and Hold button stay in reach', async () => {
     const { eventId, seatIds } = await journeyEvent();
     const page = await openEvent(phone, eventId);

@@ -1,4 +1,5 @@
 import { currentToken } from './session';
+import type { DiscountQuote } from '../../src/contract/discounts';
 import type {
   AuthResponse,
   Booking,
@@ -169,8 +170,11 @@ export const api = {
   getReservation: (reservationId: string, signal?: AbortSignal) =>
     request<Reservation>('GET', `/api/reservations/${id(reservationId)}`, { signal }),
 
-  checkout: (reservationId: string, card: Card, idempotencyKey: string) =>
-    request<CheckoutResult>('POST', `/api/reservations/${id(reservationId)}/checkout`, { body: { card }, idempotencyKey }),
+  checkout: (reservationId: string, card: Card, idempotencyKey: string, discountCode?: string) =>
+    request<CheckoutResult>('POST', `/api/reservations/${id(reservationId)}/checkout`, { body: { card, ...(discountCode ? { discountCode } : {}) }, idempotencyKey }),
+
+  checkDiscount: (eventId: string, code: string, amountCents: number) =>
+    request<DiscountQuote>('GET', `/api/events/${id(eventId)}/discount-codes/${id(code)}?amountCents=${amountCents}`),
 
   extendReservation: async (reservationId: string) =>
     (await request<{ reservation: Reservation }>('POST', `/api/reservations/${id(reservationId)}/extend`, { body: {} })).reservation,

@@ -5,6 +5,7 @@ import { api, ApiError, errorMessage } from '../api';
 import { CardForm } from '../components/CardForm';
 import { Countdown } from '../components/Countdown';
 import { EventFacts } from '../components/EventFacts';
+import { DiscountCodeField, type DiscountChoice } from '../components/DiscountCodeField';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { StatusBadge } from '../components/StatusBadge';
 import { useDocumentTitle, useIdempotencyKey, useResource } from '../hooks';
@@ -109,12 +110,15 @@ function Checkout({ reservation, reload, patch }: CheckoutProps) {
     return () => window.clearInterval(timer);
   }, [reservation.status, paying, reload]);
 
+  const [discount, setDiscount] = useState<DiscountChoice | null>(null);
+  const amountDue = reservation.amountCents - (discount?.discountCents ?? 0);
+
   const pay = async (card: Card) => {
     setPaying(true);
     setPayError(undefined);
     try {
-      const fingerprint = `${card.number}|${card.expMonth}|${card.expYear}|${card.cvc}`;
-      const result = await api.checkout(reservation.id, card, idempotency.keyFor(fingerprint));
+      const fingerprint = `${card.number}|${card.expMonth}|${card.expYear}|${card.cvc}|${discount?.code ?? ''}`;
+      const result = await api.checkout(reservation.id, card, idempotency.keyFor(fingerprint), discount?.code);
       idempotency.reset();
       goToConfirmation({ booking: result.booking, reservation: result.reservation });
     } catch (err) {
@@ -125,6 +129,8 @@ function Checkout({ reservation, reload, patch }: CheckoutProps) {
   };
 
   const onPayFailed = (err: unknown) => {
+    // a code the engine refused at checkout (used up meanwhile, say) is taken off; the error says why
+    if (err instanceof ApiError && err.code.startsWith('DISCOUNT_CODE_')) setDiscount(null);
     if (err instanceof ApiError && err.code === 'HOLD_EXPIRED') {
       patch((current) => current && { ...current, status: 'EXPIRED' });
       return;
@@ -199,10 +205,14 @@ function Checkout({ reservation, reload, patch }: CheckoutProps) {
             <>
               {payError !== undefined && <PaymentError error={payError} />}
               {view === 'paying' && !paying && <Notice>Your payment is being processed…</Notice>}
-              {reservation.amountCents === 0 ? (
+              {reservation.amountCents > 0 && (
+                <DiscountCodeField eventId={reservation.eventId} amountCents={reservation.amountCents} applied={discount}
+                  disabled={paying || view !== 'active'} onChange={(choice) => { setDiscount(choice); setPayError(undefined); }} />
+              )}
+              {amountDue === 0 ? (
                 <FreeCheckout busy={paying} disabled={view !== 'active'} onConfirm={() => void pay(NO_CHARGE_CARD)} />
               ) : (
-                <CardForm amountCents={reservation.amountCents} busy={paying} disabled={view !== 'active'} onPay={(card) => void pay(card)} />
+                <CardForm amountCents={amountDue} busy={paying} disabled={view !== 'active'} onPay={(card) => void pay(card)} />
               )}
               {paying && <p className="muted checkout__slow" role="status">Contacting your bank. This can take a few seconds.</p>}
               <div className="checkout__cancel">
