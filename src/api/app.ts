@@ -66,7 +66,7 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
     eventRoutes({ pool }),
     reservationRoutes({ service, config, limits }),
     discountRoutes({ pool }),
-    supportRoutes({ service, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
+    supportRoutes({ service, pool, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
     ticketRoutes({ tickets: createTicketService({ pool, signingSecret: config.TICKET_SIGNING_SECRET }) }),
     healthRoutes(health),
     docsRoutes({ document: openApiDocument(config) }),

@@ -14,6 +14,7 @@ import { Cancel, Checkout, holdBody } from './routes/reservations.ts';
 import { SupportCancel, SupportQuery } from './routes/support.ts';
 import { DiscountCodeParams, DiscountQuoteQuery } from './routes/discounts.ts';
 import { AppliedDiscount, DiscountCode, DiscountQuote, NewDiscountCode } from '../contract/discounts.ts';
+import { EventStats } from '../contract/stats.ts';
 import { ExtendBody, ReservationParams } from './schemas.ts';
 
 /**
@@ -292,6 +293,14 @@ function supportOperations(): Operations {
       responses: {
         202: ok('Cancellation signalled', one),
         ...errors({ ...holdChange.cancel, 403: ['FORBIDDEN'] }, { ...staffOnly, 409: reservationGone }),
+      },
+    },
+    'GET /api/support/events/:eventId/stats': {
+      tags: ['Support'], summary: "An event's sales figures: tickets sold, revenue, occupancy by section, holds converted against expired, hour by hour", security: BEARER,
+      requestParams: { path: EventParams },
+      responses: {
+        200: ok('The figures, from PostgreSQL now', EventStats),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { ...staffOnly, 404: 'no such event' }),
       },
     },
     'POST /api/support/reservations/:id/extend': {

@@ -67,6 +67,8 @@ const table: Array<{ route: string; call: (caller: Caller, reservationId: string
     expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
   { route: 'POST /api/support/events/:id/discount-codes', call: (c) => as(c, 'POST', `/api/support/events/${eventId}/discount-codes`, { code: `CELL${randomUUID().slice(0, 8).toUpperCase()}`, kind: 'PERCENT', value: 10 }),
     expect: { anonymous: 401, owner: 403, stranger: 403, support: 201 } },
+  { route: 'GET /api/support/events/:id/stats', call: (c) => as(c, 'GET', `/api/support/events/${eventId}/stats`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
   { route: 'GET /api/support/events/:id/discount-codes', call: (c) => as(c, 'GET', `/api/support/events/${eventId}/discount-codes`),
     expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
   { route: 'GET /api/events/:id/discount-codes/:code', call: (c) => as(c, 'GET', `/api/events/${eventId}/discount-codes/${discountCode}?amountCents=5000`),

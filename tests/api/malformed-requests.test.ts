@@ -82,6 +82,7 @@ const ROUTES: Route[] = [
     method: 'POST', pattern: '/api/support/events/:eventId/discount-codes', path: () => `/api/support/events/${fixture.eventId}/discount-codes`, who: 'support',
     body: () => ({ code: 'SPRING', kind: 'PERCENT', value: 10, validFrom: '2024-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', maxUses: 5 }),
   },
+  { method: 'GET', pattern: '/api/support/events/:eventId/stats', path: () => `/api/support/events/${fixture.eventId}/stats`, who: 'support' },
   { method: 'GET', pattern: '/api/support/events/:eventId/discount-codes', path: () => `/api/support/events/${fixture.eventId}/discount-codes`, who: 'support' },
   { method: 'GET', pattern: '/api/events/:eventId/discount-codes/:code', path: () => `/api/events/${fixture.eventId}/discount-codes/SPRING`, who: 'customer', query: { amountCents: '5000' } },
   { method: 'GET', pattern: '/api/bookings/:reference/tickets', path: () => '/api/bookings/AB12-CD34/tickets', who: 'customer' },

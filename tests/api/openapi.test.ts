@@ -162,7 +162,7 @@ describe('the OpenAPI document', () => {
     const secured = [...documentedRoutes()].filter(([, op]) => op.security?.some((s) => 'bearerAuth' in s)).map(([route]) => route).sort();
     expect(secured).toEqual([
       'GET /api/bookings', 'GET /api/bookings/{reference}/tickets', 'GET /api/bookings/{reference}/tickets.pdf',
-      'GET /api/events/{eventId}/discount-codes/{code}', 'GET /api/me', 'GET /api/reservations', 'GET /api/reservations/{id}', 'GET /api/support/events/{eventId}/discount-codes', 'GET /api/support/reservations', 'POST /api/checkin',
+      'GET /api/events/{eventId}/discount-codes/{code}', 'GET /api/me', 'GET /api/reservations', 'GET /api/reservations/{id}', 'GET /api/support/events/{eventId}/discount-codes', 'GET /api/support/events/{eventId}/stats', 'GET /api/support/reservations', 'POST /api/checkin',
       'POST /api/reservations', 'POST /api/reservations/{id}/cancel', 'POST /api/reservations/{id}/checkout', 'POST /api/reservations/{id}/extend',
       'POST /api/support/events/{eventId}/discount-codes', 'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend',
     ]);
