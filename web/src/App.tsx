@@ -1,3 +1,4 @@
+import { StatsPage } from './pages/StatsPage';
 import { useEffect } from 'react';
 import { Link, Route, Routes, useLocation } from 'react-router-dom';
 import { EmptyState } from './components/Feedback';
@@ -31,6 +32,7 @@ export function App() {
           <Route path="/reservations" element={<RequireAuth><ReservationsPage /></RequireAuth>} />
           <Route path="/bookings" element={<RequireAuth><BookingsPage /></RequireAuth>} />
           <Route path="/support" element={<RequireAuth role="support"><SupportPage /></RequireAuth>} />
+          <Route path="/support/events/:eventId/stats" element={<RequireAuth role="support"><StatsPage /></RequireAuth>} />
           <Route path="/checkin" element={<RequireAuth role="support"><CheckinPage /></RequireAuth>} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/register" element={<RegisterPage />} />

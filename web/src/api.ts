@@ -1,5 +1,6 @@
 import { currentToken } from './session';
 import type { DiscountQuote } from '../../src/contract/discounts';
+import type { EventStats } from '../../src/contract/stats';
 import type {
   AuthResponse,
   Booking,
@@ -193,6 +194,10 @@ export const api = {
 
   /** Staff at the door: admits the ticket of a scanned code once, or throws an ApiError whose code says why not. */
   checkIn: (eventId: string, code: string) => request<CheckinAdmitted>('POST', '/api/checkin', { body: { eventId, code } }),
+
+  /** An event's sales figures, for support. */
+  supportEventStats: (eventId: string, signal?: AbortSignal) =>
+    request<EventStats>('GET', `/api/support/events/${id(eventId)}/stats`, { signal }),
 
   /** Reservations for support, and the same filter as a Temporal Web UI link (null without a UI). */
   supportListReservations: (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { api } from '../api';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { Money } from '../components/Money';
@@ -42,6 +42,11 @@ export function SupportPage() {
     <>
       <h1 className="page-title">Support · Reservations</h1>
       <SupportFilters key={`${eventId}|${status}`} eventId={eventId} status={status} onApply={applyFilters} onRefresh={reservations.reload} />
+      {eventId && (
+        <p className="small">
+          <Link to={`/support/events/${encodeURIComponent(eventId)}/stats`} data-testid="event-stats-link">This event's sales figures</Link>
+        </p>
+      )}
       {message && <Notice tone="success">{message}</Notice>}
       <ErrorAlert error={reservations.error} title="Could not load reservations." />
       {reservations.loading && !reservations.data && <Loading />}
