@@ -1,6 +1,7 @@
 import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { isoTimestamp, sql } from './sql.ts';
+import { ReservationStatus } from '../contract/reservations.ts';
 
 /** What customers, support and the web client read about reservations and bookings. */
 
@@ -11,7 +12,7 @@ export const reservationView = z.object({
   customerEmail: z.string(),
   eventId: z.string(),
   eventName: z.string(),
-  status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']),
+  status: ReservationStatus,
   seats: z.array(z.object({ id: z.string(), label: z.string(), sectionId: z.string(), sectionName: z.string(), priceCents: z.number() })),
   amountCents: z.number(),
   holdExpiresAt: z.string(),

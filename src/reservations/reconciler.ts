@@ -9,6 +9,7 @@ import { reconcilerNudgesTotal } from '../metrics.ts';
 import { type CancelRequest, cancelSignal, syncSignal, reservationWorkflowId } from '../../workflows/messages.ts';
 import type { reservationWorkflow } from '../../workflows/reservation.ts';
 import { type ReservationRecord, reservationStart, type StartConfig } from './workflow-start.ts';
+import { ReservationStatus } from '../contract/reservations.ts';
 
 /**
  * The reconciler: it finds payment attempts that a crash may have cut off, and has their
@@ -27,7 +28,7 @@ import { type ReservationRecord, reservationStart, type StartConfig } from './wo
 
 const recordRow = z.object({
   id: z.string(), eventId: z.string(), customerId: z.string(), seatCount: z.number(), amountCents: z.number(),
-  holdExpiresAt: z.string(), status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']),
+  holdExpiresAt: z.string(), status: ReservationStatus,
 });
 
 const reservationRecord = (pool: DatabasePool, reservationId: string): Promise<ReservationRecord> => pool.one(sql.type(recordRow)`

@@ -89,7 +89,9 @@ export interface EventDetail {
   seats: Seat[];
 }
 
-export type ReservationStatus = 'HELD' | 'PAYING' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
+// Reservation statuses: the engine's contract module, types only
+export type { ReservationStatus } from '../../src/contract/reservations';
+import type { ReservationStatus } from '../../src/contract/reservations';
 
 export interface ReservationSeat {
   id: string;

@@ -8,7 +8,7 @@ import { formatDateTime } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 import type { ReservationStatus, SupportReservation } from '../types';
 
-const STATUSES: ReservationStatus[] = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED'];
+const STATUSES: ReservationStatus[] = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'];
 const CANCELLABLE: ReservationStatus[] = ['HELD', 'PAYING'];
 const CANCEL_SETTLE_MS = 1500;
 
