@@ -25,8 +25,9 @@ ALTER TABLE events ADD COLUMN refund_cutoff_hours integer DEFAULT 24
 CREATE TABLE booking_refunds (
   booking_id     uuid PRIMARY KEY REFERENCES bookings (id),
   reservation_id uuid NOT NULL UNIQUE REFERENCES reservations (id),
-  -- the attempt whose charge is refunded; NULL for a booking that cost nothing
-  charge_key     text REFERENCES payment_intents (idempotency_key),
+  -- the idempotency key of the booking's charge (its payment_intents row, or for bookings of the
+  -- first workflow version its payment_charges row); NULL for a booking that cost nothing
+  charge_key     text CHECK (length(charge_key) BETWEEN 1 AND 200),
   amount_cents   integer NOT NULL CHECK (amount_cents >= 0),
   status         text NOT NULL DEFAULT 'REQUESTED' CHECK (status IN ('REQUESTED', 'REFUNDED')),
   requested_by   text NOT NULL CHECK (length(requested_by) BETWEEN 1 AND 300),

@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'PAYMENT_DECLINED'
   | 'PAYMENT_UNAVAILABLE'
   | 'SERVICE_UNAVAILABLE'
+  // a customer's cancellation of a booking past the event's policy (src/bookings/service.ts)
+  | 'CANCELLATION_NOT_ALLOWED'
   // a scan at the door that does not admit (src/contract/tickets.ts)
   | CheckinRefusal
   // HTTP-level refusals, before any route: malformed requests, methods, sizes, media types
