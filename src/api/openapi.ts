@@ -6,6 +6,7 @@ import { eventSummary, sectionView, seatView } from '../db/events.ts';
 import { bookingView, reservationView } from '../db/reservation-reads.ts';
 import type { ErrorCode } from '../errors.ts';
 import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest } from '../contract/tickets.ts';
+import { BookingCancellationAnswer, CancelBookingBody, SupportCancelBookingBody } from '../contract/bookings.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
 import { Login, Register } from './routes/auth.ts';
 import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
@@ -260,6 +261,37 @@ function ticketOperations(): Operations {
   };
 }
 
+function bookingOperations(): Operations {
+  const reference = { path: z.object({ reference: BookingReference }) };
+  const done = ok('The booking is cancelled and refunded in full: seats free again, tickets cancelled, the reservation REFUNDED', BookingCancellationAnswer);
+  const underWay = ok('The cancellation is recorded and its refund under way (the booking-refund workflow `workflowId`); asking again answers the outcome', BookingCancellationAnswer);
+  const notRefundable = 'the booking is not CONFIRMED (`INVALID_STATE`)';
+  return {
+    'POST /api/bookings/{reference}/cancel': {
+      tags: ['Bookings'], summary: "Cancel one of my confirmed bookings and be refunded in full, within the event's policy", security: BEARER,
+      description: "Customers may cancel until the event's `refund_cutoff_hours` (24 unless the event says otherwise; none when it is null) before it starts. "
+        + 'Idempotent: a repeated request (or one after support cancelled) answers the same cancellation.',
+      requestParams: reference,
+      requestBody: { required: false, ...json(CancelBookingBody) },
+      responses: {
+        200: done, 202: underWay,
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['CANCELLATION_NOT_ALLOWED', 'INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+          { 401: badToken, 404: 'no such booking of yours', 409: `past the event's cutoff (\`CANCELLATION_NOT_ALLOWED\`: \`details.deadline\`, \`cutoffHours\`), or ${notRefundable}` }),
+      },
+    },
+    'POST /api/support/bookings/{reference}/cancel': {
+      tags: ['Support'], summary: 'Cancel and refund any confirmed booking, at any time (recorded as support:<email>, with the reason)', security: BEARER,
+      requestParams: reference,
+      requestBody: { required: true, ...json(SupportCancelBookingBody) },
+      responses: {
+        200: done, 202: underWay,
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+          { 401: badToken, 403: 'needs the support role', 404: 'no such booking', 409: notRefundable }),
+      },
+    },
+  };
+}
+
 function supportOperations(): Operations {
   const one = z.object({ reservation: Reservation });
   const byId = { path: ReservationParams };
@@ -332,7 +364,7 @@ export type OpenApiDocument = ReturnType<typeof createDocument>;
 
 /** The whole document; hold limits come from the config the hold route validates with. */
 export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
-  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...supportOperations(), ...operationsOperations() };
+  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...bookingOperations(), ...supportOperations(), ...operationsOperations() };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {
     const [method, path] = openApiRoute(key);
@@ -350,7 +382,7 @@ export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_
     },
     servers: [{ url: '/' }],
     tags: [
-      { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' },
+      { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' }, { name: 'Bookings', description: 'After the sale: cancellation and refund' },
       { name: 'Support', description: 'Needs the support role' }, { name: 'Operations' },
     ],
     paths,

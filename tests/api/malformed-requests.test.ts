@@ -16,6 +16,7 @@ import { eventRoutes } from '../../src/api/routes/events.ts';
 import { reservationRoutes } from '../../src/api/routes/reservations.ts';
 import { supportRoutes } from '../../src/api/routes/support.ts';
 import { ticketRoutes } from '../../src/api/routes/tickets.ts';
+import { bookingRoutes } from '../../src/api/routes/bookings.ts';
 import { sql } from '../../src/db/sql.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
@@ -80,6 +81,9 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: '/api/bookings/:reference/tickets', path: () => '/api/bookings/AB12-CD34/tickets', who: 'customer' },
   { method: 'GET', pattern: '/api/bookings/:reference/tickets.pdf', path: () => '/api/bookings/AB12-CD34/tickets.pdf', who: 'customer' },
   // a code of the right form that no one signed: its variants must never admit anything either
+  // a reference no booking has: valid variants are 404, malformed ones 400, and nothing is cancelled
+  { method: 'POST', pattern: '/api/bookings/:reference/cancel', path: () => '/api/bookings/AB12-CD34/cancel', who: 'customer', body: () => ({ reason: 'changed my mind' }) },
+  { method: 'POST', pattern: '/api/support/bookings/:reference/cancel', path: () => '/api/support/bookings/AB12-CD34/cancel', who: 'support', body: () => ({ reason: 'customer called' }) },
   { method: 'POST', pattern: '/api/checkin', path: () => '/api/checkin', who: 'support', body: () => ({ eventId: fixture.eventId, code: `T1.${'A'.repeat(64)}` }) },
 ];
 const POSTS = ROUTES.filter((r) => r.method === 'POST');
@@ -211,7 +215,7 @@ describe('malformed requests to every route answer below 500, in the error shape
 
   test('the route table here covers every route the API registers', () => {
     const deps = {} as never;
-    const registered = [authRoutes(deps), eventRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps)]
+    const registered = [authRoutes(deps), eventRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps), bookingRoutes(deps)]
       .flatMap((router) => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`)));
     expect(new Set(registered)).toEqual(new Set(ROUTES.map((r) => `${r.method} ${r.pattern}`)));
   });
