@@ -174,7 +174,7 @@ describe('support cancels any booking', () => {
     const noReason = await cancelAsSupport(support, booking.reference, {});
     expect(noReason.status).toBe(400);
     expect(noReason.body.error.code).toBe('VALIDATION_FAILED');
-    expect(noReason.body.error.details.issues[0].path).toEqual(['reason']);
+    expect(noReason.body.error.details.issues[0].path).toBe('body.reason');
     const badReference = await cancelAsSupport(support, 'not-a-reference');
     expect(badReference.status).toBe(400);
     expect(badReference.body.error.code).toBe('VALIDATION_FAILED');
