@@ -63,6 +63,8 @@ export function createBookingService({ pool, temporal, config, log, waitMs = 15_
           ? 'this event\'s bookings cannot be cancelled by customers; contact support'
           : `this event's bookings can be cancelled until ${opened.cutoffHours} hours before it starts (${opened.deadline}); contact support`,
         { reference, cutoffHours: opened.cutoffHours, deadline: opened.deadline, startsAt: opened.startsAt });
+      case 'TRANSFERRED_AWAY':
+        throw new AppError(409, 'CANCELLATION_NOT_ALLOWED', `${opened.tickets} ticket(s) of this booking were transferred to someone else; contact support`, { reference, transferredTickets: opened.tickets });
     }
     const { cancellation } = opened;
     const workflowId = bookingRefundWorkflowId(cancellation.bookingId);

@@ -36,11 +36,14 @@ export type RefundOpening =
   | { outcome: 'NOT_FOUND' }
   | { outcome: 'NOT_REFUNDABLE'; status: ReservationStatus }
   /** The event's policy does not let customers cancel any more (or at all: `cutoffHours` null). */
-  | { outcome: 'POLICY'; cutoffHours: number | null; deadline: string | null; startsAt: string };
+  | { outcome: 'POLICY'; cutoffHours: number | null; deadline: string | null; startsAt: string }
+  /** Some of the booking's tickets were transferred to other customers: only support may cancel it now. */
+  | { outcome: 'TRANSFERRED_AWAY'; tickets: number };
 
 const bookingRow = z.object({
   bookingId: z.string(), reservationId: z.string(), amountCents: z.number(), reservationStatus: ReservationStatus,
   startsAt: z.string(), cutoffHours: z.number().nullable(), deadline: z.string().nullable(), withinPolicy: z.boolean(), chargeKey: z.string().nullable(),
+  transferredAway: z.number(),
 });
 
 /**
@@ -60,7 +63,9 @@ export async function openBookingRefund(pool: DatabasePool, input: {
              COALESCE(
                (SELECT p.idempotency_key FROM payment_intents p WHERE p.reservation_id = r.id AND p.status = 'SUCCEEDED'),
                (SELECT c.idempotency_key FROM payment_charges c WHERE c.reservation_id = r.id AND c.status = 'SUCCEEDED')
-             ) AS "chargeKey"
+             ) AS "chargeKey",
+             (SELECT count(*) FROM tickets t WHERE t.booking_id = b.id AND t.holder_id IS NOT NULL
+                AND t.holder_id <> b.customer_id AND t.state IN ('VALID', 'CHECKED_IN'))::int AS "transferredAway"
       FROM bookings b JOIN reservations r ON r.id = b.reservation_id JOIN events e ON e.id = b.event_id
       WHERE b.reference = ${input.reference} AND (${input.customerId ?? null}::uuid IS NULL OR b.customer_id = ${input.customerId ?? null}::uuid)
       FOR UPDATE OF b
@@ -74,6 +79,8 @@ export async function openBookingRefund(pool: DatabasePool, input: {
     if (input.enforcePolicy && !booking.withinPolicy) {
       return { outcome: 'POLICY', cutoffHours: booking.cutoffHours, deadline: booking.deadline, startsAt: booking.startsAt };
     }
+    // the customer cannot take back tickets they gave away (support can, and cancels those too)
+    if (input.enforcePolicy && booking.transferredAway > 0) return { outcome: 'TRANSFERRED_AWAY', tickets: booking.transferredAway };
     await tx.query(sql.typeAlias('void')`
       INSERT INTO booking_refunds (booking_id, reservation_id, charge_key, amount_cents, requested_by, reason, check_after)
       VALUES (${booking.bookingId}, ${booking.reservationId}, ${booking.amountCents > 0 ? booking.chargeKey : null}, ${booking.amountCents},

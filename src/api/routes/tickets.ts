@@ -1,10 +1,11 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import { BookingReference, CheckinRequest } from '../../contract/tickets.ts';
+import { BookingReference, CheckinRequest, TransferRequest } from '../../contract/tickets.ts';
 import type { TicketService } from '../../tickets/service.ts';
 import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
 
 const BookingParams = z.object({ reference: BookingReference });
+export const TicketParams = z.object({ ticketId: z.string().uuid() });
 
 /**
  * Tickets of a customer's own bookings (JSON and PDF), and check-in at the door. Check-in is for
@@ -29,6 +30,18 @@ export function ticketRoutes(deps: { tickets: TicketService }) {
     ctx.set('Content-Disposition', `attachment; filename="tickets-${reference}.pdf"`);
     ctx.type = 'application/pdf';
     ctx.body = pdf;
+  });
+
+  router.get('/tickets', signedIn, async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { items: await deps.tickets.held(ctx.state.principal!) };
+  });
+
+  router.post('/tickets/:ticketId/transfer', signedIn, async (ctx) => {
+    const { ticketId } = parse(TicketParams, ctx.params, 'params');
+    const request = parse(TransferRequest, ctx.request.body, 'body');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await deps.tickets.transfer(ctx.state.principal!, ticketId, request);
   });
 
   router.post('/checkin', staff, async (ctx) => {
