@@ -5,7 +5,8 @@ import { customer } from '../db/customers.ts';
 import { eventSummary, sectionView, seatView } from '../db/events.ts';
 import { bookingView, reservationView } from '../db/reservation-reads.ts';
 import type { ErrorCode } from '../errors.ts';
-import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest } from '../contract/tickets.ts';
+import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest, HeldTicket, TicketTransferred, TransferRequest } from '../contract/tickets.ts';
+import { TicketParams } from './routes/tickets.ts';
 import { BookingCancellationAnswer, CancelBookingBody, SupportCancelBookingBody } from '../contract/bookings.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
 import { Login, Register } from './routes/auth.ts';
@@ -247,6 +248,22 @@ function ticketOperations(): Operations {
       responses: {
         200: { description: 'The PDF (Content-Disposition: attachment)', content: { 'application/pdf': { schema: z.string().meta({ format: 'binary' }) } } },
         ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: badToken, 404: 'no such booking of yours' }),
+      },
+    },
+    'GET /api/tickets': {
+      tags: ['Tickets'], summary: 'Every ticket I hold or held: bought, or transferred to me (the latest 500)', security: BEARER,
+      responses: { 200: ok('Tickets by event start and seat, each with its booking and signed QR code', z.object({ items: z.array(HeldTicket) })), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: badToken }) },
+    },
+    'POST /api/tickets/:ticketId/transfer': {
+      tags: ['Tickets'], summary: 'Transfer one of my VALID tickets to another customer, by their email', security: BEARER,
+      description: 'The ticket becomes TRANSFERRED: its code no longer admits (the door answers `TICKET_TRANSFERRED`). The recipient holds a new ticket '
+        + 'for the same seat with a new code, in `GET /api/tickets` and under the booking reference; the answer does not carry it.',
+      requestParams: { path: TicketParams },
+      requestBody: { required: true, ...json(TransferRequest) },
+      responses: {
+        200: ok('Transferred', TicketTransferred),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['ALREADY_CHECKED_IN', 'TICKET_CANCELLED', 'TICKET_TRANSFERRED'], 422: ['RECIPIENT_NOT_FOUND', 'VALIDATION_FAILED'], ...bodyRefusals },
+          { 401: badToken, 404: "no such ticket of yours", 409: 'the ticket is no longer VALID: `details.ticket` says how', 422: 'no customer has this email, or it is your own' }),
       },
     },
     'POST /api/checkin': {
