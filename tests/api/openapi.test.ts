@@ -163,8 +163,10 @@ describe('the OpenAPI document', () => {
     expect(secured).toEqual([
       'GET /api/bookings', 'GET /api/bookings/{reference}/tickets', 'GET /api/bookings/{reference}/tickets.pdf',
       'GET /api/me', 'GET /api/reservations', 'GET /api/reservations/{id}', 'GET /api/support/reservations',
-      'GET /api/tickets', 'POST /api/bookings/{reference}/cancel', 'POST /api/checkin', 'POST /api/reservations', 'POST /api/reservations/{id}/cancel', 'POST /api/reservations/{id}/checkout', 'POST /api/reservations/{id}/extend',
-      'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/reservations/{id}/cancel', 'POST /api/tickets/{ticketId}/transfer', 'POST /api/support/reservations/{id}/extend',
+      'GET /api/tickets', 'POST /api/bookings/{reference}/cancel', 'POST /api/checkin', 'POST /api/reservations',
+      'POST /api/reservations/{id}/cancel', 'POST /api/reservations/{id}/checkout', 'POST /api/reservations/{id}/extend',
+      'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend',
+      'POST /api/tickets/{ticketId}/transfer',
     ]);
     // every secured route documents its 401, and every error response refers to the one Error schema
     for (const [route, op] of documentedRoutes()) {
