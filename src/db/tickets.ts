@@ -145,3 +145,50 @@ export async function checkinTicket(db: CommonQueryMethods, ticketId: string) {
     WHERE t.id = ${ticketId}
   `);
 }
+
+const attendeeRow = z.object({
+  reference: z.string(), bookingStatus: z.string(), bookedAt: z.string(), amountCents: z.number(), buyerName: z.string(), buyerEmail: z.string(),
+  ticketId: z.string(), ticketState: z.string(), sectionName: z.string(), row: z.string().nullable(), number: z.number().nullable(), label: z.string(),
+  attendeeName: z.string(), attendeeEmail: z.string(), checkedInAt: z.string().nullable(), checkedInBy: z.string().nullable(),
+});
+export type AttendeeRow = z.infer<typeof attendeeRow>;
+
+/**
+ * Every ticket of an event's bookings with its booking, buyer and attendee (the holder: the buyer,
+ * or whoever it was transferred to), in seat order; null when there is no such event.
+ */
+export async function eventAttendees(db: CommonQueryMethods, eventId: string): Promise<readonly AttendeeRow[] | null> {
+  const exists = await db.maybeOneFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM events WHERE id = ${eventId}`);
+  if (!exists) return null;
+  return db.any(sql.type(attendeeRow)`
+    SELECT b.reference, r.status AS "bookingStatus", iso_utc(b.created_at) AS "bookedAt", b.amount_cents AS "amountCents",
+           buyer.name AS "buyerName", buyer.email AS "buyerEmail",
+           t.id AS "ticketId", t.state AS "ticketState", sec.name AS "sectionName", s.row_label AS row, s.seat_number AS number, s.label,
+           attendee.name AS "attendeeName", attendee.email AS "attendeeEmail",
+           iso_utc(t.checked_in_at) AS "checkedInAt", t.checked_in_by AS "checkedInBy"
+    FROM tickets t JOIN bookings b ON b.id = t.booking_id JOIN reservations r ON r.id = b.reservation_id
+      JOIN customers buyer ON buyer.id = b.customer_id JOIN customers attendee ON attendee.id = ${holder}
+      JOIN seats s ON s.id = t.seat_id JOIN sections sec ON sec.id = s.section_id
+    WHERE t.event_id = ${eventId}
+    ORDER BY sec.sort_order, s.row_label NULLS LAST, s.seat_number, s.label, t.created_at
+  `);
+}
+
+const calendarRow = z.object({
+  bookingId: z.string(), reference: z.string(), status: z.string(), eventName: z.string(), startsAt: z.string(), venueName: z.string(), seats: z.array(z.string()),
+});
+
+/** A booking as its calendar entry shows it, for its customer or a holder of its tickets (the same rule as bookingTickets). */
+export async function bookingForCalendar(db: CommonQueryMethods, customerId: string, reference: string) {
+  return db.maybeOne(sql.type(calendarRow)`
+    SELECT b.id AS "bookingId", b.reference, r.status, e.name AS "eventName", iso_utc(e.starts_at) AS "startsAt", v.name AS "venueName",
+           COALESCE((
+             SELECT json_agg(s.label ORDER BY sec.sort_order, s.row_label NULLS LAST, s.seat_number, s.label)
+             FROM tickets t JOIN seats s ON s.id = t.seat_id JOIN sections sec ON sec.id = s.section_id
+             WHERE t.booking_id = b.id AND ${holder} = ${customerId} AND t.state <> 'TRANSFERRED'
+           ), '[]'::json) AS seats
+    FROM bookings b JOIN reservations r ON r.id = b.reservation_id JOIN events e ON e.id = b.event_id JOIN venues v ON v.id = e.venue_id
+    WHERE b.reference = ${reference}
+      AND (b.customer_id = ${customerId} OR EXISTS (SELECT 1 FROM tickets t WHERE t.booking_id = b.id AND t.holder_id = ${customerId}))
+  `);
+}

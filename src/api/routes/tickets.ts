@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BookingReference, CheckinRequest, TransferRequest } from '../../contract/tickets.ts';
 import type { TicketService } from '../../tickets/service.ts';
 import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+import { EventParams } from './events.ts';
 
 const BookingParams = z.object({ reference: BookingReference });
 export const TicketParams = z.object({ ticketId: z.string().uuid() });
@@ -30,6 +31,25 @@ export function ticketRoutes(deps: { tickets: TicketService }) {
     ctx.set('Content-Disposition', `attachment; filename="tickets-${reference}.pdf"`);
     ctx.type = 'application/pdf';
     ctx.body = pdf;
+  });
+
+  router.get('/bookings/:reference/calendar.ics', signedIn, async (ctx) => {
+    const { reference } = parse(BookingParams, ctx.params, 'params');
+    const ics = await deps.tickets.calendar(ctx.state.principal!, reference);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Disposition', `attachment; filename="booking-${reference}.ics"`);
+    ctx.type = 'text/calendar; charset=utf-8';
+    ctx.body = ics;
+  });
+
+  // support: the bookings and attendees of an event (an organizer role will share it once it exists)
+  router.get('/support/events/:eventId/attendees.csv', staff, async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    const csv = await deps.tickets.attendeesCsv(eventId);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Disposition', `attachment; filename="attendees-${eventId}.csv"`);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.body = csv;
   });
 
   router.get('/tickets', signedIn, async (ctx) => {
