@@ -250,6 +250,26 @@ function ticketOperations(): Operations {
         ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: badToken, 404: 'no such booking of yours' }),
       },
     },
+    'GET /api/bookings/{reference}/calendar.ics': {
+      tags: ['Tickets'], summary: 'One of my bookings (or one I hold tickets of) as an iCalendar entry', security: BEARER, requestParams: reference,
+      description: 'One VEVENT: the event, its start (UTC; events have no end, so there is no DTEND), the venue, the reference and my seats. '
+        + 'Its UID is the booking\'s; once the booking is refunded it is published with STATUS:CANCELLED and SEQUENCE 1.',
+      responses: {
+        200: { description: 'The calendar (Content-Disposition: attachment)', content: { 'text/calendar': { schema: z.string() } } },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: badToken, 404: 'no such booking of yours' }),
+      },
+    },
+    'GET /api/support/events/:eventId/attendees.csv': {
+      tags: ['Support'], summary: "An event's bookings and attendees as CSV: one row per ticket, every state", security: BEARER,
+      description: 'Columns: booking_reference, booking_status, booked_at, amount_cents, buyer_name, buyer_email, ticket_id, ticket_state, section, row, seat, place, '
+        + 'attendee_name, attendee_email (the holder: the buyer, or whoever the ticket was transferred to), checked_in_at, checked_in_by. '
+        + 'RFC 4180 with CRLF; text a spreadsheet would run as a formula starts with an apostrophe.',
+      requestParams: { path: EventParams },
+      responses: {
+        200: { description: 'The CSV (Content-Disposition: attachment)', content: { 'text/csv': { schema: z.string() } } },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { 401: badToken, 403: 'needs the support role', 404: 'no such event' }),
+      },
+    },
     'GET /api/tickets': {
       tags: ['Tickets'], summary: 'Every ticket I hold or held: bought, or transferred to me (the latest 500)', security: BEARER,
       responses: { 200: ok('Tickets by event start and seat, each with its booking and signed QR code', z.object({ items: z.array(HeldTicket) })), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: badToken }) },

@@ -71,6 +71,10 @@ const table: Array<{ route: string; call: (caller: Caller, reservationIdOrRefere
     expect: { anonymous: 401, owner: 403, stranger: 403, support: 202 } },
   { route: 'POST /api/support/reservations/:id/extend', needsHold: true, call: (c, id) => as(c, 'POST', `/api/support/reservations/${id}/extend`, { seconds: 10 }),
     expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+  { route: 'GET /api/bookings/:reference/calendar.ics', needsBooking: true, call: (c, reference) => as(c, 'GET', `/api/bookings/${reference}/calendar.ics`),
+    expect: { anonymous: 401, owner: 200, stranger: 404, support: 404 } },
+  { route: 'GET /api/support/events/:eventId/attendees.csv', call: (c) => as(c, 'GET', `/api/support/events/${eventId}/attendees.csv`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
   { route: 'GET /api/tickets', call: (c) => as(c, 'GET', '/api/tickets'), expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
   { route: 'POST /api/tickets/:ticketId/transfer', needsBooking: true, call: async (c, reference) => {
     const [ticket] = (await as(owner, 'GET', `/api/bookings/${reference}/tickets`)).body.tickets as Array<{ id: string }>;

@@ -81,6 +81,8 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: '/api/bookings/:reference/tickets', path: () => '/api/bookings/AB12-CD34/tickets', who: 'customer' },
   { method: 'GET', pattern: '/api/bookings/:reference/tickets.pdf', path: () => '/api/bookings/AB12-CD34/tickets.pdf', who: 'customer' },
   // a code of the right form that no one signed: its variants must never admit anything either
+  { method: 'GET', pattern: '/api/bookings/:reference/calendar.ics', path: () => '/api/bookings/AB12-CD34/calendar.ics', who: 'customer' },
+  { method: 'GET', pattern: '/api/support/events/:eventId/attendees.csv', path: () => `/api/support/events/${fixture.eventId}/attendees.csv`, who: 'support' },
   { method: 'GET', pattern: '/api/tickets', path: () => '/api/tickets', who: 'customer' },
   // a ticket id no ticket has: valid variants are 404, malformed ones 4xx, and nothing is transferred
   { method: 'POST', pattern: '/api/tickets/:ticketId/transfer', path: () => '/api/tickets/00000000-0000-4000-8000-000000000000/transfer', who: 'customer', body: () => ({ email: 'someone@example.com' }) },

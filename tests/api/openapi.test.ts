@@ -161,8 +161,8 @@ describe('the OpenAPI document', () => {
     expect(doc.components.securitySchemes.bearerAuth).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }));
     const secured = [...documentedRoutes()].filter(([, op]) => op.security?.some((s) => 'bearerAuth' in s)).map(([route]) => route).sort();
     expect(secured).toEqual([
-      'GET /api/bookings', 'GET /api/bookings/{reference}/tickets', 'GET /api/bookings/{reference}/tickets.pdf',
-      'GET /api/me', 'GET /api/reservations', 'GET /api/reservations/{id}', 'GET /api/support/reservations',
+      'GET /api/bookings', 'GET /api/bookings/{reference}/calendar.ics', 'GET /api/bookings/{reference}/tickets', 'GET /api/bookings/{reference}/tickets.pdf',
+      'GET /api/me', 'GET /api/reservations', 'GET /api/reservations/{id}', 'GET /api/support/events/{eventId}/attendees.csv', 'GET /api/support/reservations',
       'GET /api/tickets', 'POST /api/bookings/{reference}/cancel', 'POST /api/checkin', 'POST /api/reservations',
       'POST /api/reservations/{id}/cancel', 'POST /api/reservations/{id}/checkout', 'POST /api/reservations/{id}/extend',
       'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend',
