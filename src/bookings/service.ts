@@ -4,11 +4,12 @@ import type { DatabasePool } from 'slonik';
 import type { Principal } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { BookingCancellationAnswer } from '../contract/bookings.ts';
-import { bookingCancellation, leaseUnfinishedRefunds, openBookingRefund } from '../db/refunds.ts';
+import { bookingCancellation, leaseUnfinishedRefunds, openBookingRefund, refundStartFacts } from '../db/refunds.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { bookingRefundWorkflow } from '../../workflows/booking-refund.ts';
 import { bookingRefundWorkflowId } from '../../workflows/booking-refund-messages.ts';
+import { AmountCentsKey, CustomerIdKey, EventIdKey } from '../../workflows/search-attributes.ts';
 
 export interface BookingServiceDeps {
   pool: DatabasePool;
@@ -31,10 +32,17 @@ export function createBookingService({ pool, temporal, config, log, waitMs = 15_
   /** Starts the booking's refund workflow, or finds the one already running (or finished) under its id. */
   async function startRefund(bookingId: string) {
     const workflowId = bookingRefundWorkflowId(bookingId);
+    const facts = await refundStartFacts(pool, bookingId);
     try {
       return await temporal.workflow.start<typeof bookingRefundWorkflow>('bookingRefundWorkflow', {
         workflowId, taskQueue: config.TEMPORAL_TASK_QUEUE, args: [{ bookingId }],
         workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        // the Temporal UI finds it with the reservations: BookingCustomerId="<id>", BookingEventId="<id>"
+        typedSearchAttributes: [
+          { key: EventIdKey, value: facts.eventId },
+          { key: CustomerIdKey, value: facts.customerId },
+          { key: AmountCentsKey, value: facts.amountCents },
+        ],
       });
     } catch (error) {
       // a run under this id completed already: the record says the rest

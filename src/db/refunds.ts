@@ -162,3 +162,11 @@ export async function leaseUnfinishedRefunds(pool: DatabasePool, limit: number, 
     RETURNING f.booking_id AS "bookingId"
   `);
 }
+
+/** What the refund workflow is started with and found by (its search attributes). */
+export async function refundStartFacts(db: CommonQueryMethods, bookingId: string) {
+  return db.one(sql.type(z.object({ eventId: z.string(), customerId: z.string(), amountCents: z.number() }))`
+    SELECT b.event_id AS "eventId", b.customer_id AS "customerId", f.amount_cents AS "amountCents"
+    FROM booking_refunds f JOIN bookings b ON b.id = f.booking_id WHERE f.booking_id = ${bookingId}
+  `);
+}

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { openBookingRefund } from '../../src/db/refunds.ts';
 import { sql } from '../../src/db/sql.ts';
 import { bookingRefundWorkflowId } from '../../workflows/booking-refund-messages.ts';
+import { CustomerIdKey, EventIdKey } from '../../workflows/search-attributes.ts';
 import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { reservationRow, seatRows } from '../helpers/queries.ts';
 import { connectClient } from '../realtime/harness.ts';
@@ -65,6 +66,10 @@ describe('a customer cancels their own confirmed booking', () => {
       requestedBy: `customer:${customer.customerId}`, reason: 'cannot make it',
     });
     expect(res.body.cancellation.completedAt).not.toBeNull();
+    // the refund's workflow, done, and found in the Temporal UI by the customer and the event
+    const described = await engine.client.workflow.getHandle(res.body.workflowId).describe();
+    expect(described.status.name).toBe('COMPLETED');
+    expect([described.typedSearchAttributes.get(CustomerIdKey), described.typedSearchAttributes.get(EventIdKey)]).toEqual([customer.customerId, eventId]);
 
     // money: charged once, refunded once, in full
     expect(await ledger(booking.reservationId)).toEqual({ charged: 10000, refunded: 10000, refunds: 1 });
