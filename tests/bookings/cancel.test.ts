@@ -5,7 +5,8 @@
  * client watching the seat map.
  */
 import { z } from 'zod';
-import { openBookingRefund } from '../../src/db/refunds.ts';
+import { openBookingRefund, refundRecord } from '../../src/db/refunds.ts';
+import { createPaymentProvider } from '../../src/payments/index.ts';
 import { sql } from '../../src/db/sql.ts';
 import { bookingRefundWorkflowId } from '../../workflows/booking-refund-messages.ts';
 import { CustomerIdKey, EventIdKey } from '../../workflows/search-attributes.ts';
@@ -224,5 +225,27 @@ describe('a refund cut off by a crash', () => {
     expect(await ledger(booking.reservationId)).toEqual({ charged: 5000, refunded: 5000, refunds: 1 });
     const seat = await seatRows(engine.db.pool, seatIds.slice(0, 1));
     expect(seat[0].state).toBe('AVAILABLE');
+  });
+
+  test('a refund that reached the provider before the crash is finished without refunding twice', async () => {
+    const { eventId, seatIds } = await createEvent();
+    const customer = await engine.register();
+    const booking = await book(customer, { eventId, seatIds: seatIds.slice(0, 2) });
+    const opened = await openBookingRefund(engine.db.pool, {
+      reference: booking.reference, customerId: customer.customerId, actor: `customer:${customer.customerId}`, reason: 'crashed after the provider', enforcePolicy: true,
+      followUpSeconds: 600, // the reconciler stays away: the customer's second request finishes it
+    });
+    expect(opened.outcome).toBe('OPENED');
+    // the provider step ran (under the record's key), then the process died before the release
+    const record = await refundRecord(engine.db.pool, opened.outcome === 'OPENED' ? opened.cancellation.bookingId : '');
+    await createPaymentProvider(engine.config, engine.db.pool).refund({ idempotencyKey: record.chargeKey!, reason: 'as the activity asks' });
+    expect(await ledger(booking.reservationId)).toEqual({ charged: 10000, refunded: 10000, refunds: 1 });
+    expect((await reservationRow(engine.db.pool, booking.reservationId)).status).toBe('CONFIRMED');
+    // the customer asks again: the same record, the workflow finishes it, the provider refunds nothing more
+    const res = await cancelOwn(customer, booking.reference, { reason: 'asking again' });
+    expect(res.status).toBe(200);
+    expect(res.body.cancellation).toMatchObject({ status: 'REFUNDED', reason: 'crashed after the provider' });
+    expect(await ledger(booking.reservationId)).toEqual({ charged: 10000, refunded: 10000, refunds: 1 });
+    expect((await seatRows(engine.db.pool, seatIds.slice(0, 2))).every((s) => s.state === 'AVAILABLE')).toBe(true);
   });
 });
