@@ -81,6 +81,9 @@ describe('a customer cancels their own confirmed booking', () => {
     // the reservation, as its customer reads it, and who did it
     const reservation = await engine.request('GET', `/api/reservations/${booking.reservationId}`, { token: customer.token });
     expect(reservation.body).toMatchObject({ status: 'REFUNDED', cancelledBy: `customer:${customer.customerId}`, cancelReason: 'cannot make it' });
+    // the booking in the customer's list: REFUNDED, with the seats it had
+    const listed = (await engine.request('GET', '/api/bookings', { token: customer.token })).body.items as Array<{ reference: string; status: string; seats: string[] }>;
+    expect(listed.find((b) => b.reference === booking.reference)).toMatchObject({ status: 'REFUNDED', seats: ['Stalls A1', 'Stalls A2'] });
     // the tickets: CANCELLED, and the door says so
     expect(await ticketStates(booking.reference)).toEqual(['CANCELLED', 'CANCELLED']);
     const support = await engine.register('support');
