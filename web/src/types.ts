@@ -89,6 +89,9 @@ export interface EventDetail {
   seats: Seat[];
 }
 
+// Cancellations of bookings: the engine's contract module, types only
+export type { BookingCancellation, BookingCancellationAnswer } from '../../src/contract/bookings';
+
 // Reservation statuses: the engine's contract module, types only
 export type { ReservationStatus } from '../../src/contract/reservations';
 import type { ReservationStatus } from '../../src/contract/reservations';
@@ -131,6 +134,8 @@ export interface Booking {
   id: string;
   reference: string;
   reservationId: string;
+  /** CONFIRMED, or REFUNDED once cancelled. */
+  status: ReservationStatus;
   eventId: string;
   eventName: string;
   startsAt: string;
