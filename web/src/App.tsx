@@ -13,6 +13,7 @@ import { EventPage } from './pages/EventPage';
 import { EventsPage } from './pages/EventsPage';
 import { ReservationsPage } from './pages/ReservationsPage';
 import { SupportPage } from './pages/SupportPage';
+import { TicketsPage } from './pages/TicketsPage';
 
 export function App() {
   useScrollToTopOnNavigate();
@@ -30,6 +31,7 @@ export function App() {
           <Route path="/confirmation/:reservationId" element={<RequireAuth><ConfirmationPage /></RequireAuth>} />
           <Route path="/reservations" element={<RequireAuth><ReservationsPage /></RequireAuth>} />
           <Route path="/bookings" element={<RequireAuth><BookingsPage /></RequireAuth>} />
+          <Route path="/tickets" element={<RequireAuth><TicketsPage /></RequireAuth>} />
           <Route path="/support" element={<RequireAuth role="support"><SupportPage /></RequireAuth>} />
           <Route path="/checkin" element={<RequireAuth role="support"><CheckinPage /></RequireAuth>} />
           <Route path="/login" element={<LoginPage />} />

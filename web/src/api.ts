@@ -3,6 +3,8 @@ import type {
   AuthResponse,
   Booking,
   BookingCancellationAnswer,
+  HeldTicket,
+  TicketTransferred,
   BookingTickets,
   Card,
   CheckinAdmitted,
@@ -186,6 +188,13 @@ export const api = {
 
   /** The booking's tickets as a PDF file (the request needs the token, so a plain link cannot fetch it). */
   downloadTicketsPdf: (reference: string) => download(ticketsPdfPath(reference)),
+
+  /** Every ticket I hold or held: bought, or transferred to me. */
+  listTickets: async (signal?: AbortSignal) => (await request<{ items: HeldTicket[] }>('GET', '/api/tickets', { signal })).items,
+
+  /** Hands one of my VALID tickets to another customer by email; its code stops admitting. */
+  transferTicket: (ticketId: string, email: string) =>
+    request<TicketTransferred>('POST', `/api/tickets/${id(ticketId)}/transfer`, { body: { email } }),
 
   /** The booking as an iCalendar (.ics) file. */
   downloadCalendar: (reference: string) => download(calendarPath(reference)),

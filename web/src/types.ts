@@ -6,7 +6,9 @@ export type {
   CheckinAdmitted,
   CheckinRefusal,
   CheckinTicket,
+  HeldTicket,
   Ticket,
+  TicketTransferred,
   TicketSeat,
   TicketState,
 } from '../../src/contract/tickets';

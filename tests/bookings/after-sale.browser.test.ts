@@ -1,7 +1,8 @@
 /**
- * Cancelling bookings in the web client (Chromium against the real engine and the built client):
- * a customer cancels from "My bookings" (and is refused past the event's cutoff), adds a booking to
- * a calendar; support cancels and refunds from the support page and downloads the attendees CSV.
+ * After the sale in the web client (Chromium against the real engine and the built client): a
+ * customer cancels from "My bookings" (and is refused past the event's cutoff), adds a booking to a
+ * calendar, and hands a ticket to someone else from "My tickets"; support cancels and refunds from
+ * the support page and downloads the attendees CSV.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
@@ -117,5 +118,39 @@ test('support cancels and refunds a confirmed booking from the support page, and
     await page.screenshot({ path: `${SCREENSHOTS}/support-refund.png`, fullPage: true });
   } finally {
     await context.close();
+  }
+});
+
+test('a customer transfers a ticket from My tickets; the recipient sees it in theirs, with a new code', async () => {
+  const [sender, recipient] = [await engine.register(), await engine.register()];
+  const { eventId, seatIds } = await engine.createEvent({ name: 'Handover night' });
+  const { reference } = await book(sender, eventId, seatIds.slice(0, 1));
+  const [old] = (await engine.request('GET', `/api/bookings/${reference}/tickets`, { token: sender.token })).body.tickets as Array<{ id: string; code: string }>;
+  const senderContext = await loggedIn(sender, 'customer');
+  try {
+    const page = await senderContext.newPage();
+    await page.goto(`${engine.url}/tickets`);
+    await page.getByRole('button', { name: 'Transfer the ticket for Stalls · Row A · Seat 1' }).click();
+    await page.getByLabel(/Recipient's email/).fill(recipient.email);
+    await page.getByRole('button', { name: 'Transfer ticket' }).click();
+    await page.getByText(`now belongs to ${recipient.email}`).waitFor();
+    await page.locator(`li[data-ticket-id="${old.id}"][data-state="TRANSFERRED"]`).waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/tickets-transferred.png`, fullPage: true });
+  } finally {
+    await senderContext.close();
+  }
+  const recipientContext = await loggedIn(recipient, 'customer');
+  try {
+    const page = await recipientContext.newPage();
+    await page.goto(`${engine.url}/tickets`);
+    const card = page.locator('li.ticket[data-state="VALID"]').filter({ hasText: 'Handover night' });
+    await card.waitFor();
+    expect(await card.getAttribute('data-ticket-id')).not.toBe(old.id);
+    const code = (await card.locator('code').textContent()) ?? '';
+    expect(code).toMatch(/^T1\./);
+    expect(code).not.toBe(old.code);
+    await page.screenshot({ path: `${SCREENSHOTS}/tickets-received.png`, fullPage: true });
+  } finally {
+    await recipientContext.close();
   }
 });
