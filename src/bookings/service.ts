@@ -77,13 +77,14 @@ export function createBookingService({ pool, temporal, config, log, waitMs = 15_
     const { cancellation } = opened;
     const workflowId = bookingRefundWorkflowId(cancellation.bookingId);
     if (cancellation.status === 'REFUNDED') return { status: 200, body: { cancellation, workflowId } };
-    const handle = await startRefund(cancellation.bookingId);
     const waited = new AbortController();
     try {
+      const handle = await startRefund(cancellation.bookingId);
       await Promise.race([handle.result(), delay(waitMs, undefined, { signal: waited.signal })]);
     } catch (error) {
-      // the workflow failed (see its history): the record stays REQUESTED and the reconciler tries again
-      log.warn({ err: error, reference, workflowId }, 'the refund workflow of a booking did not complete');
+      // Temporal could not be reached, or the workflow failed (see its history): the record is
+      // written, so the refund is accepted (202) and the reconciler starts it (again) later
+      log.warn({ err: error, reference, workflowId }, 'the refund workflow of a booking did not complete; the reconciler will start it again');
     } finally {
       waited.abort();
     }

@@ -251,4 +251,25 @@ describe('a refund cut off by a crash', () => {
     expect(await ledger(booking.reservationId)).toEqual({ charged: 10000, refunded: 10000, refunds: 1 });
     expect((await seatRows(engine.db.pool, seatIds.slice(0, 2))).every((s) => s.state === 'AVAILABLE')).toBe(true);
   });
+
+  test('with no worker running the request is accepted (202, REQUESTED) and the refund completes once a worker is back', async () => {
+    const { eventId, seatIds } = await createEvent();
+    const customer = await engine.register();
+    const booking = await book(customer, { eventId, seatIds: seatIds.slice(0, 1) });
+    await engine.stopWorker();
+    let accepted;
+    try {
+      accepted = await cancelOwn(customer, booking.reference, { reason: 'worker away' });
+    } finally {
+      await engine.startWorker();
+    }
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.cancellation).toMatchObject({ status: 'REQUESTED', completedAt: null, reason: 'worker away' });
+    expect(await ledger(booking.reservationId)).toEqual({ charged: 5000, refunded: 0, refunds: 0 });
+    await eventually(async () => (await reservationRow(engine.db.pool, booking.reservationId)).status === 'REFUNDED', 20_000, 'the refund after the worker came back');
+    const done = await cancelOwn(customer, booking.reference);
+    expect(done.status).toBe(200);
+    expect(done.body.cancellation).toMatchObject({ status: 'REFUNDED', reason: 'worker away', requestedAt: accepted.body.cancellation.requestedAt });
+    expect(await ledger(booking.reservationId)).toEqual({ charged: 5000, refunded: 5000, refunds: 1 });
+  }, 60_000);
 });
