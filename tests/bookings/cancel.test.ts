@@ -110,6 +110,19 @@ describe('a customer cancels their own confirmed booking', () => {
     expect(await ticketStates(resold.reference)).toEqual(['VALID', 'VALID']);
   });
 
+  test("a refunded booking no longer counts against the event's per-customer ticket limit", async () => {
+    const { eventId, seatIds } = await createEvent();
+    await engine.db.pool.query(sql.typeAlias('void')`UPDATE events SET max_tickets_per_customer = 2 WHERE id = ${eventId}`);
+    const customer = await engine.register();
+    const booking = await book(customer, { eventId, seatIds: seatIds.slice(0, 2) });
+    const over = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId, seatIds: seatIds.slice(2, 3) } });
+    expect(over.status).toBe(409);
+    expect(over.body.error).toMatchObject({ code: 'TICKET_LIMIT_REACHED', details: { booked: 2 } });
+    expect((await cancelOwn(customer, booking.reference)).status).toBe(200);
+    const again = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId, seatIds: seatIds.slice(2, 4) } });
+    expect(again.status).toBe(201);
+  });
+
   test('a booking that cost nothing is cancelled without asking the provider', async () => {
     const { eventId, sectionIds } = await createEvent();
     const customer = await engine.register();
