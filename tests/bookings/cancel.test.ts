@@ -4,6 +4,9 @@
  * suite's Temporal dev server, the simulated provider's ledger in PostgreSQL, and a Socket.io
  * client watching the seat map.
  */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { openBookingRefund, refundRecord } from '../../src/db/refunds.ts';
 import { createPaymentProvider } from '../../src/payments/index.ts';
@@ -285,4 +288,36 @@ describe('a refund cut off by a crash', () => {
     expect(done.body.cancellation).toMatchObject({ status: 'REFUNDED', reason: 'worker away', requestedAt: accepted.body.cancellation.requestedAt });
     expect(await ledger(booking.reservationId)).toEqual({ charged: 5000, refunded: 5000, refunds: 1 });
   }, 60_000);
+});
+
+/**
+ * Refund workflows in flight meet every deploy: new code must replay their histories. If this
+ * fails after a change to workflows/booking-refund.ts, guard the change with `patched()`.
+ * `RECORD_WORKFLOW_HISTORIES=1 npm test -- tests/bookings/cancel.test.ts` records a path that has
+ * no recording yet.
+ */
+describe('the refund workflow across deploys', () => {
+  const FIXTURES = new URL('../fixtures/refund-histories/', import.meta.url);
+  const bundle = () => ({ workflowBundle: { codePath: process.env.TEMPORAL_WORKFLOW_BUNDLE! } });
+
+  test('replays deterministically: a run of today, and every recorded history', async () => {
+    const { eventId, seatIds } = await createEvent();
+    const customer = await engine.register();
+    const booking = await book(customer, { eventId, seatIds: seatIds.slice(0, 1) });
+    const res = await cancelOwn(customer, booking.reference);
+    expect(res.status).toBe(200);
+    const history = await engine.client.workflow.getHandle(res.body.workflowId).fetchHistory();
+    await Worker.runReplayHistory(bundle(), history, res.body.workflowId);
+    const file = new URL('v1-refunded.json', FIXTURES);
+    if (process.env.RECORD_WORKFLOW_HISTORIES === '1' && !existsSync(file)) {
+      mkdirSync(FIXTURES, { recursive: true });
+      writeFileSync(file, `${JSON.stringify(history, null, 1)}\n`);
+    }
+    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+    expect(files).toEqual(['v1-refunded.json']);
+    for (const name of files) {
+      const recorded = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as Record<string, unknown>);
+      await Worker.runReplayHistory(bundle(), recorded, name);
+    }
+  });
 });
