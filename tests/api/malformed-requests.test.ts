@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, deflateSync, gunzipSync, gzipSync, inflateRawSync, inflateSync, unzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
@@ -268,7 +268,10 @@ describe('malformed requests to every route answer below 500, in the error shape
       fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => ({ encoding, body: (route: Route) => valid(route) })),
       fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => ({ encoding, body: (route: Route) => compress(encoding, valid(route)).subarray(0, 12) })),
       fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => ({ encoding, body: (_: Route) => compress(encoding, Buffer.from('not json at all')) })),
-      fc.tuple(fc.constantFrom('gzip', 'deflate', 'br'), fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([encoding, bytes]) => ({ encoding, body: (_: Route) => Buffer.from(bytes) })),
+      // random bytes, except the few that happen to be a valid stream (a one-byte br stream decodes to an empty body)
+      fc.tuple(fc.constantFrom('gzip', 'deflate', 'br'), fc.uint8Array({ minLength: 1, maxLength: 64 }))
+        .filter(([encoding, bytes]) => !decodes(encoding, Buffer.from(bytes)))
+        .map(([encoding, bytes]) => ({ encoding, body: (_: Route) => Buffer.from(bytes) })),
       fc.constantFrom('compress', 'zstd', 'x-gzip, br', 'identity, gzip', 'gzip, gzip').map((encoding) => ({ encoding, body: (route: Route) => valid(route) })),
     );
     await fc.assert(fc.asyncProperty(fc.constantFrom(...POSTS), mismatch, async (route, { encoding, body }) => {
@@ -405,6 +408,19 @@ describe('malformed requests to every route answer below 500, in the error shape
 
 function replacedValue(body: Record<string, unknown>, path: string[]): unknown {
   return path.reduce<any>((node, key) => node?.[key], body);
+}
+
+/** Whether the bytes are a valid stream of the encoding (any zlib flavour the server might accept for deflate). */
+function decodes(encoding: string, data: Buffer): boolean {
+  const decoders = encoding === 'gzip' ? [gunzipSync, unzipSync] : encoding === 'deflate' ? [inflateSync, inflateRawSync, unzipSync] : [brotliDecompressSync];
+  return decoders.some((decode) => {
+    try {
+      decode(data);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function compress(encoding: string, data: Buffer): Buffer {
