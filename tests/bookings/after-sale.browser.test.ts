@@ -60,6 +60,9 @@ test('a customer adds a booking to a calendar and cancels it from My bookings; p
   const context = await loggedIn(customer, 'customer');
   try {
     const page = await context.newPage();
+    // the event page states the policy
+    await page.goto(`${engine.url}/events/${later.eventId}`);
+    expect(await page.getByTestId('refund-policy').textContent()).toBe('Cancel online for a full refund until 24 hours before the start.');
     await page.goto(`${engine.url}/bookings`);
     const calendar = page.getByRole('link', { name: `Add to calendar (.ics) for booking ${refundable.reference}` });
     await calendar.waitFor();

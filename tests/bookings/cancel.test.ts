@@ -179,8 +179,10 @@ describe('a customer cancels their own confirmed booking', () => {
   });
 
   test('an event whose policy allows no customer cancellations (cutoff NULL) refuses them', async () => {
-    const { eventId, seatIds } = await createEvent();
-    await engine.db.pool.query(sql.typeAlias('void')`UPDATE events SET refund_cutoff_hours = NULL WHERE id = ${eventId}`);
+    const { eventId, seatIds } = await createEvent({ refundCutoffHours: null });
+    // the event says so to everyone; the default is 24 hours
+    expect((await engine.request('GET', `/api/events/${eventId}`)).body.refundCutoffHours).toBeNull();
+    expect((await engine.request('GET', `/api/events/${(await createEvent()).eventId}`)).body.refundCutoffHours).toBe(24);
     const customer = await engine.register();
     const booking = await book(customer, { eventId, seatIds: seatIds.slice(0, 1) });
     const refused = await cancelOwn(customer, booking.reference);

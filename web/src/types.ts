@@ -43,6 +43,8 @@ export interface EventSummary {
   status: EventStatus;
   /** Tickets one customer may hold and book for this event together; null: no limit. */
   maxTicketsPerCustomer: number | null;
+  /** Customers may cancel (refunded in full) until this many hours before the start; null: only support can. */
+  refundCutoffHours: number | null;
   minPriceCents: number | null;
   maxPriceCents: number | null;
   availableCount: number;
@@ -87,6 +89,7 @@ export interface EventDetail {
   startsAt: string;
   status: EventStatus;
   maxTicketsPerCustomer: number | null;
+  refundCutoffHours: number | null;
   sections: Section[];
   seats: Seat[];
 }

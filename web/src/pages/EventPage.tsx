@@ -177,6 +177,11 @@ function EventHeader({ event, status }: { event: EventDetail; status: LiveStatus
           Limit {pluralize(event.maxTicketsPerCustomer, 'ticket')} per customer
         </p>
       )}
+      <p className="event-header__limit muted small" data-testid="refund-policy">
+        {event.refundCutoffHours === null
+          ? 'Bookings cannot be cancelled online; contact support.'
+          : `Cancel online for a full refund until ${pluralize(event.refundCutoffHours, 'hour')} before the start.`}
+      </p>
       <ul className="price-chips" aria-label="Prices">
         {event.sections.map((s) => (
           <li key={s.id} className={s.priceCents === 0 ? 'price-chip price-chip--free' : 'price-chip'}>
