@@ -28,6 +28,10 @@ export type ErrorCode =
   | 'DISCOUNT_CODE_UNKNOWN'
   | 'DISCOUNT_CODE_REFUSED'
   | 'DISCOUNT_CODE_TAKEN'
+  // a customer's cancellation of a booking past the event's policy (src/bookings/service.ts)
+  | 'CANCELLATION_NOT_ALLOWED'
+  // a ticket transfer to an email no customer has (src/tickets/service.ts)
+  | 'RECIPIENT_NOT_FOUND'
   // a scan at the door that does not admit (src/contract/tickets.ts)
   | CheckinRefusal
   // HTTP-level refusals, before any route: malformed requests, methods, sizes, media types

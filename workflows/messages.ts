@@ -10,8 +10,15 @@ import type { AppliedDiscount } from '../src/contract/discounts.ts';
  * - extend (Update): more time on a live hold, within the limits the hold was created with.
  * - status (Query): the live state.
  */
-export type ReservationState = 'HELD' | 'PAYING' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
-export const TERMINAL_STATES: readonly ReservationState[] = ['CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED'];
+/**
+ * Every status a reservation can have, the one list (src/contract/reservations.ts gives it its zod
+ * schema for the API, the data layer and the web client; workflow code may import only its
+ * siblings, so the list lives here). REFUNDED: a CONFIRMED booking cancelled and refunded later
+ * (workflows/booking-refund.ts); the reservation workflow never moves there itself.
+ */
+export const RESERVATION_STATES = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'] as const;
+export type ReservationState = (typeof RESERVATION_STATES)[number];
+export const TERMINAL_STATES: readonly ReservationState[] = ['CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'];
 export const isTerminal = (state: ReservationState) => TERMINAL_STATES.includes(state);
 
 /** Where a payment attempt stands (table payment_intents): PENDING until settled from the provider's record. */

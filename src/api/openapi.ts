@@ -5,7 +5,9 @@ import { customer } from '../db/customers.ts';
 import { eventSummary, sectionView, seatView } from '../db/events.ts';
 import { bookingView, reservationRead, reservationView } from '../db/reservation-reads.ts';
 import type { ErrorCode } from '../errors.ts';
-import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest } from '../contract/tickets.ts';
+import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest, HeldTicket, TicketTransferred, TransferRequest } from '../contract/tickets.ts';
+import { TicketParams } from './routes/tickets.ts';
+import { BookingCancellationAnswer, CancelBookingBody, SupportCancelBookingBody } from '../contract/bookings.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
 import { Login, Register } from './routes/auth.ts';
 import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
@@ -38,7 +40,7 @@ const ERROR_CODES = [
   'SEAT_TAKEN', 'UNKNOWN_SEATS', 'EVENT_NOT_ON_SALE', 'HOLD_EXPIRED', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED',
   'TICKET_LIMIT_REACHED', 'HOLD_EXTENSION_REFUSED', 'RATE_LIMITED', 'PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE',
   'DISCOUNT_CODE_UNKNOWN', 'DISCOUNT_CODE_REFUSED', 'DISCOUNT_CODE_TAKEN',
-  ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
+  'CANCELLATION_NOT_ALLOWED', 'RECIPIENT_NOT_FOUND', ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
 ] as const satisfies readonly ErrorCode[];
 type Unlisted = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
 const everyCodeListed: [Unlisted] extends [never] ? true : Unlisted = true;
@@ -258,6 +260,42 @@ function ticketOperations(): Operations {
         ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: badToken, 404: 'no such booking of yours' }),
       },
     },
+    'GET /api/bookings/{reference}/calendar.ics': {
+      tags: ['Tickets'], summary: 'One of my bookings (or one I hold tickets of) as an iCalendar entry', security: BEARER, requestParams: reference,
+      description: 'One VEVENT: the event, its start (UTC; events have no end, so there is no DTEND), the venue, the reference and my seats. '
+        + 'Its UID is the booking\'s; once the booking is refunded it is published with STATUS:CANCELLED and SEQUENCE 1.',
+      responses: {
+        200: { description: 'The calendar (Content-Disposition: attachment)', content: { 'text/calendar': { schema: z.string() } } },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: badToken, 404: 'no such booking of yours' }),
+      },
+    },
+    'GET /api/support/events/:eventId/attendees.csv': {
+      tags: ['Support'], summary: "An event's bookings and attendees as CSV: one row per ticket, every state", security: BEARER,
+      description: 'Columns: booking_reference, booking_status, booked_at, amount_cents, buyer_name, buyer_email, ticket_id, ticket_state, section, row, seat, place, '
+        + 'attendee_name, attendee_email (the holder: the buyer, or whoever the ticket was transferred to), checked_in_at, checked_in_by. '
+        + 'RFC 4180 with CRLF; text a spreadsheet would run as a formula starts with an apostrophe.',
+      requestParams: { path: EventParams },
+      responses: {
+        200: { description: 'The CSV (Content-Disposition: attachment)', content: { 'text/csv': { schema: z.string() } } },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { 401: badToken, 403: 'needs the support role', 404: 'no such event' }),
+      },
+    },
+    'GET /api/tickets': {
+      tags: ['Tickets'], summary: 'Every ticket I hold or held: bought, or transferred to me (the latest 500)', security: BEARER,
+      responses: { 200: ok('Tickets by event start and seat, each with its booking and signed QR code', z.object({ items: z.array(HeldTicket) })), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: badToken }) },
+    },
+    'POST /api/tickets/:ticketId/transfer': {
+      tags: ['Tickets'], summary: 'Transfer one of my VALID tickets to another customer, by their email', security: BEARER,
+      description: 'The ticket becomes TRANSFERRED: its code no longer admits (the door answers `TICKET_TRANSFERRED`). The recipient holds a new ticket '
+        + 'for the same seat with a new code, in `GET /api/tickets` and under the booking reference; the answer does not carry it.',
+      requestParams: { path: TicketParams },
+      requestBody: { required: true, ...json(TransferRequest) },
+      responses: {
+        200: ok('Transferred', TicketTransferred),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['ALREADY_CHECKED_IN', 'TICKET_CANCELLED', 'TICKET_TRANSFERRED'], 422: ['RECIPIENT_NOT_FOUND', 'VALIDATION_FAILED'], ...bodyRefusals },
+          { 401: badToken, 404: "no such ticket of yours", 409: 'the ticket is no longer VALID: `details.ticket` says how', 422: 'no customer has this email, or it is your own' }),
+      },
+    },
     'POST /api/checkin': {
       tags: ['Tickets'], summary: 'Check a scanned ticket in at the door of an event (staff: the support role); admits each ticket once', security: BEARER,
       requestBody: { required: true, ...json(CheckinRequest) },
@@ -265,6 +303,37 @@ function ticketOperations(): Operations {
         200: ok('Admitted', CheckinAdmitted),
         ...errors({ 400: ['VALIDATION_FAILED', 'INVALID_CODE'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 409: ['WRONG_EVENT', 'ALREADY_CHECKED_IN', 'TICKET_CANCELLED', 'TICKET_TRANSFERRED'], ...bodyRefusals },
           { 400: 'a code that is not one of ours or was altered', 401: badToken, 403: 'needs the support role', 409: 'not admitted; `details.ticket` says which ticket and when it was admitted' }),
+      },
+    },
+  };
+}
+
+function bookingOperations(): Operations {
+  const reference = { path: z.object({ reference: BookingReference }) };
+  const done = ok('The booking is cancelled and refunded in full: seats free again, tickets cancelled, the reservation REFUNDED', BookingCancellationAnswer);
+  const underWay = ok('The cancellation is recorded and its refund under way (the booking-refund workflow `workflowId`); asking again answers the outcome', BookingCancellationAnswer);
+  const notRefundable = 'the booking is not CONFIRMED (`INVALID_STATE`)';
+  return {
+    'POST /api/bookings/{reference}/cancel': {
+      tags: ['Bookings'], summary: "Cancel one of my confirmed bookings and be refunded in full, within the event's policy", security: BEARER,
+      description: "Customers may cancel until the event's `refund_cutoff_hours` (24 unless the event says otherwise; none when it is null) before it starts. "
+        + 'Idempotent: a repeated request (or one after support cancelled) answers the same cancellation.',
+      requestParams: reference,
+      requestBody: { required: false, ...json(CancelBookingBody) },
+      responses: {
+        200: done, 202: underWay,
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['CANCELLATION_NOT_ALLOWED', 'INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+          { 401: badToken, 404: 'no such booking of yours', 409: `past the event's cutoff (\`CANCELLATION_NOT_ALLOWED\`: \`details.deadline\`, \`cutoffHours\`), or ${notRefundable}` }),
+      },
+    },
+    'POST /api/support/bookings/{reference}/cancel': {
+      tags: ['Support'], summary: 'Cancel and refund any confirmed booking, at any time (recorded as support:<email>, with the reason)', security: BEARER,
+      requestParams: reference,
+      requestBody: { required: true, ...json(SupportCancelBookingBody) },
+      responses: {
+        200: done, 202: underWay,
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+          { 401: badToken, 403: 'needs the support role', 404: 'no such booking', 409: notRefundable }),
       },
     },
   };
@@ -382,7 +451,7 @@ export type OpenApiDocument = ReturnType<typeof createDocument>;
 
 /** The whole document; hold limits come from the config the hold route validates with. */
 export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
-  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...supportOperations(), ...discountOperations(), ...operationsOperations() };
+  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...bookingOperations(), ...supportOperations(), ...discountOperations(), ...operationsOperations() };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {
     const [method, path] = openApiRoute(key);
@@ -400,7 +469,7 @@ export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_
     },
     servers: [{ url: '/' }],
     tags: [
-      { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' },
+      { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' }, { name: 'Bookings', description: 'After the sale: cancellation and refund' },
       { name: 'Support', description: 'Needs the support role' }, { name: 'Operations' },
     ],
     paths,

@@ -6,6 +6,7 @@ import { reservationUpdated, seatsChanged } from './outbox.ts';
 import { bookingReference } from './references.ts';
 import { changedSeat, releaseReservation, releaseSeats } from './reservations.ts';
 import { sql } from './sql.ts';
+import { ReservationStatus } from '../contract/reservations.ts';
 
 /**
  * Durable payment attempts (table payment_intents). The order of a checkout:
@@ -27,7 +28,7 @@ export type ProviderOutcome =
   | { outcome: 'NOT_CHARGED' };
 
 const settlementRow = z.object({
-  status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']),
+  status: ReservationStatus,
   holdExpiresAt: z.string(),
   booking: z.object({ id: z.string(), reference: z.string(), amountCents: z.number() }).nullable(),
   payment: z.object({

@@ -1,6 +1,7 @@
 import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { isoTimestamp, sql } from './sql.ts';
+import { ReservationStatus } from '../contract/reservations.ts';
 
 /** What customers, support and the web client read about reservations and bookings. */
 
@@ -11,7 +12,7 @@ export const reservationView = z.object({
   customerEmail: z.string(),
   eventId: z.string(),
   eventName: z.string(),
-  status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']),
+  status: ReservationStatus,
   seats: z.array(z.object({ id: z.string(), label: z.string(), sectionId: z.string(), sectionName: z.string(), priceCents: z.number() })),
   amountCents: z.number(),
   holdExpiresAt: z.string(),
@@ -69,6 +70,8 @@ export const bookingView = z.object({
   id: z.string(),
   reference: z.string(),
   reservationId: z.string(),
+  /** CONFIRMED, or REFUNDED once cancelled (see src/db/refunds.ts). */
+  status: ReservationStatus,
   eventId: z.string(),
   eventName: z.string(),
   startsAt: isoTimestamp,
@@ -80,11 +83,12 @@ export const bookingView = z.object({
 export async function listBookings(db: CommonQueryMethods, customerId: string) {
   return [
     ...(await db.any(sql.type(bookingView)`
-      SELECT b.id, b.reference, b.reservation_id AS "reservationId", b.event_id AS "eventId", e.name AS "eventName",
+      SELECT b.id, b.reference, b.reservation_id AS "reservationId", r.status, b.event_id AS "eventId", e.name AS "eventName",
              e.starts_at AS "startsAt", b.amount_cents AS "amountCents",
-             (SELECT json_agg(s.label ORDER BY s.label) FROM booking_seats bs JOIN seats s ON s.id = bs.seat_id WHERE bs.booking_id = b.id) AS seats,
+             -- the seats the booking was made for: reservation_seats keeps them after a refund frees them
+             (SELECT json_agg(s.label ORDER BY s.label) FROM reservation_seats rs JOIN seats s ON s.id = rs.seat_id WHERE rs.reservation_id = b.reservation_id) AS seats,
              b.created_at AS "createdAt"
-      FROM bookings b JOIN events e ON e.id = b.event_id
+      FROM bookings b JOIN events e ON e.id = b.event_id JOIN reservations r ON r.id = b.reservation_id
       WHERE b.customer_id = ${customerId}
       ORDER BY b.created_at DESC
     `)),

@@ -161,10 +161,13 @@ describe('the OpenAPI document', () => {
     expect(doc.components.securitySchemes.bearerAuth).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }));
     const secured = [...documentedRoutes()].filter(([, op]) => op.security?.some((s) => 'bearerAuth' in s)).map(([route]) => route).sort();
     expect(secured).toEqual([
-      'GET /api/bookings', 'GET /api/bookings/{reference}/tickets', 'GET /api/bookings/{reference}/tickets.pdf',
-      'GET /api/events/{eventId}/discount-codes/{code}', 'GET /api/me', 'GET /api/reservations', 'GET /api/reservations/{id}', 'GET /api/support/events/{eventId}/discount-codes', 'GET /api/support/events/{eventId}/stats', 'GET /api/support/reservations', 'POST /api/checkin',
-      'POST /api/reservations', 'POST /api/reservations/{id}/cancel', 'POST /api/reservations/{id}/checkout', 'POST /api/reservations/{id}/extend',
-      'POST /api/support/events/{eventId}/discount-codes', 'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend',
+      'GET /api/bookings', 'GET /api/bookings/{reference}/calendar.ics', 'GET /api/bookings/{reference}/tickets',
+      'GET /api/bookings/{reference}/tickets.pdf', 'GET /api/events/{eventId}/discount-codes/{code}', 'GET /api/me', 'GET /api/reservations',
+      'GET /api/reservations/{id}', 'GET /api/support/events/{eventId}/attendees.csv', 'GET /api/support/events/{eventId}/discount-codes',
+      'GET /api/support/events/{eventId}/stats', 'GET /api/support/reservations', 'GET /api/tickets', 'POST /api/bookings/{reference}/cancel',
+      'POST /api/checkin', 'POST /api/reservations', 'POST /api/reservations/{id}/cancel', 'POST /api/reservations/{id}/checkout',
+      'POST /api/reservations/{id}/extend', 'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/events/{eventId}/discount-codes',
+      'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend', 'POST /api/tickets/{ticketId}/transfer',
     ]);
     // every secured route documents its 401, and every error response refers to the one Error schema
     for (const [route, op] of documentedRoutes()) {

@@ -14,6 +14,7 @@ import { EventPage } from './pages/EventPage';
 import { EventsPage } from './pages/EventsPage';
 import { ReservationsPage } from './pages/ReservationsPage';
 import { SupportPage } from './pages/SupportPage';
+import { TicketsPage } from './pages/TicketsPage';
 
 export function App() {
   useScrollToTopOnNavigate();
@@ -31,6 +32,7 @@ export function App() {
           <Route path="/confirmation/:reservationId" element={<RequireAuth><ConfirmationPage /></RequireAuth>} />
           <Route path="/reservations" element={<RequireAuth><ReservationsPage /></RequireAuth>} />
           <Route path="/bookings" element={<RequireAuth><BookingsPage /></RequireAuth>} />
+          <Route path="/tickets" element={<RequireAuth><TicketsPage /></RequireAuth>} />
           <Route path="/support" element={<RequireAuth role="support"><SupportPage /></RequireAuth>} />
           <Route path="/support/events/:eventId/stats" element={<RequireAuth role="support"><StatsPage /></RequireAuth>} />
           <Route path="/checkin" element={<RequireAuth role="support"><CheckinPage /></RequireAuth>} />

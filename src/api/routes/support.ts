@@ -7,10 +7,11 @@ import type { ReservationService } from '../../reservations/service.ts';
 import { EventParams } from './events.ts';
 import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
 import { ExtendBody, ReservationParams, text } from '../schemas.ts';
+import { ReservationStatus } from '../../contract/reservations.ts';
 
 export const SupportQuery = z.object({
   eventId: z.string().uuid().optional(),
-  status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']).optional(),
+  status: ReservationStatus.optional(),
 });
 export const SupportCancel = z.object({ reason: text({ min: 1, minMessage: 'say why the hold is cancelled', max: 500 }) }).strict();
 

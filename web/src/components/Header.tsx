@@ -36,6 +36,9 @@ export function Header() {
           <NavLink to="/bookings" className={navClass}>
             My bookings
           </NavLink>
+          <NavLink to="/tickets" className={navClass}>
+            My tickets
+          </NavLink>
           {customer?.role === 'support' && (
             <NavLink to="/support" className={navClass}>
               Support

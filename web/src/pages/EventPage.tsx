@@ -175,6 +175,11 @@ function EventHeader({ event, status }: { event: EventDetail; status: LiveStatus
           Limit {pluralize(event.maxTicketsPerCustomer, 'ticket')} per customer
         </p>
       )}
+      <p className="event-header__limit muted small" data-testid="refund-policy">
+        {event.refundCutoffHours === null
+          ? 'Bookings cannot be cancelled online; contact support.'
+          : `Cancel online for a full refund until ${pluralize(event.refundCutoffHours, 'hour')} before the start.`}
+      </p>
     </header>
   );
 }
