@@ -60,7 +60,9 @@ const schema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(2 * availableParallelism() + 2),
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
-    JWT_TTL_SECONDS: z.coerce.number().int().positive().default(60 * 60 * 12),
+    // access tokens are short-lived (the role travels in them); refresh tokens renew them (src/db/refresh-tokens.ts)
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().max(60 * 60 * 24).default(15 * 60),
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().max(60 * 60 * 24 * 365).default(60 * 60 * 24 * 30),
     // signs the QR codes of tickets (HMAC-SHA256, src/tickets/codes.ts); changing it voids every issued code
     TICKET_SIGNING_SECRET: z.string().min(32, 'TICKET_SIGNING_SECRET must be at least 32 characters').optional(),
 
@@ -162,6 +164,9 @@ const schema = z
     if (env.NODE_ENV !== 'production' && !env.TICKET_SIGNING_SECRET && !isLoopback(env.HOST)) {
       // with the public development secret anyone could make tickets that pass the door
       ctx.addIssue({ code: 'custom', path: ['TICKET_SIGNING_SECRET'], message: `TICKET_SIGNING_SECRET is required when HOST (${env.HOST}) is not a loopback address: the built-in development secret is public` });
+    }
+    if (env.REFRESH_TOKEN_TTL_SECONDS <= env.ACCESS_TOKEN_TTL_SECONDS) {
+      ctx.addIssue({ code: 'custom', path: ['REFRESH_TOKEN_TTL_SECONDS'], message: 'must be longer than ACCESS_TOKEN_TTL_SECONDS' });
     }
     if (env.HOLD_MIN_SECONDS > env.HOLD_MAX_SECONDS) {
       ctx.addIssue({ code: 'custom', path: ['HOLD_MIN_SECONDS'], message: 'must not exceed HOLD_MAX_SECONDS' });

@@ -10,6 +10,10 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'EMAIL_TAKEN'
+  | 'NAME_TAKEN'
+  // the catalog: a layout with seats held or sold; an event with holds or bookings (delete, cancel)
+  | 'LAYOUT_LOCKED'
+  | 'EVENT_HAS_SALES'
   | 'INVALID_CREDENTIALS'
   | 'SEAT_TAKEN'
   | 'UNKNOWN_SEATS'

@@ -13,7 +13,9 @@ import { jsonBody } from './body.ts';
 import { corsPolicy } from './cors.ts';
 import { type AppContext, type AppState, authenticate, errors } from './middleware.ts';
 import type { RateLimits } from './rate-limits.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
+import { organizerRoutes } from './routes/organizer.ts';
 import { eventRoutes } from './routes/events.ts';
 import { reservationRoutes } from './routes/reservations.ts';
 import { supportRoutes } from './routes/support.ts';
@@ -66,8 +68,10 @@ export function createApi({ config, pool, service, log, health, limits, bookings
   }
 
   for (const router of [
-    authRoutes({ pool, jwtSecret: config.JWT_SECRET, jwtTtlSeconds: config.JWT_TTL_SECONDS, limits }),
+    authRoutes({ pool, jwtSecret: config.JWT_SECRET, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS, limits }),
     eventRoutes({ pool }),
+    adminRoutes({ pool }),
+    organizerRoutes({ pool }),
     reservationRoutes({ service, config, limits }),
     discountRoutes({ pool }),
     supportRoutes({ service, pool, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),

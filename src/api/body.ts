@@ -32,8 +32,10 @@ export function jsonBody(options: { limit: string }) {
     onError: (error) => { throw bodyError(error, options.limit); },
   });
   return async (ctx: AppContext, next: Next) => {
-    // ctx.is is null without a body, false for a body of another type
-    if (PARSED_METHODS.includes(ctx.method) && ctx.is('application/json', '+json') === false) {
+    // ctx.is is null without a body, false for a body of another type; an empty body
+    // (Content-Length: 0, what a client sends for a PUT or POST without one) is no body either
+    const empty = ctx.get('content-length') === '0' && !ctx.get('content-type');
+    if (PARSED_METHODS.includes(ctx.method) && !empty && ctx.is('application/json', '+json') === false) {
       ctx.request.body = new UnsupportedBody(ctx.get('content-type'));
       return next();
     }

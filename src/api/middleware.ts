@@ -3,6 +3,7 @@ import pg from 'pg';
 import { ForeignKeyIntegrityConstraintViolationError, InvalidInputError } from 'slonik';
 import { z } from 'zod';
 import { type Principal, type Role, verifyToken } from '../auth/tokens.ts';
+import { ROLES, STAFF_ROLES } from '../contract/accounts.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { UnsupportedBody } from './body.ts';
@@ -113,10 +114,15 @@ export function requireRole(...roles: Role[]) {
   return async (ctx: AppContext, next: Next) => {
     const principal = ctx.state.principal;
     if (!principal) throw new AppError(401, 'UNAUTHENTICATED', 'log in first: send Authorization: Bearer <token>');
-    if (!roles.includes(principal.role)) throw new AppError(403, 'FORBIDDEN', `this needs the ${roles.join(' or ')} role`);
+    if (!roles.includes(principal.role)) throw new AppError(403, 'FORBIDDEN', `this needs the ${roles.join(' or ')} role`, { roles });
     await next();
   };
 }
+
+/** Any signed-in account, whatever its role (every role may buy tickets for itself). */
+export const requireSignedIn = () => requireRole(...ROLES);
+/** Support's work: the support role, and admins. */
+export const requireStaff = () => requireRole(...STAFF_ROLES);
 
 export const IdempotencyKeyHeader = z.object({
   'idempotency-key': z.string().min(8).max(200).optional()

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import type { Config } from '../config.ts';
+import { Principal, Session } from '../contract/accounts.ts';
 import { customer } from '../db/customers.ts';
 import { eventSummary, sectionView, seatView } from '../db/events.ts';
 import { bookingView, reservationRead, reservationView } from '../db/reservation-reads.ts';
@@ -9,7 +10,10 @@ import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, Ch
 import { TicketParams } from './routes/tickets.ts';
 import { BookingCancellationAnswer, CancelBookingBody, SupportCancelBookingBody } from '../contract/bookings.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
-import { Login, Register } from './routes/auth.ts';
+import { RoleGrant, UserParams, UserRoleParams } from './routes/admin.ts';
+import { NoBody, OrganizerEventQuery } from './routes/organizer.ts';
+import { EventDraft, EventEdit, LayoutBody, NewTenant, NewVenue, Tenant, Venue } from '../contract/catalog.ts';
+import { Login, RefreshBody, Register } from './routes/auth.ts';
 import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
 import { EventParams, EventQuery } from './routes/events.ts';
 import { Cancel, Checkout, holdBody } from './routes/reservations.ts';
@@ -36,7 +40,7 @@ import { ExtendBody, ReservationParams } from './schemas.ts';
  * check when `ErrorCode` (src/errors.ts) gains a code that is not listed here.
  */
 const ERROR_CODES = [
-  'VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'EMAIL_TAKEN', 'INVALID_CREDENTIALS',
+  'VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'EMAIL_TAKEN', 'NAME_TAKEN', 'INVALID_CREDENTIALS', 'LAYOUT_LOCKED', 'EVENT_HAS_SALES',
   'SEAT_TAKEN', 'UNKNOWN_SEATS', 'EVENT_NOT_ON_SALE', 'HOLD_EXPIRED', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED',
   'TICKET_LIMIT_REACHED', 'HOLD_EXTENSION_REFUSED', 'RATE_LIMITED', 'PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE',
   'DISCOUNT_CODE_UNKNOWN', 'DISCOUNT_CODE_REFUSED', 'DISCOUNT_CODE_TAKEN',
@@ -71,8 +75,6 @@ const SupportReservation = Reservation.extend({ workflowUrl: z.string().nullable
 const EventDetail = eventSummary.extend({ sections: z.array(sectionView), seats: z.array(seatView) });
 const BookingSummary = z.object({ id: z.string(), reference: z.string(), amountCents: z.number().int() });
 /** Who a valid token belongs to (src/auth/tokens.ts: the token's claims, not a stored row). */
-const Principal = z.object({ customerId: z.string(), email: z.string(), role: customer.shape.role });
-const Session = z.object({ token: z.string().meta({ description: 'A JWT access token: send it as Authorization: Bearer <token>' }), customer });
 const Health = z.object({ ok: z.boolean(), checks: z.record(z.string(), z.string()).meta({ description: '"ok", or why the probe failed, by dependency' }) });
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
@@ -132,6 +134,27 @@ function accountOperations(): Operations {
           { 401: 'the email or password is wrong, or a token was sent and is invalid', 429: 'too many failed logins for this account' }),
       },
     },
+    'POST /api/auth/refresh': {
+      tags: ['Accounts'], summary: 'Renew the access token: spends the refresh token for a new pair (rotation)',
+      description: 'A refresh token works once. Presenting one that was already spent revokes every token of its login (the family): '
+        + 'whoever copied it and its owner both have to log in again. The account is read anew, so a changed role applies from here. '
+        + 'Send it without an Authorization header (an expired access token there is refused with 401).',
+      requestBody: { required: true, ...json(RefreshBody) },
+      responses: {
+        200: { description: 'A new access token and refresh token', headers: noStore, ...json(Session) },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], ...bodyRefusals },
+          { 401: 'the refresh token is unknown, expired, revoked or was already used (`details.reason`: UNKNOWN, EXPIRED, REVOKED, REUSED); or a bad access token was sent' }),
+      },
+    },
+    'POST /api/auth/logout': {
+      tags: ['Accounts'], summary: 'Log out: revokes the refresh token and every token of its login',
+      description: 'Access tokens already issued stay valid until they expire (ACCESS_TOKEN_TTL_SECONDS, minutes).',
+      requestBody: { required: true, ...json(RefreshBody) },
+      responses: {
+        204: { description: 'Revoked (also for a token that is unknown or revoked already)', headers: noStore },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], ...bodyRefusals }, { 401: sentBadToken }),
+      },
+    },
     'GET /api/me': {
       tags: ['Accounts'], summary: 'Who the token belongs to', security: BEARER,
       responses: { 200: ok('The signed-in principal', z.object({ customer: Principal })), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: badToken }) },
@@ -143,7 +166,7 @@ function eventOperations(): Operations {
   return {
     'GET /api/events': {
       tags: ['Events'], summary: 'Search events',
-      description: '`q` matches name, description and venue; `from`/`to` bound the start; `minPrice`/`maxPrice` are cents; pages start at 1.',
+      description: '`q` matches name, description and venue name (a substring, any case; a trigram index answers it); `from`/`to` bound the start; `venueId` one venue; `minPrice`/`maxPrice` are cents; pages start at 1. Drafts are never listed.',
       requestParams: { query: EventQuery },
       responses: {
         200: ok('One page of events', z.object({ items: z.array(eventSummary), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() })),
@@ -302,7 +325,7 @@ function ticketOperations(): Operations {
       responses: {
         200: ok('Admitted', CheckinAdmitted),
         ...errors({ 400: ['VALIDATION_FAILED', 'INVALID_CODE'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 409: ['WRONG_EVENT', 'ALREADY_CHECKED_IN', 'TICKET_CANCELLED', 'TICKET_TRANSFERRED'], ...bodyRefusals },
-          { 400: 'a code that is not one of ours or was altered', 401: badToken, 403: 'needs the support role', 409: 'not admitted; `details.ticket` says which ticket and when it was admitted' }),
+          { 400: 'a code that is not one of ours or was altered', 401: badToken, 403: 'needs the support or admin role', 409: 'not admitted; `details.ticket` says which ticket and when it was admitted' }),
       },
     },
   };
@@ -342,7 +365,7 @@ function bookingOperations(): Operations {
 function supportOperations(): Operations {
   const one = z.object({ reservation: Reservation });
   const byId = { path: ReservationParams };
-  const staffOnly = { 401: badToken, 403: 'needs the support role' };
+  const staffOnly = { 401: badToken, 403: 'needs the support or admin role' };
   return {
     'GET /api/support/reservations': {
       tags: ['Support'], summary: 'Any reservations, by event and state (the latest 200)', security: BEARER,
@@ -416,6 +439,127 @@ function discountOperations(): Operations {
   };
 }
 
+function adminOperations(): Operations {
+  const user = z.object({ user: customer });
+  const adminOnly = { 401: badToken, 403: 'needs the admin role' };
+  return {
+    'GET /api/admin/users/:id': {
+      tags: ['Admin'], summary: 'One account, with its role', security: BEARER,
+      requestParams: { path: UserParams },
+      responses: { 200: ok('The account', user), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { ...adminOnly, 404: 'no such account' }) },
+    },
+    'PUT /api/admin/users/:id/roles/:role': {
+      tags: ['Admin'], summary: 'Grant a role (an account has one role: this replaces the one it had)', security: BEARER,
+      description: "The account's current access tokens keep their old role until they expire (minutes); its next refresh carries the new one.",
+      requestParams: { path: UserRoleParams },
+      requestBody: { required: false, ...json(RoleGrant) },
+      responses: {
+        200: ok('The account with its new role', user),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], ...bodyRefusals },
+          { ...adminOnly, 400: 'a bad id or role, or `tenantId` missing for an organizer (or given for another role)', 404: 'no such account or tenant', 409: 'an admin cannot change their own role' }),
+      },
+    },
+    'GET /api/admin/tenants': {
+      tags: ['Admin'], summary: 'Every tenant (organization), by name', security: BEARER,
+      responses: { 200: ok('The tenants', z.object({ items: z.array(Tenant) })), ...errors({ 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, adminOnly) },
+    },
+    'POST /api/admin/tenants': {
+      tags: ['Admin'], summary: 'Create a tenant: an organization that owns venues and events; its organizers are granted with its id', security: BEARER,
+      requestBody: { required: true, ...json(NewTenant) },
+      responses: {
+        201: { description: 'The tenant', headers: z.object({ Location: z.string() }), ...json(z.object({ tenant: Tenant })) },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 409: ['NAME_TAKEN'], ...bodyRefusals }, { ...adminOnly, 409: 'a tenant of that name exists' }),
+      },
+    },
+    'DELETE /api/admin/users/:id/roles/:role': {
+      tags: ['Admin'], summary: 'Revoke the role an account has: it is a customer again', security: BEARER,
+      requestParams: { path: UserRoleParams },
+      responses: {
+        200: ok('The account, now a customer', user),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'] },
+          { ...adminOnly, 404: 'no such account', 409: 'the account does not have this role, the role is customer, or it is your own' }),
+      },
+    },
+  };
+}
+
+function organizerOperations(): Operations {
+  const byId = { path: EventParams };
+  const mine = { 401: badToken, 403: 'needs the organizer role (of a tenant)', 404: "no such event of the organizer's tenant (another tenant's is not found either)" };
+  const cancelled = 'the event is cancelled and changes no more';
+  const page = z.object({ items: z.array(eventSummary), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() });
+  return {
+    'GET /api/organizer/venues': {
+      tags: ['Organizer'], summary: "The tenant's venues", security: BEARER,
+      responses: { 200: ok('Venues', z.object({ items: z.array(Venue) })), ...errors({ 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, mine) },
+    },
+    'POST /api/organizer/venues': {
+      tags: ['Organizer'], summary: 'Add a venue to the tenant', security: BEARER,
+      requestBody: { required: true, ...json(NewVenue) },
+      responses: { 201: ok('The venue', z.object({ venue: Venue })), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], ...bodyRefusals }, mine) },
+    },
+    'GET /api/organizer/events': {
+      tags: ['Organizer'], summary: "The tenant's events, drafts included, by date", security: BEARER,
+      requestParams: { query: OrganizerEventQuery },
+      responses: { 200: ok('One page of events', page), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, mine) },
+    },
+    'POST /api/organizer/events': {
+      tags: ['Organizer'], summary: 'Create an event as a DRAFT, with its layout (reserved and GA sections, prices in cents, free and paid mixed)', security: BEARER,
+      requestBody: { required: true, ...json(EventDraft) },
+      responses: {
+        201: { description: 'The draft', headers: z.object({ Location: z.string() }), ...json(EventDetail) },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], ...bodyRefusals }, { ...mine, 404: 'no such venue of the tenant' }),
+      },
+    },
+    'GET /api/organizer/events/:eventId': {
+      tags: ['Organizer'], summary: 'One event of the tenant (drafts too)', security: BEARER, requestParams: byId,
+      responses: { 200: ok('The event', EventDetail), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, mine) },
+    },
+    'PATCH /api/organizer/events/:eventId': {
+      tags: ['Organizer'], summary: "Edit an event's details: name, description, start, venue, per-customer ticket limit (null: none)", security: BEARER,
+      requestParams: byId, requestBody: { required: true, ...json(EventEdit) },
+      responses: {
+        200: ok('The event', EventDetail),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], ...bodyRefusals }, { ...mine, 409: cancelled }),
+      },
+    },
+    'PUT /api/organizer/events/:eventId/sections': {
+      tags: ['Organizer'], summary: "Replace the event's layout: sections, seats and prices", security: BEARER,
+      description: 'Refused (409 LAYOUT_LOCKED, with counts in `details`) while any seat is held or sold, and once the event has had reservations.',
+      requestParams: byId, requestBody: { required: true, ...json(LayoutBody) },
+      responses: {
+        200: ok('The event with its new layout', EventDetail),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['LAYOUT_LOCKED', 'INVALID_STATE'], ...bodyRefusals },
+          { ...mine, 409: `seats held or sold, or reservations made (\`details\`: heldSeats, soldSeats, liveHolds, bookings, reservations); or ${cancelled}` }),
+      },
+    },
+    'POST /api/organizer/events/:eventId/publish': {
+      tags: ['Organizer'], summary: 'Put the event on sale (status ON_SALE)', security: BEARER, requestParams: byId,
+      requestBody: { required: false, ...json(NoBody) },
+      responses: {
+        200: ok('The event, on sale', EventDetail),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], ...bodyRefusals }, { ...mine, 409: 'the event was cancelled or has started' }),
+      },
+    },
+    'POST /api/organizer/events/:eventId/cancel': {
+      tags: ['Organizer'], summary: 'Cancel the event (no more holds); refused while it has live holds or bookings', security: BEARER, requestParams: byId,
+      requestBody: { required: false, ...json(NoBody) },
+      responses: {
+        200: ok('The event, cancelled', EventDetail),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['EVENT_HAS_SALES'], ...bodyRefusals },
+          { ...mine, 409: 'refund bookings first: live holds or bookings (`details`)' }),
+      },
+    },
+    'DELETE /api/organizer/events/:eventId': {
+      tags: ['Organizer'], summary: 'Delete an event that never had a reservation (one with sales can only be cancelled)', security: BEARER, requestParams: byId,
+      responses: {
+        204: { description: 'Deleted, with its layout' },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['EVENT_HAS_SALES'] }, { ...mine, 409: 'the event has had reservations: cancel it instead' }),
+      },
+    },
+  };
+}
+
 function operationsOperations(): Operations {
   return {
     'GET /api/health': {
@@ -451,7 +595,10 @@ export type OpenApiDocument = ReturnType<typeof createDocument>;
 
 /** The whole document; hold limits come from the config the hold route validates with. */
 export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
-  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...bookingOperations(), ...supportOperations(), ...discountOperations(), ...operationsOperations() };
+  const operations: Operations = {
+    ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...bookingOperations(),
+    ...supportOperations(), ...discountOperations(), ...adminOperations(), ...organizerOperations(), ...operationsOperations(),
+  };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {
     const [method, path] = openApiRoute(key);
@@ -471,6 +618,8 @@ export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_
     tags: [
       { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' }, { name: 'Bookings', description: 'After the sale: cancellation and refund' },
       { name: 'Support', description: 'Needs the support role' }, { name: 'Operations' },
+      { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' },
+      { name: 'Support', description: 'Needs the support or admin role' }, { name: 'Admin', description: 'Needs the admin role' }, { name: 'Organizer', description: "Needs the organizer role: the organizer's tenant's venues and events only" }, { name: 'Operations' },
     ],
     paths,
     components: {

@@ -1,13 +1,9 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
+import { type Principal, Role } from '../contract/accounts.ts';
 
-export type Role = 'customer' | 'support';
-export interface Principal {
-  customerId: string;
-  email: string;
-  role: Role;
-}
+export type { Principal, Role };
 
 /**
  * The secret as a KeyObject, made once: given a string, jsonwebtoken first tries it as a public
@@ -20,7 +16,7 @@ function keyOf(secret: string): KeyObject {
   return key;
 }
 
-const claims = z.object({ sub: z.string().uuid(), email: z.string(), role: z.enum(['customer', 'support']) });
+const claims = z.object({ sub: z.string().uuid(), email: z.string(), role: Role });
 
 export function signToken(principal: Principal, secret: string, ttlSeconds: number): string {
   return jwt.sign({ email: principal.email, role: principal.role }, keyOf(secret), {

@@ -1,3 +1,4 @@
+import { isStaff } from '../contract/accounts.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DatabasePool } from 'slonik';
@@ -55,7 +56,7 @@ export function createBookingService({ pool, temporal, config, log, waitMs = 15_
     const opened = await openBookingRefund(pool, {
       reference,
       customerId: as === 'owner' ? principal.customerId : undefined,
-      actor: principal.role === 'support' ? `support:${principal.email}` : `customer:${principal.customerId}`,
+      actor: isStaff(principal.role) ? `${principal.role}:${principal.email}` : `customer:${principal.customerId}`,
       reason,
       enforcePolicy: as === 'owner',
       followUpSeconds: config.PAYMENT_FOLLOW_UP_SECONDS,

@@ -1,20 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { EventStatus, type SectionSpec } from '../contract/catalog.ts';
 import { isoTimestamp, sql } from './sql.ts';
 
-/** Events, their sections and seat maps: reads for customers, and the creation used by seeds and tests. */
+/**
+ * Events, their sections and seat maps: reads for customers (drafts never) and for an event's
+ * organizer (drafts too), and the creation used by seeds, tests and the organizer API.
+ */
 
-export type SectionSpec =
-  | { name: string; kind: 'RESERVED'; priceCents: number; rows: number; seatsPerRow: number }
-  | { name: string; kind: 'GA'; priceCents: number; capacity: number };
+export type { SectionSpec };
 
 export interface EventSpec {
   venueName: string;
   name: string;
   description?: string;
   startsAt: Date;
-  status?: 'ON_SALE' | 'CLOSED' | 'CANCELLED';
+  status?: EventStatus;
   /** Seats or places one customer may have in live holds and bookings of this event together (none: no limit). */
   maxTicketsPerCustomer?: number | null;
   /** Customers may cancel a booking until this many hours before the start (null: never themselves); 24 when absent. */
@@ -35,30 +37,35 @@ export async function createEvent(pool: DatabasePool, spec: EventSpec): Promise<
       VALUES (${eventId}, ${venueId}, ${spec.name}, ${spec.description ?? ''}, ${spec.startsAt.toISOString()}, ${spec.status ?? 'ON_SALE'},
               ${spec.maxTicketsPerCustomer ?? null}, ${spec.refundCutoffHours === undefined ? 24 : spec.refundCutoffHours})
     `);
-    const sectionIds: string[] = [];
-    for (const [order, section] of spec.sections.entries()) {
-      const sectionId = randomUUID();
-      sectionIds.push(sectionId);
-      await tx.query(sql.typeAlias('void')`
-        INSERT INTO sections (id, event_id, name, kind, price_cents, sort_order)
-        VALUES (${sectionId}, ${eventId}, ${section.name}, ${section.kind}, ${section.priceCents}, ${order})
-      `);
-      const seats: [string, string | null, number | null, string][] = [];
-      if (section.kind === 'RESERVED') {
-        for (let r = 0; r < section.rows; r++) {
-          for (let n = 1; n <= section.seatsPerRow; n++) seats.push([randomUUID(), rowLabel(r), n, `${section.name} ${rowLabel(r)}${n}`]);
-        }
-      } else {
-        for (let n = 1; n <= section.capacity; n++) seats.push([randomUUID(), null, null, `${section.name} #${n}`]);
-      }
-      await tx.query(sql.typeAlias('void')`
-        INSERT INTO seats (id, event_id, section_id, row_label, seat_number, label)
-        SELECT id, ${eventId}, ${sectionId}, row_label, seat_number, label
-        FROM ${sql.unnest(seats, ['uuid', 'text', 'int4', 'text'])} AS t(id, row_label, seat_number, label)
-      `);
-    }
-    return { eventId, sectionIds };
+    return { eventId, sectionIds: await insertLayout(tx, eventId, spec.sections) };
   });
+}
+
+/** Inserts an event's sections and every seat of them (GA places pre-generated), in one statement per section. */
+export async function insertLayout(tx: CommonQueryMethods, eventId: string, sections: SectionSpec[]): Promise<string[]> {
+  const sectionIds: string[] = [];
+  for (const [order, section] of sections.entries()) {
+    const sectionId = randomUUID();
+    sectionIds.push(sectionId);
+    await tx.query(sql.typeAlias('void')`
+      INSERT INTO sections (id, event_id, name, kind, price_cents, sort_order)
+      VALUES (${sectionId}, ${eventId}, ${section.name}, ${section.kind}, ${section.priceCents}, ${order})
+    `);
+    const seats: [string, string | null, number | null, string][] = [];
+    if (section.kind === 'RESERVED') {
+      for (let r = 0; r < section.rows; r++) {
+        for (let n = 1; n <= section.seatsPerRow; n++) seats.push([randomUUID(), rowLabel(r), n, `${section.name} ${rowLabel(r)}${n}`]);
+      }
+    } else {
+      for (let n = 1; n <= section.capacity; n++) seats.push([randomUUID(), null, null, `${section.name} #${n}`]);
+    }
+    await tx.query(sql.typeAlias('void')`
+      INSERT INTO seats (id, event_id, section_id, row_label, seat_number, label)
+      SELECT id, ${eventId}, ${sectionId}, row_label, seat_number, label
+      FROM ${sql.unnest(seats, ['uuid', 'text', 'int4', 'text'])} AS t(id, row_label, seat_number, label)
+    `);
+  }
+  return sectionIds;
 }
 
 /** A seat's state as customers see it: a hold past its own deadline is available (passive expiry). */
@@ -75,13 +82,15 @@ export const seatView = z.object({
 });
 export type SeatView = z.infer<typeof seatView>;
 
-export async function seatSnapshot(db: CommonQueryMethods, eventId: string): Promise<SeatView[]> {
+/** Every seat of the event with its state and version (none for a draft, unless `drafts`: its organizer's read). */
+export async function seatSnapshot(db: CommonQueryMethods, eventId: string, options: { drafts?: boolean } = {}): Promise<SeatView[]> {
   return [
     ...(await db.any(sql.type(seatView)`
       SELECT s.id, s.section_id AS "sectionId", s.row_label AS "row", s.seat_number AS "number", s.label,
              ${visibleState} AS state, s.version
       FROM seats s JOIN sections sec ON sec.id = s.section_id
       WHERE s.event_id = ${eventId}
+        AND (${options.drafts ?? false} OR NOT EXISTS (SELECT 1 FROM events e WHERE e.id = ${eventId} AND e.status = 'DRAFT'))
       ORDER BY sec.sort_order, s.row_label NULLS LAST, s.seat_number, s.label
     `)),
   ];
@@ -102,7 +111,7 @@ export const eventSummary = z.object({
   description: z.string(),
   venue: z.object({ id: z.string(), name: z.string() }),
   startsAt: isoTimestamp,
-  status: z.enum(['ON_SALE', 'CLOSED', 'CANCELLED']),
+  status: EventStatus,
   /** Checked when a hold is claimed (claim_hold); null: no limit. */
   maxTicketsPerCustomer: z.number().nullable(),
   /** The cancellation policy: customers may cancel and are refunded until this many hours before the start; null: only support can cancel. */
@@ -129,17 +138,34 @@ export interface EventFilter {
   available?: boolean;
   minPrice?: number;
   maxPrice?: number;
-  status?: 'ON_SALE' | 'CLOSED' | 'CANCELLED';
+  status?: EventStatus;
+  venueId?: string;
   page: number;
   pageSize: number;
 }
 
-export async function listEvents(pool: DatabasePool, filter: EventFilter) {
-  const conditions = [sql.fragment`TRUE`];
+/**
+ * Whose events a read sees: customers see every event but drafts; an organizer sees its tenant's
+ * events, drafts included. The organizer's tenant is read in the same statement, with the role
+ * (a revoked organizer sees nothing at once, whatever its access token still says).
+ */
+export type Audience = { public: true } | { organizerId: string };
+
+/** The tenant of an organizer, as a subquery (NULL for anyone who is not an organizer now). */
+export const tenantOf = (organizerId: string) =>
+  sql.fragment`(SELECT c.tenant_id FROM customers c WHERE c.id = ${organizerId} AND c.role = 'organizer')`;
+
+const seenBy = (audience: Audience) =>
+  'organizerId' in audience ? sql.fragment`e.tenant_id = ${tenantOf(audience.organizerId)}` : sql.fragment`e.status <> 'DRAFT'`;
+
+export async function listEvents(pool: DatabasePool, filter: EventFilter, audience: Audience = { public: true }) {
+  const conditions = [seenBy(audience)];
   if (filter.q) {
     const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    conditions.push(sql.fragment`(e.name ILIKE ${pattern} OR e.description ILIKE ${pattern} OR v.name ILIKE ${pattern})`);
+    // name, description and venue name in one column (trigger-kept), under a trigram index
+    conditions.push(sql.fragment`e.search_text ILIKE ${pattern}`);
   }
+  if (filter.venueId) conditions.push(sql.fragment`e.venue_id = ${filter.venueId}`);
   if (filter.from) conditions.push(sql.fragment`e.starts_at >= ${filter.from}`);
   if (filter.to) conditions.push(sql.fragment`e.starts_at <= ${filter.to}`);
   if (filter.status) conditions.push(sql.fragment`e.status = ${filter.status}`);
@@ -162,9 +188,9 @@ export async function listEvents(pool: DatabasePool, filter: EventFilter) {
   return { items: [...items], page: filter.page, pageSize: filter.pageSize, total };
 }
 
-export async function getEvent(pool: DatabasePool, eventId: string) {
+export async function getEvent(pool: DatabasePool, eventId: string, audience: Audience = { public: true }) {
   const event = await pool.maybeOne(sql.type(eventSummary)`
-    SELECT ${summaryColumns} FROM events e JOIN venues v ON v.id = e.venue_id WHERE e.id = ${eventId}
+    SELECT ${summaryColumns} FROM events e JOIN venues v ON v.id = e.venue_id WHERE e.id = ${eventId} AND ${seenBy(audience)}
   `);
   if (!event) return null;
   const sections = await pool.any(sql.type(sectionView)`
@@ -174,5 +200,5 @@ export async function getEvent(pool: DatabasePool, eventId: string) {
     WHERE sec.event_id = ${eventId}
     GROUP BY sec.id ORDER BY sec.sort_order
   `);
-  return { ...event, sections: [...sections], seats: await seatSnapshot(pool, eventId) };
+  return { ...event, sections: [...sections], seats: await seatSnapshot(pool, eventId, { drafts: true }) };
 }

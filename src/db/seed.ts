@@ -2,7 +2,8 @@ import { hash } from '@node-rs/argon2';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { Logger } from '../logger.ts';
-import { createCustomer, findCustomerByEmail } from './customers.ts';
+import { createTenant, listTenants } from './catalog.ts';
+import { createCustomer, findCustomerByEmail, setRole } from './customers.ts';
 import { createEvent, type EventSpec } from './events.ts';
 import { sql } from './sql.ts';
 
@@ -10,6 +11,8 @@ import { sql } from './sql.ts';
 export const DEMO_ACCOUNTS = [
   { email: 'demo@example.com', password: 'demo-password', name: 'Demo Customer', role: 'customer' },
   { email: 'support@example.com', password: 'support-password', name: 'Support Desk', role: 'support' },
+  { email: 'admin@example.com', password: 'admin-password', name: 'Demo Admin', role: 'admin' },
+  { email: 'organizer@example.com', password: 'organizer-password', name: 'Demo Organizer', role: 'organizer' },
 ] as const;
 
 const inDays = (days: number, hour = 20) => {
@@ -53,11 +56,18 @@ const MORE_EVENTS: EventSpec[] = [
   ],
 }));
 
+/** The demo organizer's tenant. */
+export const DEMO_TENANT = 'Demo Productions';
+
 /** Seeds the demo once: does nothing when events exist already. */
 export async function seedDemo(pool: DatabasePool, log: Logger): Promise<void> {
   for (const account of DEMO_ACCOUNTS) {
-    if (!(await findCustomerByEmail(pool, account.email))) {
-      await createCustomer(pool, { email: account.email, name: account.name, role: account.role, passwordHash: await hash(account.password) });
+    if (await findCustomerByEmail(pool, account.email)) continue;
+    // an organizer belongs to a tenant: created as a customer, then made the demo tenant's organizer
+    const created = await createCustomer(pool, { email: account.email, name: account.name, role: account.role === 'organizer' ? 'customer' : account.role, passwordHash: await hash(account.password) });
+    if (created && account.role === 'organizer') {
+      const tenant = (await createTenant(pool, DEMO_TENANT)) ?? (await listTenants(pool)).find((t) => t.name === DEMO_TENANT)!;
+      await setRole(pool, { customerId: created.id, role: 'organizer', tenantId: tenant.id, grantedBy: created.id });
     }
   }
   const events = await pool.oneFirst(sql.type(z.object({ count: z.number() }))`SELECT count(*) FROM events`);

@@ -4,6 +4,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DatabasePool } from 'slonik';
 import type { Principal } from '../auth/tokens.ts';
+import { isStaff } from '../contract/accounts.ts';
 import type { Config } from '../config.ts';
 import { type AppliedDiscount, DISCOUNT_REFUSAL_TEXT } from '../contract/discounts.ts';
 import { applyDiscountCode } from '../db/discounts.ts';
@@ -49,10 +50,10 @@ export function createReservationService({ pool, temporal, payments, config, log
     },
   });
 
-  /** A reservation the principal may see: their own, or any for support (unless `ownerOnly`). */
+  /** A reservation the principal may see: their own, or any for staff (support, admin; unless `ownerOnly`). */
   async function reservationOf(principal: Principal, reservationId: string, ownerOnly = false): Promise<ReservationRead> {
     const reservation = await getReservation(pool, reservationId);
-    const mayRead = reservation && (reservation.customerId === principal.customerId || (principal.role === 'support' && !ownerOnly));
+    const mayRead = reservation && (reservation.customerId === principal.customerId || (isStaff(principal.role) && !ownerOnly));
     // another customer's reservation is reported as not found: its existence is not theirs to know
     if (!mayRead) throw notFound('Reservation', reservationId);
     return view(reservation);
@@ -300,5 +301,5 @@ function updateError(error: unknown, truth: Settlement, reservationId: string): 
 
 /** Who acts on a reservation, as the workflow and the customer's live updates record it. */
 function actorOf(principal: Principal): string {
-  return principal.role === 'support' ? `support:${principal.email}` : `customer:${principal.customerId}`;
+  return isStaff(principal.role) ? `${principal.role}:${principal.email}` : `customer:${principal.customerId}`;
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { z } from 'zod';
+import { sql } from '../../src/db/sql.ts';
 import { reservationRow } from '../helpers/queries.ts';
 
 /**
@@ -16,12 +18,19 @@ type Caller = { token: string; customerId: string; email: string } | null;
 let owner: Caller;
 let stranger: Caller;
 let support: Caller;
+let organizer: Caller;
+let admin: Caller;
+let tenantId: string;
+let venueId: string;
 
 beforeAll(async () => {
   engine = await startTestEngine('authz', { HOLD_EXTENSIONS: '10', HOLD_EXTENSION_MAX_SECONDS: '60', RATE_LIMIT_HOLDS_PER_MINUTE: '0' });
   // a week away: the owner may still cancel a booking under the default policy (until 24 hours before)
   ({ eventId, seatIds: seats } = await engine.createEvent({ startsAt: new Date(Date.now() + 7 * 86_400_000), sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 5000, rows: 5, seatsPerRow: 10 }] }));
   [owner, stranger, support] = [await engine.register(), await engine.register(), await engine.register('support')];
+  tenantId = await engine.createTenant();
+  [organizer, admin] = [await engine.register('organizer', { tenantId }), await engine.register('admin')];
+  venueId = (await as(organizer, 'POST', '/api/organizer/venues', { name: 'Cell Hall' })).body.venue.id;
   expect((await as(support, 'POST', `/api/support/events/${eventId}/discount-codes`, { code: discountCode, kind: 'FIXED', value: 500 })).status).toBe(201);
 });
 afterAll(async () => { await engine?.close(); });
@@ -42,58 +51,115 @@ async function ownersBooking(): Promise<{ reference: string; reservationId: stri
 const as = (caller: Caller, method: string, path: string, body?: unknown) =>
   engine.request(method, path, { token: caller?.token, body });
 
-type Who = 'anonymous' | 'owner' | 'stranger' | 'support';
-const callers = (): Record<Who, Caller> => ({ anonymous: null, owner, stranger, support });
+type Who = 'anonymous' | 'owner' | 'stranger' | 'organizer' | 'support' | 'admin';
+const callers = (): Record<Who, Caller> => ({ anonymous: null, owner, stranger, organizer, support, admin });
+/** A refresh token of a fresh login of the caller's (the owner's for an anonymous caller: the refresh token is the credential). */
+const refreshTokenOf = async (caller: Caller): Promise<string> =>
+  (await as(null, 'POST', '/api/auth/login', { email: (caller ?? owner)!.email, password: 'correct horse battery' })).body.refreshToken;
+/** A layout with reserved seating and general admission, paid and free. */
+const layout = () => [
+  { name: 'Stalls', kind: 'RESERVED', priceCents: 4000, rows: 2, seatsPerRow: 5 },
+  { name: 'Floor', kind: 'GA', priceCents: 0, capacity: 20 },
+];
+const draftBody = () => ({ venueId, name: `Cell ${randomUUID().slice(0, 6)}`, startsAt: new Date(Date.now() + 86_400_000).toISOString(), sections: layout() });
+/** A fresh draft of the organizer's tenant, for a call that changes one. */
+async function organizersDraft(): Promise<string> {
+  const res = await as(organizer, 'POST', '/api/organizer/events', draftBody());
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+const draftRow = (id: string) => engine.db.pool.maybeOne(sql.type(z.object({ status: z.string(), name: z.string(), limit: z.number().nullable(), seats: z.number() }))`
+  SELECT status, name, max_tickets_per_customer AS "limit", (SELECT count(*) FROM seats WHERE event_id = e.id) AS seats FROM events e WHERE id = ${id}
+`);
+/** An account of its own for each call that changes one (admin routes). */
+const someone = async () => (await engine.register()).customerId;
 
 /** One row of the table: how to make the call (on a fresh hold of the owner's when it needs one) and what each caller gets. */
-const table: Array<{ route: string; call: (caller: Caller, reservationIdOrReference: string) => ReturnType<typeof as>; needsHold?: boolean; needsBooking?: boolean; expect: Record<Who, number> }> = [
+const table: Array<{ route: string; call: (caller: Caller, id: string) => ReturnType<typeof as> | Promise<Awaited<ReturnType<typeof as>>>; needsHold?: boolean; needsDraft?: boolean; needsBooking?: boolean; expect: Record<Who, number> }> = [
   { route: 'POST /api/auth/register', call: (c) => as(c, 'POST', '/api/auth/register', { email: `authz-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Cell' }),
-    expect: { anonymous: 201, owner: 201, stranger: 201, support: 201 } },
+    expect: { anonymous: 201, owner: 201, stranger: 201, organizer: 201, support: 201, admin: 201 } },
   { route: 'POST /api/auth/login', call: (c) => as(c, 'POST', '/api/auth/login', { email: owner!.email, password: 'correct horse battery' }),
-    expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
-  { route: 'GET /api/events', call: (c) => as(c, 'GET', '/api/events'), expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
-  { route: 'GET /api/events/:id', call: (c) => as(c, 'GET', `/api/events/${eventId}`), expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
-  { route: 'GET /api/events/:id/seats', call: (c) => as(c, 'GET', `/api/events/${eventId}/seats`), expect: { anonymous: 200, owner: 200, stranger: 200, support: 200 } },
-  { route: 'GET /api/me', call: (c) => as(c, 'GET', '/api/me'), expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
+    expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'POST /api/auth/refresh', call: async (c) => as(c, 'POST', '/api/auth/refresh', { refreshToken: await refreshTokenOf(c) }),
+    expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'POST /api/auth/logout', call: async (c) => as(c, 'POST', '/api/auth/logout', { refreshToken: await refreshTokenOf(c) }),
+    expect: { anonymous: 204, owner: 204, stranger: 204, organizer: 204, support: 204, admin: 204 } },
+  { route: 'GET /api/events', call: (c) => as(c, 'GET', '/api/events'), expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/events/:id', call: (c) => as(c, 'GET', `/api/events/${eventId}`), expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/events/:id/seats', call: (c) => as(c, 'GET', `/api/events/${eventId}/seats`), expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/me', call: (c) => as(c, 'GET', '/api/me'), expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
   { route: 'POST /api/reservations', call: (c) => as(c, 'POST', '/api/reservations', { eventId, seatIds: [nextSeat()] }),
-    expect: { anonymous: 401, owner: 201, stranger: 201, support: 201 } },
-  { route: 'GET /api/reservations', call: (c) => as(c, 'GET', '/api/reservations'), expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
-  { route: 'GET /api/bookings', call: (c) => as(c, 'GET', '/api/bookings'), expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
+    expect: { anonymous: 401, owner: 201, stranger: 201, organizer: 201, support: 201, admin: 201 } },
+  { route: 'GET /api/reservations', call: (c) => as(c, 'GET', '/api/reservations'), expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/bookings', call: (c) => as(c, 'GET', '/api/bookings'), expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
   { route: 'GET /api/reservations/:id', needsHold: true, call: (c, id) => as(c, 'GET', `/api/reservations/${id}`),
-    expect: { anonymous: 401, owner: 200, stranger: 404, support: 200 } },
+    expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 200, admin: 200 } },
   { route: 'POST /api/reservations/:id/checkout', needsHold: true, call: (c, id) => as(c, 'POST', `/api/reservations/${id}/checkout`, { card: { number: '4242424242424242' } }),
-    expect: { anonymous: 401, owner: 200, stranger: 404, support: 404 } },
+    expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 404, admin: 404 } },
   { route: 'POST /api/reservations/:id/extend', needsHold: true, call: (c, id) => as(c, 'POST', `/api/reservations/${id}/extend`, { seconds: 10 }),
-    expect: { anonymous: 401, owner: 200, stranger: 404, support: 200 } },
+    expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 200, admin: 200 } },
   { route: 'POST /api/reservations/:id/cancel', needsHold: true, call: (c, id) => as(c, 'POST', `/api/reservations/${id}/cancel`, {}),
-    expect: { anonymous: 401, owner: 202, stranger: 404, support: 202 } },
+    expect: { anonymous: 401, owner: 202, stranger: 404, organizer: 404, support: 202, admin: 202 } },
   { route: 'GET /api/support/reservations', call: (c) => as(c, 'GET', `/api/support/reservations?eventId=${eventId}`),
-    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
   { route: 'POST /api/support/reservations/:id/cancel', needsHold: true, call: (c, id) => as(c, 'POST', `/api/support/reservations/${id}/cancel`, { reason: 'cell' }),
-    expect: { anonymous: 401, owner: 403, stranger: 403, support: 202 } },
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 202, admin: 202 } },
   { route: 'POST /api/support/reservations/:id/extend', needsHold: true, call: (c, id) => as(c, 'POST', `/api/support/reservations/${id}/extend`, { seconds: 10 }),
-    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
   { route: 'POST /api/support/events/:id/discount-codes', call: (c) => as(c, 'POST', `/api/support/events/${eventId}/discount-codes`, { code: `CELL${randomUUID().slice(0, 8).toUpperCase()}`, kind: 'PERCENT', value: 10 }),
-    expect: { anonymous: 401, owner: 403, stranger: 403, support: 201 } },
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 201, admin: 201 } },
   { route: 'GET /api/support/events/:id/stats', call: (c) => as(c, 'GET', `/api/support/events/${eventId}/stats`),
-    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
   { route: 'GET /api/support/events/:id/discount-codes', call: (c) => as(c, 'GET', `/api/support/events/${eventId}/discount-codes`),
-    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
   { route: 'GET /api/events/:id/discount-codes/:code', call: (c) => as(c, 'GET', `/api/events/${eventId}/discount-codes/${discountCode}?amountCents=5000`),
-    expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
+    expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
   { route: 'GET /api/bookings/:reference/calendar.ics', needsBooking: true, call: (c, reference) => as(c, 'GET', `/api/bookings/${reference}/calendar.ics`),
-    expect: { anonymous: 401, owner: 200, stranger: 404, support: 404 } },
+    expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 404, admin: 404 } },
   { route: 'GET /api/support/events/:eventId/attendees.csv', call: (c) => as(c, 'GET', `/api/support/events/${eventId}/attendees.csv`),
-    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
-  { route: 'GET /api/tickets', call: (c) => as(c, 'GET', '/api/tickets'), expect: { anonymous: 401, owner: 200, stranger: 200, support: 200 } },
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
+  { route: 'GET /api/tickets', call: (c) => as(c, 'GET', '/api/tickets'), expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
   { route: 'POST /api/tickets/:ticketId/transfer', needsBooking: true, call: async (c, reference) => {
     const [ticket] = (await as(owner, 'GET', `/api/bookings/${reference}/tickets`)).body.tickets as Array<{ id: string }>;
     return as(c, 'POST', `/api/tickets/${ticket.id}/transfer`, { email: (c === stranger ? owner : stranger)!.email });
-  }, expect: { anonymous: 401, owner: 200, stranger: 404, support: 404 } },
+  }, expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 404, admin: 404 } },
   { route: 'POST /api/bookings/:reference/cancel', needsBooking: true, call: (c, reference) => as(c, 'POST', `/api/bookings/${reference}/cancel`, {}),
-    expect: { anonymous: 401, owner: 200, stranger: 404, support: 404 } },
+    expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 404, admin: 404 } },
   { route: 'POST /api/support/bookings/:reference/cancel', needsBooking: true, call: (c, reference) => as(c, 'POST', `/api/support/bookings/${reference}/cancel`, { reason: 'cell' }),
-    expect: { anonymous: 401, owner: 403, stranger: 403, support: 200 } },
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
+  { route: 'GET /api/admin/users/:id', call: async (c) => as(c, 'GET', `/api/admin/users/${await someone()}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
+  { route: 'PUT /api/admin/users/:id/roles/:role', call: async (c) => as(c, 'PUT', `/api/admin/users/${await someone()}/roles/organizer`, { tenantId }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
+  { route: 'DELETE /api/admin/users/:id/roles/:role', call: async (c) => {
+    const id = (await engine.register('support')).customerId;
+    return as(c, 'DELETE', `/api/admin/users/${id}/roles/support`);
+  }, expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
+  { route: 'GET /api/admin/tenants', call: (c) => as(c, 'GET', '/api/admin/tenants'),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
+  { route: 'POST /api/admin/tenants', call: (c) => as(c, 'POST', '/api/admin/tenants', { name: `Cell tenant ${randomUUID()}` }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 201 } },
+  // the organizer column: an organizer of the event's tenant (another tenant's organizer gets 404: tests/catalog/organizer.test.ts)
+  { route: 'GET /api/organizer/venues', call: (c) => as(c, 'GET', '/api/organizer/venues'),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'POST /api/organizer/venues', call: (c) => as(c, 'POST', '/api/organizer/venues', { name: 'Another hall' }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 201, support: 403, admin: 403 } },
+  { route: 'GET /api/organizer/events', call: (c) => as(c, 'GET', '/api/organizer/events'),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'POST /api/organizer/events', call: (c) => as(c, 'POST', '/api/organizer/events', draftBody()),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 201, support: 403, admin: 403 } },
+  { route: 'GET /api/organizer/events/:id', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'PATCH /api/organizer/events/:id', needsDraft: true, call: (c, id) => as(c, 'PATCH', `/api/organizer/events/${id}`, { name: 'Renamed', maxTicketsPerCustomer: 4 }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'PUT /api/organizer/events/:id/sections', needsDraft: true, call: (c, id) => as(c, 'PUT', `/api/organizer/events/${id}/sections`, { sections: [layout()[1]] }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'POST /api/organizer/events/:id/publish', needsDraft: true, call: (c, id) => as(c, 'POST', `/api/organizer/events/${id}/publish`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'POST /api/organizer/events/:id/cancel', needsDraft: true, call: (c, id) => as(c, 'POST', `/api/organizer/events/${id}/cancel`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'DELETE /api/organizer/events/:id', needsDraft: true, call: (c, id) => as(c, 'DELETE', `/api/organizer/events/${id}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 204, support: 403, admin: 403 } },
 ];
 
 describe('every endpoint by role (the README table)', () => {
@@ -101,12 +167,15 @@ describe('every endpoint by role (the README table)', () => {
     for (const [who, caller] of Object.entries(callers()) as Array<[Who, Caller]>) {
       const booking = row.needsBooking ? await ownersBooking() : undefined;
       const reservationId = row.needsHold ? await ownersHold() : booking?.reservationId ?? '';
-      const res = await row.call(caller, booking?.reference ?? reservationId);
+      const draftId = row.needsDraft ? await organizersDraft() : '';
+      const before = row.needsDraft ? await draftRow(draftId) : null;
+      const res = await row.call(caller, row.needsDraft ? draftId : booking?.reference ?? reservationId);
       expect({ who, status: res.status }).toEqual({ who, status: row.expect[who] });
       if (res.status >= 400) {
         expect(res.body.error.code).toBe({ 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND' }[res.status as 401 | 403 | 404]);
         // a refused call changed nothing
         if (row.needsHold) expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('HELD');
+        if (row.needsDraft) expect(await draftRow(draftId)).toEqual(before);
         if (row.needsBooking) expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('CONFIRMED');
       }
     }

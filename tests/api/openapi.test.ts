@@ -161,14 +161,19 @@ describe('the OpenAPI document', () => {
     expect(doc.components.securitySchemes.bearerAuth).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }));
     const secured = [...documentedRoutes()].filter(([, op]) => op.security?.some((s) => 'bearerAuth' in s)).map(([route]) => route).sort();
     expect(secured).toEqual([
+      'DELETE /api/admin/users/{id}/roles/{role}', 'DELETE /api/organizer/events/{eventId}', 'GET /api/admin/tenants', 'GET /api/admin/users/{id}',
       'GET /api/bookings', 'GET /api/bookings/{reference}/calendar.ics', 'GET /api/bookings/{reference}/tickets',
-      'GET /api/bookings/{reference}/tickets.pdf', 'GET /api/events/{eventId}/discount-codes/{code}', 'GET /api/me', 'GET /api/reservations',
-      'GET /api/reservations/{id}', 'GET /api/support/events/{eventId}/attendees.csv', 'GET /api/support/events/{eventId}/discount-codes',
-      'GET /api/support/events/{eventId}/stats', 'GET /api/support/reservations', 'GET /api/tickets', 'POST /api/bookings/{reference}/cancel',
-      'POST /api/checkin', 'POST /api/reservations', 'POST /api/reservations/{id}/cancel', 'POST /api/reservations/{id}/checkout',
-      'POST /api/reservations/{id}/extend', 'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/events/{eventId}/discount-codes',
+      'GET /api/bookings/{reference}/tickets.pdf', 'GET /api/events/{eventId}/discount-codes/{code}', 'GET /api/me', 'GET /api/organizer/events',
+      'GET /api/organizer/events/{eventId}', 'GET /api/organizer/venues', 'GET /api/reservations', 'GET /api/reservations/{id}',
+      'GET /api/support/events/{eventId}/attendees.csv', 'GET /api/support/events/{eventId}/discount-codes',
+      'GET /api/support/events/{eventId}/stats', 'GET /api/support/reservations', 'GET /api/tickets', 'PATCH /api/organizer/events/{eventId}',
+      'POST /api/admin/tenants', 'POST /api/bookings/{reference}/cancel', 'POST /api/checkin', 'POST /api/organizer/events',
+      'POST /api/organizer/events/{eventId}/cancel', 'POST /api/organizer/events/{eventId}/publish', 'POST /api/organizer/venues',
+      'POST /api/reservations', 'POST /api/reservations/{id}/cancel', 'POST /api/reservations/{id}/checkout', 'POST /api/reservations/{id}/extend',
+      'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/events/{eventId}/discount-codes',
       'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend', 'POST /api/tickets/{ticketId}/transfer',
-    ]);
+      'PUT /api/admin/users/{id}/roles/{role}', 'PUT /api/organizer/events/{eventId}/sections',
+    ].sort());
     // every secured route documents its 401, and every error response refers to the one Error schema
     for (const [route, op] of documentedRoutes()) {
       if (op.security) expect({ route, has401: '401' in op.responses }).toEqual({ route, has401: true });
@@ -218,6 +223,52 @@ describe('the OpenAPI document', () => {
 
     expectDocumentedResponse('post', '/api/auth/login', await as('POST', '/api/auth/login', { body: { email, password: 'correct horse battery' } }));
     expectDocumentedResponse('get', '/api/me', await as('GET', '/api/me', { token }));
+    const refreshed = await as('POST', '/api/auth/refresh', { body: { refreshToken: registered.body.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    expectDocumentedResponse('post', '/api/auth/refresh', refreshed);
+    const reused = await as('POST', '/api/auth/refresh', { body: { refreshToken: registered.body.refreshToken } });
+    expect({ status: reused.status, reason: reused.body.error?.details.reason }).toEqual({ status: 401, reason: 'REUSED' });
+    expectDocumentedResponse('post', '/api/auth/refresh', reused);
+    const loggedOut = await as('POST', '/api/auth/logout', { body: { refreshToken: refreshed.body.refreshToken } });
+    expect(loggedOut.status).toBe(204);
+    expect(operation('post', '/api/auth/logout').responses['204']).toBeDefined();
+    const admin = await engine.register('admin');
+    const someone = await engine.register();
+    expectDocumentedResponse('put', '/api/admin/users/{id}/roles/{role}', await as('PUT', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token, body: { tenantId: await engine.createTenant() } }));
+    expectDocumentedResponse('get', '/api/admin/users/{id}', await as('GET', `/api/admin/users/${someone.customerId}`, { token: admin.token }));
+    expectDocumentedResponse('delete', '/api/admin/users/{id}/roles/{role}', await as('DELETE', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token }));
+    expectDocumentedResponse('delete', '/api/admin/users/{id}/roles/{role}', await as('DELETE', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token }));
+    expectDocumentedResponse('post', '/api/admin/tenants', await as('POST', '/api/admin/tenants', { token: admin.token, body: { name: `OpenAPI ${randomUUID()}` } }));
+    expectDocumentedResponse('get', '/api/admin/tenants', await as('GET', '/api/admin/tenants', { token: admin.token }));
+
+    // an organizer's draft: created, edited, laid out anew, published, refused a change, listed
+    const organizer = await engine.register('organizer');
+    const venue = await as('POST', '/api/organizer/venues', { token: organizer.token, body: { name: 'OpenAPI Hall' } });
+    expectDocumentedResponse('post', '/api/organizer/venues', venue);
+    expectDocumentedResponse('get', '/api/organizer/venues', await as('GET', '/api/organizer/venues', { token: organizer.token }));
+    const created = await as('POST', '/api/organizer/events', { token: organizer.token, body: {
+      venueId: venue.body.venue.id, name: 'OpenAPI gig', startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 1000, rows: 1, seatsPerRow: 3 }, { name: 'Floor', kind: 'GA', priceCents: 0, capacity: 3 }],
+    } });
+    expect(created.status).toBe(201);
+    expectDocumentedResponse('post', '/api/organizer/events', created);
+    const draftPath = `/api/organizer/events/${created.body.id}`;
+    expectDocumentedResponse('get', '/api/organizer/events/{eventId}', await as('GET', draftPath, { token: organizer.token }));
+    expectDocumentedResponse('patch', '/api/organizer/events/{eventId}', await as('PATCH', draftPath, { token: organizer.token, body: { maxTicketsPerCustomer: 4 } }));
+    expectDocumentedResponse('put', '/api/organizer/events/{eventId}/sections', await as('PUT', `${draftPath}/sections`, { token: organizer.token, body: { sections: [{ name: 'Floor', kind: 'GA', priceCents: 500, capacity: 5 }] } }));
+    expectDocumentedResponse('post', '/api/organizer/events/{eventId}/publish', await as('POST', `${draftPath}/publish`, { token: organizer.token }));
+    expectDocumentedResponse('get', '/api/organizer/events', await as('GET', '/api/organizer/events', { token: organizer.token }));
+    const gaSectionOfDraft = (await as('GET', draftPath, { token: organizer.token })).body.sections[0].id;
+    expect((await as('POST', '/api/reservations', { token, body: { eventId: created.body.id, sectionId: gaSectionOfDraft, quantity: 1 } })).status).toBe(201);
+    const locked = await as('PUT', `${draftPath}/sections`, { token: organizer.token, body: { sections: [{ name: 'Floor', kind: 'GA', priceCents: 500, capacity: 9 }] } });
+    expect(locked.status).toBe(409);
+    expectDocumentedResponse('put', '/api/organizer/events/{eventId}/sections', locked);
+    const hasSales = await as('POST', `${draftPath}/cancel`, { token: organizer.token });
+    expect(hasSales.status).toBe(409);
+    expectDocumentedResponse('post', '/api/organizer/events/{eventId}/cancel', hasSales);
+    expectDocumentedResponse('delete', '/api/organizer/events/{eventId}', await as('DELETE', draftPath, { token: organizer.token }));
+    const other = await engine.register('organizer');
+    expectDocumentedResponse('get', '/api/organizer/events/{eventId}', await as('GET', draftPath, { token: other.token }));
     expectDocumentedResponse('get', '/api/events', await as('GET', `/api/events?available=true&pageSize=5`));
     expectDocumentedResponse('get', '/api/events/{eventId}', await as('GET', `/api/events/${eventId}`));
     expectDocumentedResponse('get', '/api/events/{eventId}/seats', await as('GET', `/api/events/${eventId}/seats`));

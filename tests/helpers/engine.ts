@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker, DefaultLogger } from '@temporalio/worker';
 import { pino } from 'pino';
+import { z } from 'zod';
 import { createActivities } from '../../activities/index.ts';
 import { Redis } from 'ioredis';
 import { createApi } from '../../src/api/app.ts';
@@ -15,6 +16,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { createEvent, type EventSpec } from '../../src/db/events.ts';
 import { createPaymentProvider } from '../../src/payments/index.ts';
 import { sql } from '../../src/db/sql.ts';
+import type { Role } from '../../src/contract/accounts.ts';
 import { startReconciler } from '../../src/reservations/reconciler.ts';
 import { createReservationService } from '../../src/reservations/service.ts';
 import { createBookingService } from '../../src/bookings/service.ts';
@@ -43,7 +45,10 @@ export interface TestEngine {
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   createEvent(spec?: Partial<EventSpec>): Promise<{ eventId: string; sectionIds: string[]; seatIds: string[] }>;
-  register(role?: 'customer' | 'support'): Promise<{ token: string; customerId: string; email: string }>;
+  /** An account of `role`; an organizer belongs to `options.tenantId`, or to a new tenant of its own. */
+  register(role?: Role, options?: { tenantId?: string }): Promise<{ token: string; refreshToken: string; customerId: string; email: string }>;
+  /** A new tenant (organization); answers its id. */
+  createTenant(name?: string): Promise<string>;
   /** The reservation's workflow handle once the starters have started it (holds answer first). */
   workflowOf(reservationId: string): Promise<WorkflowHandle>;
   request(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any; headers: Headers }>;
@@ -158,16 +163,21 @@ function facade(parts: Pick<TestEngine, 'config' | 'db' | 'url' | 'client' | 'ta
       await eventually(() => handle.describe(), 10_000, `the workflow of reservation ${reservationId}`, 25);
       return handle;
     },
-    async register(role = 'customer') {
+    async createTenant(name = `Tenant ${randomUUID().slice(0, 8)}`) {
+      return db.pool.oneFirst(sql.type(z.object({ id: z.string() }))`INSERT INTO tenants (id, name) VALUES (${randomUUID()}, ${name}) RETURNING id`);
+    },
+    async register(role = 'customer', options = {}) {
       const email = `${role}-${randomUUID().slice(0, 8)}@example.com`;
       const res = await engine.request('POST', '/api/auth/register', { body: { email, password: 'correct horse battery', name: 'Test Person' } });
       if (res.status !== 201) throw new Error(`register failed: ${JSON.stringify(res.body)}`);
-      if (role === 'support') {
-        await db.pool.query(sqlSetRole(res.body.customer.id));
+      if (role !== 'customer') {
+        // an organizer belongs to a tenant: one of its own unless one is given
+        const tenantId = role === 'organizer' ? options.tenantId ?? (await engine.createTenant()) : null;
+        await db.pool.query(sqlSetRole(res.body.customer.id, role, tenantId));
         const login = await engine.request('POST', '/api/auth/login', { body: { email, password: 'correct horse battery' } });
-        return { token: login.body.token, customerId: res.body.customer.id, email };
+        return { token: login.body.token, refreshToken: login.body.refreshToken, customerId: res.body.customer.id, email };
       }
-      return { token: res.body.token, customerId: res.body.customer.id, email };
+      return { token: res.body.token, refreshToken: res.body.refreshToken, customerId: res.body.customer.id, email };
     },
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
@@ -187,4 +197,4 @@ function facade(parts: Pick<TestEngine, 'config' | 'db' | 'url' | 'client' | 'ta
   return engine;
 }
 
-const sqlSetRole = (id: string) => sql.typeAlias('void')`UPDATE customers SET role = 'support' WHERE id = ${id}`;
+const sqlSetRole = (id: string, role: Role, tenantId: string | null) => sql.typeAlias('void')`UPDATE customers SET role = ${role}, tenant_id = ${tenantId} WHERE id = ${id}`;

@@ -39,6 +39,10 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', HOLD_MIN_SECONDS: '900', HOLD_MAX_SECONDS: '60', HOLD_DEFAULT_SECONDS: '60' })).toThrow(/HOLD_MIN_SECONDS: must not exceed HOLD_MAX_SECONDS/);
     expect(() => loadConfig({ NODE_ENV: 'test', TRUST_PROXY_HOPS: '-1' })).toThrow(/TRUST_PROXY_HOPS/);
     expect(() => loadConfig({ NODE_ENV: 'test', TRUST_PROXY_HOPS: 'yes' })).toThrow(/TRUST_PROXY_HOPS/);
+    // a refresh token that dies before the access token it renews would renew nothing
+    expect(() => loadConfig({ NODE_ENV: 'test', ACCESS_TOKEN_TTL_SECONDS: '900', REFRESH_TOKEN_TTL_SECONDS: '900' })).toThrow(/REFRESH_TOKEN_TTL_SECONDS: must be longer than ACCESS_TOKEN_TTL_SECONDS/);
+    expect(() => loadConfig({ NODE_ENV: 'test', ACCESS_TOKEN_TTL_SECONDS: String(2 * 86_400) })).toThrow(/ACCESS_TOKEN_TTL_SECONDS/);
+    expect(loadConfig({ NODE_ENV: 'test' })).toEqual(expect.objectContaining({ ACCESS_TOKEN_TTL_SECONDS: 900, REFRESH_TOKEN_TTL_SECONDS: 2_592_000 }));
   });
 
   test('CORS_ORIGINS is a comma-separated list of origins, each checked', () => {

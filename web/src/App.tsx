@@ -4,6 +4,7 @@ import { Link, Route, Routes, useLocation } from 'react-router-dom';
 import { EmptyState } from './components/Feedback';
 import { Header } from './components/Header';
 import { RequireAuth } from './components/RequireAuth';
+import { STAFF_ROLES } from './types';
 import { useDocumentTitle } from './hooks';
 import { LoginPage, RegisterPage } from './pages/AuthPages';
 import { BookingsPage } from './pages/BookingsPage';
@@ -11,6 +12,7 @@ import { CheckinPage } from './pages/CheckinPage';
 import { CheckoutPage } from './pages/CheckoutPage';
 import { ConfirmationPage } from './pages/ConfirmationPage';
 import { EventPage } from './pages/EventPage';
+import { OrganizerPage } from './pages/OrganizerPage';
 import { EventsPage } from './pages/EventsPage';
 import { ReservationsPage } from './pages/ReservationsPage';
 import { SupportPage } from './pages/SupportPage';
@@ -33,9 +35,10 @@ export function App() {
           <Route path="/reservations" element={<RequireAuth><ReservationsPage /></RequireAuth>} />
           <Route path="/bookings" element={<RequireAuth><BookingsPage /></RequireAuth>} />
           <Route path="/tickets" element={<RequireAuth><TicketsPage /></RequireAuth>} />
-          <Route path="/support" element={<RequireAuth role="support"><SupportPage /></RequireAuth>} />
-          <Route path="/support/events/:eventId/stats" element={<RequireAuth role="support"><StatsPage /></RequireAuth>} />
-          <Route path="/checkin" element={<RequireAuth role="support"><CheckinPage /></RequireAuth>} />
+          <Route path="/support" element={<RequireAuth roles={STAFF_ROLES}><SupportPage /></RequireAuth>} />
+          <Route path="/support/events/:eventId/stats" element={<RequireAuth roles={STAFF_ROLES}><StatsPage /></RequireAuth>} />
+          <Route path="/checkin" element={<RequireAuth roles={STAFF_ROLES}><CheckinPage /></RequireAuth>} />
+          <Route path="/organizer" element={<RequireAuth roles={['organizer']}><OrganizerPage /></RequireAuth>} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/register" element={<RegisterPage />} />
           <Route path="*" element={<NotFound />} />

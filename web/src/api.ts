@@ -1,4 +1,4 @@
-import { currentToken } from './session';
+import { expiresSoon, loadSession, saveSession, type Session } from './session';
 import type { DiscountQuote } from '../../src/contract/discounts';
 import type { EventStats } from '../../src/contract/stats';
 import type {
@@ -56,14 +56,76 @@ export function notifyUnauthorized(): void {
   onUnauthorized();
 }
 
+type SessionListener = (session: Session) => void;
+let onSessionRenewed: SessionListener = () => {};
+
+/** The auth context registers here to learn of a session renewed by a silent refresh (in this tab). */
+export function setSessionListener(listener: SessionListener): void {
+  onSessionRenewed = listener;
+}
+
+let renewing: Promise<string | null> | null = null;
+
+/**
+ * An access token to send: the stored one, or, when it expires within seconds (or the server has
+ * just refused `rejected`), a new one from POST /api/auth/refresh. One refresh at a time in this
+ * tab, and across tabs through a Web Lock (a refresh token works once: two tabs spending it
+ * together would look like a stolen token and end the login). Null when there is no session, or
+ * when the refresh token was refused (then the user is logged out).
+ */
+export async function freshAccessToken(options: { rejected?: string } = {}): Promise<string | null> {
+  const session = loadSession();
+  if (!session) return null;
+  if (options.rejected === undefined && !expiresSoon(session.token)) return session.token;
+  const stale = options.rejected ?? session.token;
+  renewing ??= (navigator.locks ? navigator.locks.request('booking-session-refresh', () => renew(stale)) : renew(stale))
+    .finally(() => { renewing = null; });
+  return renewing;
+}
+
+async function renew(stale: string): Promise<string | null> {
+  // another tab may have renewed the session while this one waited for the lock: take its token
+  const session = loadSession();
+  if (!session) return null;
+  if (session.token !== stale && !expiresSoon(session.token)) return session.token;
+  if (!session.refreshToken) {
+    // a session without a refresh token (stored by an earlier version) ends with its access token
+    const over = session.token === stale || expiresSoon(session.token, 0);
+    if (over) onUnauthorized();
+    return over ? null : session.token;
+  }
+  let response: Response;
+  try {
+    response = await fetch('/api/auth/refresh', {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refreshToken: session.refreshToken }),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the server. Check your connection and try again.');
+  }
+  const payload = await readJson(response);
+  if (response.status === 401) {
+    onUnauthorized();
+    return null;
+  }
+  if (!response.ok) throw toApiError(response, payload);
+  const renewed = payload as AuthResponse;
+  saveSession(renewed);
+  onSessionRenewed(renewed);
+  return renewed.token;
+}
+
 interface RequestOptions {
   body?: unknown;
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** Send no access token (logout: the refresh token in the body is the credential). */
+  anonymous?: boolean;
 }
 
-async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const token = currentToken();
+async function request<T>(method: string, path: string, options: RequestOptions = {}, retried = false): Promise<T> {
+  const token = options.anonymous ? null : await freshAccessToken();
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -86,8 +148,14 @@ async function request<T>(method: string, path: string, options: RequestOptions 
 
   const payload = await readJson(response);
   if (response.ok) return payload as T;
-  if (response.status === 401 && token) onUnauthorized();
-  throw toApiError(response, payload);
+  const error = toApiError(response, payload);
+  if (response.status === 401 && token && error.code === 'UNAUTHENTICATED') {
+    // The token was refused (it expired on the way, or the clock is off). authenticate() refuses
+    // before any handler runs, so nothing was done: renew it once and send the request again.
+    if (!retried && (await freshAccessToken({ rejected: token }))) return request<T>(method, path, options, true);
+    if (retried) onUnauthorized();
+  }
+  throw error;
 }
 
 async function readJson(response: Response): Promise<unknown> {
@@ -156,6 +224,9 @@ export const api = {
 
   login: (body: { email: string; password: string }) => request<AuthResponse>('POST', '/api/auth/login', { body }),
 
+  /** Revokes the login the refresh token belongs to (every token of it) on the server. */
+  logout: (refreshToken: string) => request<void>('POST', '/api/auth/logout', { body: { refreshToken }, anonymous: true }),
+
   listEvents: (query: EventQuery, signal?: AbortSignal) =>
     request<Page<EventSummary>>('GET', `/api/events${toQueryString(query)}`, { signal }),
 
@@ -216,6 +287,14 @@ export const api = {
   supportEventStats: (eventId: string, signal?: AbortSignal) =>
     request<EventStats>('GET', `/api/support/events/${id(eventId)}/stats`, { signal }),
 
+  /** The organizer's tenant's events, drafts included (GET /api/organizer/events). */
+  organizerListEvents: (query: { status?: EventStatus | ''; page?: number; pageSize?: number }, signal?: AbortSignal) =>
+    request<Page<EventSummary>>('GET', `/api/organizer/events${toQueryString(query)}`, { signal }),
+
+  organizerPublish: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/publish`),
+
+  organizerCancel: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/cancel`),
+
   /** Reservations for support, and the same filter as a Temporal Web UI link (null without a UI). */
   supportListReservations: (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>
     request<{ items: SupportReservation[]; temporalUiUrl: string | null }>('GET', `/api/support/reservations${toQueryString(filters)}`, { signal }),
@@ -242,8 +321,8 @@ export const calendarPath = (reference: string) => `/api/bookings/${id(reference
 export const attendeesCsvPath = (eventId: string) => `/api/support/events/${id(eventId)}/attendees.csv`;
 
 /** A file from the API with the session's token, as a Blob; failures as ApiError like every other call. */
-async function download(path: string): Promise<Blob> {
-  const token = currentToken();
+async function download(path: string, retried = false): Promise<Blob> {
+  const token = await freshAccessToken();
   let response: Response;
   try {
     response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
@@ -251,6 +330,7 @@ async function download(path: string): Promise<Blob> {
     throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the server. Check your connection and try again.');
   }
   if (response.ok) return response.blob();
+  if (response.status === 401 && token && !retried && (await freshAccessToken({ rejected: token }))) return download(path, true);
   if (response.status === 401 && token) onUnauthorized();
   throw toApiError(response, await readJson(response));
 }

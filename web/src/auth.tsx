@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, setUnauthorizedListener } from './api';
+import { api, setSessionListener, setUnauthorizedListener } from './api';
 import { reconnectSocket } from './realtime';
-import { clearSession, loadSession, saveSession, type Session } from './session';
+import { clearSession, loadSession, saveSession, SESSION_KEYS, type Session } from './session';
 import type { AuthResponse, Customer } from './types';
 
 interface AuthContextValue {
@@ -18,27 +18,38 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(loadSession);
 
   const start = useCallback((response: AuthResponse) => {
+    const ended = loadSession();
     saveSession(response);
     setSession(response);
+    // a login replacing another one in this browser ends the other on the server too
+    if (ended?.refreshToken) void api.logout(ended.refreshToken).catch(() => {});
     reconnectSocket();
     return response.customer;
   }, []);
 
+  /** Ends the session here and on the server (its refresh token and every token of its login are revoked). */
   const logout = useCallback(() => {
+    const ended = loadSession();
     clearSession();
     setSession(null);
     reconnectSocket();
+    if (ended?.refreshToken) void api.logout(ended.refreshToken).catch(() => {});
   }, []);
 
   useEffect(() => {
     setUnauthorizedListener(logout);
-    return () => setUnauthorizedListener(() => {});
+    // a silent refresh (api.ts) renewed the tokens: keep the context's copy current
+    setSessionListener(setSession);
+    return () => {
+      setUnauthorizedListener(() => {});
+      setSessionListener(() => {});
+    };
   }, [logout]);
 
   // Keep tabs in sync: logging in or out in one tab applies to all.
   useEffect(() => {
     const onStorage = (event: StorageEvent) => {
-      if (event.key === 'token' || event.key === null) {
+      if (event.key === null || SESSION_KEYS.includes(event.key)) {
         setSession(loadSession());
         reconnectSocket();
       }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { api, notifyUnauthorized } from './api';
+import { api, freshAccessToken, notifyUnauthorized } from './api';
 import { currentToken } from './session';
 import type { JoinAck, ReservationUpdate, Seat, SeatChange, SeatsChangedMessage } from './types';
 
@@ -9,23 +9,32 @@ import type { JoinAck, ReservationUpdate, Seat, SeatChange, SeatsChangedMessage 
 let socket: Socket | null = null;
 let retryTimer: number | undefined;
 let retryDelayMs = 1000;
+/** A refused token was renewed once since the last connect (a second refusal logs out). */
+let renewedForSocket = false;
 const MAX_RETRY_DELAY_MS = 30_000;
 
 /** The one shared socket; it authenticates with the current token on every (re)connect. */
 export function getSocket(): Socket {
   if (socket) return socket;
   const created = io({
+    // a token about to expire is renewed first (api.ts), so a reconnect does not fail on it
     auth: (cb) => {
-      const token = currentToken();
-      cb(token ? { token } : {});
+      freshAccessToken().then((token) => cb(token ? { token } : {}), () => cb({}));
     },
   });
-  // A rejection by the server's middleware is not retried by socket.io itself. A stale token logs
-  // the user out (which reconnects anonymously); anything else is retried with backoff.
+  // A rejection by the server's middleware is not retried by socket.io itself. A refused token is
+  // renewed once and the socket reconnects; when it cannot be renewed the user is logged out
+  // (api.ts; which reconnects anonymously). Anything else is retried with backoff.
   created.on('connect_error', (error: Error) => {
     if (created.active || retryTimer !== undefined) return;
-    if (error.message === 'invalid token' && currentToken()) {
-      notifyUnauthorized();
+    const refused = currentToken();
+    if (error.message === 'invalid token' && refused) {
+      if (renewedForSocket) {
+        notifyUnauthorized(); // a fresh token was refused too
+        return;
+      }
+      renewedForSocket = true;
+      freshAccessToken({ rejected: refused }).then((token) => { if (token && !created.connected) created.connect(); }, () => {});
       return;
     }
     retryTimer = window.setTimeout(() => {
@@ -35,6 +44,7 @@ export function getSocket(): Socket {
     retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
   });
   created.on('connect', () => {
+    renewedForSocket = false;
     retryDelayMs = 1000;
   });
   socket = created;

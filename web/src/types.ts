@@ -13,21 +13,20 @@ export type {
   TicketState,
 } from '../../src/contract/tickets';
 
-export type Role = 'customer' | 'support';
+// Accounts and roles: the engine's contract module, types only
+export type { Role, Account as Customer } from '../../src/contract/accounts';
+import type { Role } from '../../src/contract/accounts';
 
-export interface Customer {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-}
+/** The roles that do support's work (STAFF_ROLES in src/contract/accounts.ts; a value, so restated here and checked by type). */
+export const STAFF_ROLES = ['support', 'admin'] as const satisfies readonly Role[];
+export const isStaff = (role: Role | undefined) => role !== undefined && (STAFF_ROLES as readonly Role[]).includes(role);
 
-export interface AuthResponse {
-  token: string;
-  customer: Customer;
-}
+/** What login, registration and a refresh answer (the contract's Session). */
+export type { Session as AuthResponse } from '../../src/contract/accounts';
 
-export type EventStatus = 'ON_SALE' | 'CLOSED' | 'CANCELLED';
+// The event catalog: the engine's contract module, types only (DRAFT is seen by the event's organizer only)
+export type { EventStatus } from '../../src/contract/catalog';
+import type { EventStatus } from '../../src/contract/catalog';
 
 export interface Venue {
   id: string;

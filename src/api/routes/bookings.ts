@@ -4,7 +4,7 @@ import type { BookingService } from '../../bookings/service.ts';
 import { CancelBookingBody, SupportCancelBookingBody } from '../../contract/bookings.ts';
 import { BookingReference } from '../../contract/tickets.ts';
 import { AppError } from '../../errors.ts';
-import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+import { type AppContext, type AppState, parse, requireSignedIn, requireStaff } from '../middleware.ts';
 
 export const BookingParams = z.object({ reference: BookingReference });
 
@@ -15,8 +15,8 @@ export const BookingParams = z.object({ reference: BookingReference });
  */
 export function bookingRoutes(deps: { bookings?: BookingService }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api' });
-  const signedIn = requireRole('customer', 'support');
-  const support = requireRole('support');
+  const signedIn = requireSignedIn();
+  const support = requireStaff();
   const bookings = () => {
     if (!deps.bookings) throw new AppError(503, 'SERVICE_UNAVAILABLE', 'bookings cannot be cancelled by this process');
     return deps.bookings;

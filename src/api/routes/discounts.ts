@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DiscountCodeText, discountOf, type DiscountQuote, NewDiscountCode } from '../../contract/discounts.ts';
 import { createDiscountCode, findDiscountCode, listDiscountCodes } from '../../db/discounts.ts';
 import { AppError, notFound } from '../../errors.ts';
-import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+import { type AppContext, type AppState, parse, requireSignedIn, requireStaff } from '../middleware.ts';
 import { EventParams } from './events.ts';
 
 export const DiscountCodeParams = EventParams.extend({ code: DiscountCodeText });
@@ -17,13 +17,13 @@ export const DiscountQuoteQuery = z.object({ amountCents: z.coerce.number().int(
  */
 export function discountRoutes(deps: { pool: DatabasePool }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api' });
-  const staff = requireRole('support');
-  const signedIn = requireRole('customer', 'support');
+  const staff = requireStaff();
+  const signedIn = requireSignedIn();
 
   router.post('/support/events/:eventId/discount-codes', staff, async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
     const input = parse(NewDiscountCode, ctx.request.body, 'body');
-    const created = await createDiscountCode(deps.pool, eventId, input, `support:${ctx.state.principal!.email}`);
+    const created = await createDiscountCode(deps.pool, eventId, input, `${ctx.state.principal!.role}:${ctx.state.principal!.email}`);
     if (created.outcome === 'EVENT_NOT_FOUND') throw notFound('Event', eventId);
     if (created.outcome === 'DUPLICATE') throw new AppError(409, 'DISCOUNT_CODE_TAKEN', `event ${eventId} already has a discount code ${input.code}`, { code: input.code });
     ctx.status = 201;

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { PublicEventStatus } from '../../contract/catalog.ts';
 import { getEvent, listEvents, seatSnapshot } from '../../db/events.ts';
 import { notFound } from '../../errors.ts';
 import { type AppContext, type AppState, parse } from '../middleware.ts';
@@ -13,7 +14,8 @@ export const EventQuery = z.object({
   available: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   minPrice: queryInt().optional(),
   maxPrice: queryInt().optional(),
-  status: z.enum(['ON_SALE', 'CLOSED', 'CANCELLED']).optional(),
+  status: PublicEventStatus.optional(),
+  venueId: z.string().uuid().optional(),
   page: queryInt({ min: 1 }).default(1),
   pageSize: queryInt({ min: 1, max: 100 }).default(20),
 });

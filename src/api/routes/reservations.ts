@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { ReservationService } from '../../reservations/service.ts';
-import { type AppContext, type AppState, idempotencyKey, parse, requireRole } from '../middleware.ts';
+import { type AppContext, type AppState, idempotencyKey, parse, requireSignedIn } from '../middleware.ts';
 import { limitHolds, type RateLimits } from '../rate-limits.ts';
 import { ExtendBody, ReservationParams, text } from '../schemas.ts';
 import { DiscountCodeText } from '../../contract/discounts.ts';
@@ -39,7 +39,7 @@ export function reservationRoutes(deps: { service: ReservationService; config: C
   const router = new Router<AppState, AppContext>({ prefix: '/api' });
   const { service } = deps;
   const HoldBody = holdBody(deps.config);
-  const signedIn = requireRole('customer', 'support');
+  const signedIn = requireSignedIn();
 
   router.post('/reservations', signedIn, limitHolds(deps.limits), async (ctx) => {
     const body = parse(HoldBody, ctx.request.body, 'body');

@@ -5,7 +5,7 @@ import { eventStats } from '../../db/stats.ts';
 import { notFound } from '../../errors.ts';
 import type { ReservationService } from '../../reservations/service.ts';
 import { EventParams } from './events.ts';
-import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+import { type AppContext, type AppState, parse, requireStaff } from '../middleware.ts';
 import { ExtendBody, ReservationParams, text } from '../schemas.ts';
 import { ReservationStatus } from '../../contract/reservations.ts';
 
@@ -15,10 +15,10 @@ export const SupportQuery = z.object({
 });
 export const SupportCancel = z.object({ reason: text({ min: 1, minMessage: 'say why the hold is cancelled', max: 500 }) }).strict();
 
-/** Support staff: see any reservation, cancel or extend any hold (recorded with the actor); never pay. */
+/** Support staff (support and admin): see any reservation, cancel or extend any hold (recorded with the actor); never pay. */
 export function supportRoutes(deps: { service: ReservationService; pool: DatabasePool; temporalUi?: { url?: string; namespace: string } }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api/support' });
-  const support = requireRole('support');
+  const support = requireStaff();
 
   // links into the Temporal Web UI, for operators: one reservation's workflow, and the
   // reservations of the filter (by the custom search attributes) when there is a UI to link to

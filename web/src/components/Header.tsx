@@ -1,5 +1,6 @@
 import { Link, NavLink, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
+import { isStaff } from '../types';
 
 const navClass = ({ isActive }: { isActive: boolean }) => (isActive ? 'nav__link nav__link--active' : 'nav__link');
 
@@ -39,12 +40,17 @@ export function Header() {
           <NavLink to="/tickets" className={navClass}>
             My tickets
           </NavLink>
-          {customer?.role === 'support' && (
+          {customer?.role === 'organizer' && (
+            <NavLink to="/organizer" className={navClass}>
+              My events
+            </NavLink>
+          )}
+          {isStaff(customer?.role) && (
             <NavLink to="/support" className={navClass}>
               Support
             </NavLink>
           )}
-          {customer?.role === 'support' && (
+          {isStaff(customer?.role) && (
             <NavLink to="/checkin" className={navClass}>
               Check-in
             </NavLink>

@@ -8,15 +8,15 @@ export function loginPath(next: string): string {
   return `/login?next=${encodeURIComponent(next)}`;
 }
 
-/** Renders children only for a logged-in customer (with `role`, if given); otherwise sends them to log in. */
-export function RequireAuth({ role, children }: { role?: Role; children: ReactNode }) {
+/** Renders children only for a logged-in account (with one of `roles`, if given); otherwise sends them to log in. */
+export function RequireAuth({ roles, children }: { roles?: readonly Role[]; children: ReactNode }) {
   const { customer } = useAuth();
   const location = useLocation();
   if (!customer) return <Navigate to={loginPath(location.pathname + location.search)} replace />;
-  if (role && customer.role !== role) {
+  if (roles && !roles.includes(customer.role)) {
     return (
       <EmptyState title="Not available">
-        <p>This page is only for the support team.</p>
+        <p>This page is only for {roles.includes('support') ? 'the support team' : roles.includes('organizer') ? 'organizers' : `the ${roles.join(' or ')} role`}.</p>
       </EmptyState>
     );
   }

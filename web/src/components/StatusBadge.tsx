@@ -8,6 +8,7 @@ const LABELS: Record<ReservationStatus | EventStatus, string> = {
   CANCELLED: 'Cancelled',
   FAILED: 'Failed',
   REFUNDED: 'Refunded',
+  DRAFT: 'Draft',
   ON_SALE: 'On sale',
   CLOSED: 'Sales closed',
 };

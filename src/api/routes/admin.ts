@@ -1,0 +1,85 @@
+import Router from '@koa/router';
+import type { DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { Role } from '../../contract/accounts.ts';
+import { NewTenant } from '../../contract/catalog.ts';
+import { createTenant, findTenant, listTenants } from '../../db/catalog.ts';
+import { findCustomer, revokeRole, setRole } from '../../db/customers.ts';
+import { AppError, notFound } from '../../errors.ts';
+import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+
+export const UserParams = z.object({ id: z.string().uuid() });
+export const UserRoleParams = UserParams.extend({ role: Role });
+/** The tenant an organizer belongs to: required for the organizer role, refused for the others. */
+export const RoleGrant = z.object({
+  tenantId: z.string().uuid().optional().meta({ description: "The organizer's tenant (organizer role only)" }),
+}).strict();
+
+/**
+ * Admins create tenants (the organizations that own venues and events), and grant and revoke roles. An account has exactly one role (src/contract/accounts.ts):
+ * granting one replaces the one it had; revoking the role it has makes it a customer again.
+ * An admin cannot change their own role (so the last admin cannot lock everyone out).
+ * The account's current access tokens keep their role until they expire (ACCESS_TOKEN_TTL_SECONDS,
+ * minutes): the role is a claim of the token, read without a query on every request.
+ */
+export function adminRoutes(deps: { pool: DatabasePool }) {
+  const router = new Router<AppState, AppContext>({ prefix: '/api/admin' });
+  router.use(requireRole('admin'));
+
+  const notSelf = (ctx: AppContext, id: string) => {
+    if (id === ctx.state.principal!.customerId) {
+      throw new AppError(409, 'INVALID_STATE', 'an admin cannot change their own role; ask another admin', { customerId: id });
+    }
+  };
+
+  router.get('/users/:id', async (ctx) => {
+    const { id } = parse(UserParams, ctx.params, 'params');
+    const account = await findCustomer(deps.pool, id);
+    if (!account) throw notFound('User', id);
+    ctx.body = { user: account };
+  });
+
+  router.get('/tenants', async (ctx) => {
+    ctx.body = { items: await listTenants(deps.pool) };
+  });
+
+  router.post('/tenants', async (ctx) => {
+    const { name } = parse(NewTenant, ctx.request.body, 'body');
+    const tenant = await createTenant(deps.pool, name);
+    if (!tenant) throw new AppError(409, 'NAME_TAKEN', `a tenant named ${name} exists already`, { field: 'name' });
+    ctx.status = 201;
+    ctx.set('Location', `/api/admin/tenants/${tenant.id}`);
+    ctx.body = { tenant };
+  });
+
+  router.put('/users/:id/roles/:role', async (ctx) => {
+    const { id, role } = parse(UserRoleParams, ctx.params, 'params');
+    const { tenantId } = parse(RoleGrant, ctx.request.body, 'body');
+    if ((role === 'organizer') !== (tenantId !== undefined)) {
+      const message = role === 'organizer' ? 'an organizer belongs to a tenant: give tenantId' : `only organizers belong to a tenant: the ${role} role takes no tenantId`;
+      throw new AppError(400, 'VALIDATION_FAILED', message, { issues: [{ path: 'body.tenantId', message }] });
+    }
+    notSelf(ctx, id);
+    if (tenantId && !(await findTenant(deps.pool, tenantId))) throw notFound('Tenant', tenantId);
+    const account = await setRole(deps.pool, { customerId: id, role, tenantId, grantedBy: ctx.state.principal!.customerId });
+    if (!account) throw notFound('User', id);
+    ctx.state.log.info({ customerId: id, role, by: ctx.state.principal!.customerId }, 'role granted');
+    ctx.body = { user: account };
+  });
+
+  router.delete('/users/:id/roles/:role', async (ctx) => {
+    const { id, role } = parse(UserRoleParams, ctx.params, 'params');
+    notSelf(ctx, id);
+    if (role === 'customer') throw new AppError(409, 'INVALID_STATE', 'every account is at least a customer: grant another role instead', { role });
+    // conditional: a grant made meanwhile by another admin is never undone by this revocation
+    const revoked = await revokeRole(deps.pool, { customerId: id, role, revokedBy: ctx.state.principal!.customerId });
+    if (!revoked) {
+      const account = await findCustomer(deps.pool, id);
+      if (!account) throw notFound('User', id);
+      throw new AppError(409, 'INVALID_STATE', `the account has the ${account.role} role, not ${role}`, { role: account.role });
+    }
+    ctx.state.log.info({ customerId: id, role, by: ctx.state.principal!.customerId }, 'role revoked');
+    ctx.body = { user: revoked };
+  });
+  return router;
+}

@@ -1,0 +1,128 @@
+import Router from '@koa/router';
+import type { DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { EventDraft, EventEdit, EventStatus, LayoutBody, NewVenue } from '../../contract/catalog.ts';
+import { cancelEvent, createDraft, createVenue, deleteEvent, editEvent, listVenues, publishEvent, replaceLayout, type Sales } from '../../db/catalog.ts';
+import { getEvent, listEvents } from '../../db/events.ts';
+import { AppError, notFound } from '../../errors.ts';
+import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+import { queryInt } from '../schemas.ts';
+import { EventParams } from './events.ts';
+
+/** Publish and cancel take no body; anything but nothing or `{}` is refused (415, 400). */
+export const NoBody = z.object({}).strict();
+
+export const OrganizerEventQuery = z.object({
+  status: EventStatus.optional(),
+  page: queryInt({ min: 1 }).default(1),
+  pageSize: queryInt({ min: 1, max: 100 }).default(20),
+});
+
+/**
+ * Organizers manage their tenant's venues and events: drafts, details, the layout (sections,
+ * seats, prices in cents), the per-customer ticket limit, publishing and cancelling. Every
+ * operation is scoped to the organizer's tenant in SQL (src/db/catalog.ts): another tenant's
+ * event is a 404, as if it did not exist. Admins do not manage tenants' events.
+ */
+export function organizerRoutes(deps: { pool: DatabasePool }) {
+  const router = new Router<AppState, AppContext>({ prefix: '/api/organizer' });
+  router.use(requireRole('organizer'));
+  const me = (ctx: AppContext) => ctx.state.principal!.customerId;
+  /** The event as its organizer sees it (drafts too), after a change. */
+  const detail = async (ctx: AppContext, eventId: string) => {
+    const event = await getEvent(deps.pool, eventId, { organizerId: me(ctx) });
+    if (!event) throw notFound('Event', eventId);
+    return event;
+  };
+  const salesDetails = (sales: Sales) => ({ ...sales });
+
+  router.get('/venues', async (ctx) => {
+    ctx.body = { items: await listVenues(deps.pool, me(ctx)) };
+  });
+
+  router.post('/venues', async (ctx) => {
+    const { name } = parse(NewVenue, ctx.request.body, 'body');
+    const venue = await createVenue(deps.pool, me(ctx), name);
+    if (!venue) throw new AppError(403, 'FORBIDDEN', 'this account is no organizer of a tenant (any more)');
+    ctx.status = 201;
+    ctx.body = { venue };
+  });
+
+  router.get('/events', async (ctx) => {
+    const query = parse(OrganizerEventQuery, ctx.query, 'query');
+    ctx.body = await listEvents(deps.pool, query, { organizerId: me(ctx) });
+  });
+
+  router.post('/events', async (ctx) => {
+    const draft = parse(EventDraft, ctx.request.body, 'body');
+    const created = await createDraft(deps.pool, me(ctx), draft);
+    if (created.outcome === 'VENUE_NOT_FOUND') throw notFound('Venue', draft.venueId);
+    ctx.status = 201;
+    ctx.set('Location', `/api/organizer/events/${created.eventId}`);
+    ctx.body = await detail(ctx, created.eventId);
+  });
+
+  router.get('/events/:eventId', async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    ctx.body = await detail(ctx, eventId);
+  });
+
+  router.patch('/events/:eventId', async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    const edit = parse(EventEdit, ctx.request.body, 'body');
+    const result = await editEvent(deps.pool, me(ctx), eventId, edit);
+    if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
+    if (result.outcome === 'VENUE_NOT_FOUND') throw notFound('Venue', edit.venueId!);
+    if (result.outcome === 'CANCELLED') throw new AppError(409, 'INVALID_STATE', 'the event is cancelled: it changes no more', { status: 'CANCELLED' });
+    ctx.body = await detail(ctx, eventId);
+  });
+
+  router.put('/events/:eventId/sections', async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    const { sections } = parse(LayoutBody, ctx.request.body, 'body');
+    const result = await replaceLayout(deps.pool, me(ctx), eventId, sections);
+    if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
+    if (result.outcome === 'CANCELLED') throw new AppError(409, 'INVALID_STATE', 'the event is cancelled: it changes no more', { status: 'CANCELLED' });
+    if (result.outcome === 'LOCKED') {
+      const { heldSeats, soldSeats } = result.sales;
+      throw new AppError(409, 'LAYOUT_LOCKED', heldSeats + soldSeats > 0
+        ? `the layout cannot change: ${heldSeats} seats are held and ${soldSeats} sold`
+        : 'the layout cannot change: the event has had reservations, whose history names its seats', salesDetails(result.sales));
+    }
+    ctx.body = await detail(ctx, eventId);
+  });
+
+  router.post('/events/:eventId/publish', async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    parse(NoBody, ctx.request.body, 'body');
+    const result = await publishEvent(deps.pool, me(ctx), eventId);
+    if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
+    if (result.outcome === 'REFUSED') {
+      throw new AppError(409, 'INVALID_STATE', result.status === 'CANCELLED' ? 'a cancelled event cannot go on sale' : 'the event has started: it cannot go on sale', { status: result.status });
+    }
+    ctx.body = await detail(ctx, eventId);
+  });
+
+  router.post('/events/:eventId/cancel', async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    parse(NoBody, ctx.request.body, 'body');
+    const result = await cancelEvent(deps.pool, me(ctx), eventId);
+    if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
+    if (result.outcome === 'HAS_SALES') {
+      // TODO(refunds): cancel the holds and refund the bookings (the booking refund workflow), then cancel
+      throw new AppError(409, 'EVENT_HAS_SALES', 'refund bookings first: the event has live holds or bookings', salesDetails(result.sales));
+    }
+    ctx.body = await detail(ctx, eventId);
+  });
+
+  router.delete('/events/:eventId', async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    const result = await deleteEvent(deps.pool, me(ctx), eventId);
+    if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
+    if (result.outcome === 'HAS_SALES') {
+      throw new AppError(409, 'EVENT_HAS_SALES', 'an event that has had reservations cannot be deleted, only cancelled', salesDetails(result.sales));
+    }
+    ctx.status = 204;
+  });
+  return router;
+}
