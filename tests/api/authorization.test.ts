@@ -26,7 +26,7 @@ let venueId: string;
 beforeAll(async () => {
   engine = await startTestEngine('authz', { HOLD_EXTENSIONS: '10', HOLD_EXTENSION_MAX_SECONDS: '60', RATE_LIMIT_HOLDS_PER_MINUTE: '0' });
   // a week away: the owner may still cancel a booking under the default policy (until 24 hours before)
-  ({ eventId, seatIds: seats } = await engine.createEvent({ startsAt: new Date(Date.now() + 7 * 86_400_000), sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 5000, rows: 5, seatsPerRow: 10 }] }));
+  ({ eventId, seatIds: seats } = await engine.createEvent({ startsAt: new Date(Date.now() + 7 * 86_400_000), sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 5000, rows: 20, seatsPerRow: 10 }] }));
   [owner, stranger, support] = [await engine.register(), await engine.register(), await engine.register('support')];
   tenantId = await engine.createTenant();
   [organizer, admin] = [await engine.register('organizer', { tenantId }), await engine.register('admin')];
