@@ -1,5 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import { beginPayment, finishRefund, openAttempt, type PaymentTimings, type ProviderOutcome, readSettlement, recordProviderOutcome } from '../src/db/payments.ts';
+import { completeBookingRefund, refundRecord } from '../src/db/refunds.ts';
 import { extendHold, releaseReservation } from '../src/db/reservations.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider, TransientPaymentError } from '../src/payments/provider.ts';
@@ -82,6 +83,23 @@ export function createActivities({ pool, payments, timings }: ActivityDeps) {
     /** Moves a live hold's deadline; `extended: false` when it is no longer a live hold of all its seats. */
     async extendHoldDeadline(input: { reservationId: string; holdExpiresAt: string; passiveGraceSeconds: number; actor?: string }): Promise<{ extended: boolean }> {
       return { extended: await extendHold(pool, input) };
+    },
+
+    /**
+     * The booking-refund workflow's provider step: refunds the booking's charge under its key, as
+     * its refund record (written before the workflow started) names it. Idempotent at the provider.
+     * `refunded: false` only when money was taken and the provider has no charge to refund.
+     */
+    async refundBookingPayment({ bookingId }: { bookingId: string }): Promise<{ refunded: boolean; refundedCents: number }> {
+      const record = await refundRecord(pool, bookingId);
+      if (record.status === 'REFUNDED' || record.amountCents === 0 || record.chargeKey === null) return { refunded: true, refundedCents: record.amountCents };
+      const { refunded } = await payments.refund({ idempotencyKey: record.chargeKey, reason: `booking cancelled by ${record.requestedBy}: ${record.reason}`.slice(0, 500) });
+      return { refunded, refundedCents: refunded ? record.amountCents : 0 };
+    },
+
+    /** The booking-refund workflow's last step: seats freed (live), tickets cancelled, reservation and record REFUNDED. */
+    async completeBookingRefund({ bookingId }: { bookingId: string }) {
+      return completeBookingRefund(pool, bookingId);
     },
 
     ...createLegacyActivities({ pool, payments }),

@@ -83,6 +83,8 @@ const HELP = `npm run bench:flash -- [flags]
   --bare-starts N         workflow starts of the bare Temporal baseline (default 1000)
   --expiry-probes N       short holds whose expiry is measured during checkout (default 50)
   --seed N                seed of the run's random choices (default: random)
+  --engine-env KEY=VALUE  an engine setting for this run, repeatable (e.g. --engine-env HOLD_CLAIM_BATCH=1 to
+                          claim every hold alone: the same sale before and after a change, in one session)
   --cpu-prof DIR          run the engine (topology all) under node --cpu-prof, writing its profile to DIR
                           (summarise it with: node bench/profile-summary.ts DIR/*.cpuprofile)`;
 
@@ -105,6 +107,7 @@ function readFlags() {
         'expiry-probes': { type: 'string', default: '50' },
         seed: { type: 'string' },
         'cpu-prof': { type: 'string' },
+        'engine-env': { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', default: false },
       },
     }).values;
@@ -134,8 +137,9 @@ const parsedOptions = z.object({
   expiryProbes: count(0),
   seed: z.coerce.number().int().min(0).default(() => randomBytes(4).readUInt32BE()),
   cpuProf: z.string().min(1).optional(),
+  engineEnv: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*=.*$/, 'must be KEY=VALUE')).transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]))),
 }).refine((o) => !o.cpuProf || o.topology === 'all', { path: ['cpuProf'], message: 'profiles the all-in-one engine only (--topology all)' }).safeParse({
-  ...flags, cpuProf: flags['cpu-prof'], ticketLimit: flags['ticket-limit'], temporalAddress: flags['temporal-address'], temporalServer: flags['temporal-server'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'],
+  ...flags, cpuProf: flags['cpu-prof'], engineEnv: flags['engine-env'], ticketLimit: flags['ticket-limit'], temporalAddress: flags['temporal-address'], temporalServer: flags['temporal-server'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'],
 });
 if (!parsedOptions.success) {
   process.stderr.write(`${parsedOptions.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('\n')}\n\n${HELP}\n`);
@@ -283,6 +287,7 @@ async function run(): Promise<void> {
     RATE_LIMIT_HOLDS_PER_MINUTE: '1000',
     ...(options.temporalAddress ? { TEMPORAL_ADDRESS: options.temporalAddress } : {}),
     ...(process.env.TEMPORAL_CLI ? { TEMPORAL_CLI: process.env.TEMPORAL_CLI } : {}),
+    ...options.engineEnv,
   };
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key, value]) => value !== undefined && !CONFIG_VARIABLES.includes(key))) as Record<string, string>;
   progress(`starting the engine (${options.topology === 'all' ? 'node src/main.ts all' : 'npm run start:cluster'}) on port ${port}${options.temporalAddress ? `, Temporal at ${options.temporalAddress}` : `, its Temporal dev server on ${temporalDevPort}`}...`);

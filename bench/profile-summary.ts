@@ -3,10 +3,11 @@
  * --cpu-prof DIR): self time by package or source file, self time by function, and inclusive
  * time by function (the function and what it called).
  *
- *   node bench/profile-summary.ts DIR/*.cpuprofile [--top N] [--busiest S]
+ *   node bench/profile-summary.ts DIR/*.cpuprofile [--top N] [--busiest S | --from S --to S]
  *
  * --busiest S keeps only the S seconds in which the process was busiest (not idle): the sale,
- * rather than start-up and the wait after it.
+ * rather than start-up and the wait after it. --from and --to keep the samples between those
+ * seconds since the process started (bench:flash's progress lines say when the sale ran).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -17,7 +18,7 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, busiest: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, busiest: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
 const top = Number(values.top);
 
 /** A package (node_modules/<name>), a file of this repository, or the engine's own work (GC, idle, native). */
@@ -61,6 +62,8 @@ function summarize(file: string) {
     }
     [from, to] = [best * 1e6, (best + width) * 1e6];
   }
+  if (values.from) from = Number(values.from) * 1e6;
+  if (values.to) to = Number(values.to) * 1e6;
 
   const self = new Map<string, number>();
   const byPlace = new Map<string, number>();

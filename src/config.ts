@@ -96,6 +96,9 @@ const schema = z
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     CORS_ORIGINS: originList.default([]),
     HOLD_MAX_SEATS: z.coerce.number().int().positive().max(100).default(10),
+    // holds claimed in batches (src/db/reservations.ts createClaimBatcher): at most this many per statement (1: each alone)
+    HOLD_CLAIM_BATCH: z.coerce.number().int().min(1).max(60).default(50),
+    HOLD_CLAIMS_IN_FLIGHT: z.coerce.number().int().min(1).max(50).default(2),
     PASSIVE_EXPIRY_GRACE_SECONDS: z.coerce.number().int().min(0).default(1),
     PAYMENT_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3600).default(120),
     PAYMENT_FOLLOW_UP_SECONDS: z.coerce.number().int().min(1).max(600).default(10),

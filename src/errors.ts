@@ -27,6 +27,15 @@ export type ErrorCode =
   | 'PAYMENT_DECLINED'
   | 'PAYMENT_UNAVAILABLE'
   | 'SERVICE_UNAVAILABLE'
+  // discount codes (src/contract/discounts.ts): no such code for the event, a code that cannot be
+  // used now (details.refusal), a code that already exists
+  | 'DISCOUNT_CODE_UNKNOWN'
+  | 'DISCOUNT_CODE_REFUSED'
+  | 'DISCOUNT_CODE_TAKEN'
+  // a customer's cancellation of a booking past the event's policy (src/bookings/service.ts)
+  | 'CANCELLATION_NOT_ALLOWED'
+  // a ticket transfer to an email no customer has (src/tickets/service.ts)
+  | 'RECIPIENT_NOT_FOUND'
   // a scan at the door that does not admit (src/contract/tickets.ts)
   | CheckinRefusal
   // HTTP-level refusals, before any route: malformed requests, methods, sizes, media types

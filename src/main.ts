@@ -24,6 +24,7 @@ import { createPaymentProvider } from './payments/index.ts';
 import { createGateway } from './realtime/gateway.ts';
 import { startOutboxRelay } from './realtime/relay.ts';
 import { createReservationService } from './reservations/service.ts';
+import { createBookingService } from './bookings/service.ts';
 import { startReconciler } from './reservations/reconciler.ts';
 import { startWorkflowStarter } from './reservations/starter.ts';
 import { startLostHoldSweeper } from './reservations/sweeper.ts';
@@ -119,6 +120,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       const service = createReservationService({ pool, temporal: temporal.client, payments, config, log });
       const api = createApi({
         config, pool, service, log,
+        bookings: createBookingService({ pool, temporal: temporal.client, config, log }),
         limits: createRateLimits(redis!, config, log),
         health: {
           postgres: () => pool.query(sqlPing),

@@ -27,6 +27,17 @@ const outcomeCounter = (name: string, help: string) => new Counter({ name, help,
 export const holdsTotal = outcomeCounter('booking_holds_total',
   'Hold requests by outcome: created, replayed (same Idempotency-Key), seat_taken (lost the race), ticket_limit (over the event\'s per-customer limit)');
 
+export const holdClaimsTotal = new Counter({
+  name: 'booking_hold_claims_total',
+  help: 'Hold claims sent to PostgreSQL by path: alone (one statement for one hold), batched (in a claim_holds statement with others), retried (a batched claim that would have waited for a lock, made again alone)',
+  labelNames: ['path'] as const,
+});
+export const holdClaimBatchSize = new Histogram({
+  name: 'booking_hold_claim_batch_size',
+  help: 'Claims per claim_holds statement',
+  buckets: [2, 4, 8, 16, 32, 60],
+});
+
 export const checkoutsTotal = outcomeCounter('booking_checkouts_total',
   'Checkouts by outcome: confirmed, or the error code in lower case (payment_declined, hold_expired, ...)');
 

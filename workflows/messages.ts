@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AppliedDiscount } from '../src/contract/discounts.ts';
 
 /**
  * The reservation workflow's messages, shared by the workflow and the API.
@@ -9,8 +10,15 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
  * - extend (Update): more time on a live hold, within the limits the hold was created with.
  * - status (Query): the live state.
  */
-export type ReservationState = 'HELD' | 'PAYING' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
-export const TERMINAL_STATES: readonly ReservationState[] = ['CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED'];
+/**
+ * Every status a reservation can have, the one list (src/contract/reservations.ts gives it its zod
+ * schema for the API, the data layer and the web client; workflow code may import only its
+ * siblings, so the list lives here). REFUNDED: a CONFIRMED booking cancelled and refunded later
+ * (workflows/booking-refund.ts); the reservation workflow never moves there itself.
+ */
+export const RESERVATION_STATES = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'] as const;
+export type ReservationState = (typeof RESERVATION_STATES)[number];
+export const TERMINAL_STATES: readonly ReservationState[] = ['CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'];
 export const isTerminal = (state: ReservationState) => TERMINAL_STATES.includes(state);
 
 /** Where a payment attempt stands (table payment_intents): PENDING until settled from the provider's record. */
@@ -42,6 +50,12 @@ export interface ExtendRequest {
 export interface CheckoutRequest {
   /** A payment-method token; the simulated provider accepts test card numbers. */
   paymentToken: string;
+  /**
+   * The discount code the API applied to the reservation before this checkout, and what it
+   * takes off: recorded in the workflow's history with the checkout. The amount charged is
+   * PostgreSQL's (the price minus the recorded discount), not this copy.
+   */
+  discount?: AppliedDiscount;
 }
 
 export interface BookingSummary {

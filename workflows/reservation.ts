@@ -57,6 +57,13 @@ const databaseOptions: LocalActivityOptions = { startToCloseTimeout: '15s', retr
 const payments = proxyLocalActivities<Activities>(paymentOptions);
 const database = proxyLocalActivities<Activities>(databaseOptions);
 
+/** The shape of CheckoutRequest.discount (sent by hand from the CLI or UI, it may be anything). */
+function isAppliedDiscount(value: unknown): boolean {
+  const d = value as { code?: unknown; discountCents?: unknown; amountDueCents?: unknown } | null;
+  const cents = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  return typeof d === 'object' && d !== null && typeof d.code === 'string' && /^[A-Z0-9][A-Z0-9_-]{2,39}$/.test(d.code) && cents(d.discountCents) && cents(d.amountDueCents);
+}
+
 export async function reservationWorkflow(input: ReservationInput): Promise<ReservationSnapshot> {
   if (!patched(Patches.durablePayments)) return reservationWorkflowV1(input);
   // started by hand (CLI, UI) with an input that is not a reservation: fail at once, visibly
@@ -162,6 +169,9 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     validator: (request: CheckoutRequest) => {
       if (typeof request?.paymentToken !== 'string' || !/^[\w-]{1,200}$/.test(request.paymentToken)) {
         throw ApplicationFailure.create({ type: FailureTypes.InvalidRequest, message: 'a checkout needs a paymentToken' });
+      }
+      if (request.discount !== undefined && !isAppliedDiscount(request.discount)) {
+        throw ApplicationFailure.create({ type: FailureTypes.InvalidRequest, message: 'a checkout discount is { code, discountCents, amountDueCents }' });
       }
       requireLiveHold(FailureTypes.InvalidState, settling);
     },

@@ -20,8 +20,11 @@ import { eventRoutes } from './routes/events.ts';
 import { reservationRoutes } from './routes/reservations.ts';
 import { supportRoutes } from './routes/support.ts';
 import { ticketRoutes } from './routes/tickets.ts';
+import { bookingRoutes } from './routes/bookings.ts';
+import type { BookingService } from '../bookings/service.ts';
 import { createTicketService } from '../tickets/service.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { discountRoutes } from './routes/discounts.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -34,10 +37,12 @@ export interface ApiDeps {
   health: Record<string, () => Promise<unknown>>;
   /** Redis-backed rate limits (see rate-limits.ts); none when absent. */
   limits?: RateLimits;
+  /** Cancellation and refund of bookings; without it those routes answer 503. */
+  bookings?: BookingService;
 }
 
 /** The HTTP API under /api, and the built web client for every other GET. */
-export function createApi({ config, pool, service, log, health, limits }: ApiDeps): Koa<AppState, AppContext> {
+export function createApi({ config, pool, service, log, health, limits, bookings }: ApiDeps): Koa<AppState, AppContext> {
   const app = new Koa<AppState, AppContext>();
   // X-Forwarded-For is trusted for exactly TRUST_PROXY_HOPS proxies (the last entries, which
   // those proxies appended); with 0 the client address is the socket's. Rate limits key on it.
@@ -68,8 +73,10 @@ export function createApi({ config, pool, service, log, health, limits }: ApiDep
     adminRoutes({ pool }),
     organizerRoutes({ pool }),
     reservationRoutes({ service, config, limits }),
-    supportRoutes({ service, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
+    discountRoutes({ pool }),
+    supportRoutes({ service, pool, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
     ticketRoutes({ tickets: createTicketService({ pool, signingSecret: config.TICKET_SIGNING_SECRET }) }),
+    bookingRoutes({ bookings }),
     healthRoutes(health),
     docsRoutes({ document: openApiDocument(config) }),
   ]) {

@@ -4,9 +4,11 @@ import type { Config } from '../config.ts';
 import { Principal, Session } from '../contract/accounts.ts';
 import { customer } from '../db/customers.ts';
 import { eventSummary, sectionView, seatView } from '../db/events.ts';
-import { bookingView, reservationView } from '../db/reservation-reads.ts';
+import { bookingView, reservationRead, reservationView } from '../db/reservation-reads.ts';
 import type { ErrorCode } from '../errors.ts';
-import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest } from '../contract/tickets.ts';
+import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, CheckinRequest, HeldTicket, TicketTransferred, TransferRequest } from '../contract/tickets.ts';
+import { TicketParams } from './routes/tickets.ts';
+import { BookingCancellationAnswer, CancelBookingBody, SupportCancelBookingBody } from '../contract/bookings.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
 import { RoleGrant, UserParams, UserQuery, UserRoleParams } from './routes/admin.ts';
 import { NoBody, OrganizerEventQuery } from './routes/organizer.ts';
@@ -16,6 +18,9 @@ import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
 import { EventParams, EventQuery } from './routes/events.ts';
 import { Cancel, Checkout, holdBody } from './routes/reservations.ts';
 import { SupportCancel, SupportQuery } from './routes/support.ts';
+import { DiscountCodeParams, DiscountQuoteQuery } from './routes/discounts.ts';
+import { AppliedDiscount, DiscountCode, DiscountQuote, NewDiscountCode } from '../contract/discounts.ts';
+import { EventStats } from '../contract/stats.ts';
 import { ExtendBody, ReservationParams } from './schemas.ts';
 
 /**
@@ -38,7 +43,8 @@ const ERROR_CODES = [
   'VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'EMAIL_TAKEN', 'NAME_TAKEN', 'INVALID_CREDENTIALS', 'LAYOUT_LOCKED', 'EVENT_HAS_SALES',
   'SEAT_TAKEN', 'UNKNOWN_SEATS', 'EVENT_NOT_ON_SALE', 'HOLD_EXPIRED', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED',
   'TICKET_LIMIT_REACHED', 'HOLD_EXTENSION_REFUSED', 'RATE_LIMITED', 'PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE',
-  ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
+  'DISCOUNT_CODE_UNKNOWN', 'DISCOUNT_CODE_REFUSED', 'DISCOUNT_CODE_TAKEN',
+  'CANCELLATION_NOT_ALLOWED', 'RECIPIENT_NOT_FOUND', ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
 ] as const satisfies readonly ErrorCode[];
 type Unlisted = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
 const everyCodeListed: [Unlisted] extends [never] ? true : Unlisted = true;
@@ -56,11 +62,15 @@ export const ErrorBody = z.object({
 });
 
 // Responses. The data layer's row schemas, plus what the service adds to a reservation.
-const Reservation = reservationView.extend({
+const serviceFields = {
   workflowId: z.string().meta({ description: 'The Temporal workflow id of this reservation (reservation-<id>)' }),
   extensions: z.object({ remaining: z.number().int(), maxSeconds: z.number().int() })
     .meta({ description: 'Extensions this hold may still get, and how long each may be' }),
-});
+};
+/** What every read of a reservation answers (with the event's date and venue). */
+const Reservation = reservationRead.extend(serviceFields);
+/** The hold's own answer, made by the claim statement: without the event's date and venue (read the reservation for them). */
+const HeldReservation = reservationView.extend(serviceFields);
 const SupportReservation = Reservation.extend({ workflowUrl: z.string().nullable().meta({ description: "The workflow in the Temporal Web UI, when it is configured" }) });
 const EventDetail = eventSummary.extend({ sections: z.array(sectionView), seats: z.array(seatView) });
 const BookingSummary = z.object({ id: z.string(), reference: z.string(), amountCents: z.number().int() });
@@ -181,6 +191,7 @@ function eventOperations(): Operations {
 
 function reservationOperations(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): Operations {
   const one = z.object({ reservation: Reservation });
+  const held = z.object({ reservation: HeldReservation });
   const byId = { path: ReservationParams };
   return {
     'POST /api/reservations': {
@@ -190,8 +201,8 @@ function reservationOperations(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_M
       requestParams: { header: IdempotencyKeyHeader },
       requestBody: { required: true, ...json(holdBody(config)) },
       responses: {
-        201: { description: 'The hold', headers: z.object({ Location: z.string().meta({ description: '/api/reservations/{id}' }) }), ...json(one) },
-        200: { description: 'The hold made earlier with this Idempotency-Key', headers: z.object({ Location: z.string() }), ...json(one) },
+        201: { description: 'The hold', headers: z.object({ Location: z.string().meta({ description: '/api/reservations/{id}' }) }), ...json(held) },
+        200: { description: 'The hold made earlier with this Idempotency-Key', headers: z.object({ Location: z.string() }), ...json(held) },
         ...errors({
           400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['SEAT_TAKEN', 'EVENT_NOT_ON_SALE', 'TICKET_LIMIT_REACHED'],
           422: ['IDEMPOTENCY_KEY_REUSED', 'UNKNOWN_SEATS', 'VALIDATION_FAILED'], 429: ['RATE_LIMITED'], ...bodyRefusals,
@@ -222,13 +233,14 @@ function reservationOperations(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_M
       requestParams: { ...byId, header: IdempotencyKeyHeader },
       requestBody: { required: true, ...json(Checkout) },
       responses: {
-        200: ok('The confirmed reservation and its booking', z.object({ reservation: Reservation, booking: BookingSummary })),
+        200: ok('The confirmed reservation, its booking (amountCents: what was charged) and the discount applied, if any', z.object({ reservation: Reservation, booking: BookingSummary, discount: AppliedDiscount.nullable() })),
         ...errors({
-          400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 402: ['PAYMENT_DECLINED'], 404: ['NOT_FOUND'], 409: ['HOLD_EXPIRED', 'INVALID_STATE'],
-          422: ['VALIDATION_FAILED'], 503: ['PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE'], ...bodyRefusals,
+          400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 402: ['PAYMENT_DECLINED'], 404: ['NOT_FOUND'], 409: ['HOLD_EXPIRED', 'INVALID_STATE', 'DISCOUNT_CODE_REFUSED'],
+          422: ['VALIDATION_FAILED', 'DISCOUNT_CODE_UNKNOWN'], 503: ['PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE'], ...bodyRefusals,
         }, {
           401: badToken, 402: 'the card was declined (`details.declineCode`); the hold stays while time remains', 404: "no such reservation, or another's",
-          409: reservationGone, 422: 'raw card numbers are refused with live payment keys', 503: 'nothing was charged: try again',
+          409: `${reservationGone}; or the discount code cannot be used now (\`details.refusal\`: NOT_YET_VALID, EXPIRED, USED_UP), nothing charged`,
+          422: 'raw card numbers are refused with live payment keys; or the event has no such discount code', 503: 'nothing was charged: try again',
         }),
       },
     },
@@ -271,6 +283,42 @@ function ticketOperations(): Operations {
         ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: badToken, 404: 'no such booking of yours' }),
       },
     },
+    'GET /api/bookings/{reference}/calendar.ics': {
+      tags: ['Tickets'], summary: 'One of my bookings (or one I hold tickets of) as an iCalendar entry', security: BEARER, requestParams: reference,
+      description: 'One VEVENT: the event, its start (UTC; events have no end, so there is no DTEND), the venue, the reference and my seats. '
+        + 'Its UID is the booking\'s; once the booking is refunded it is published with STATUS:CANCELLED and SEQUENCE 1.',
+      responses: {
+        200: { description: 'The calendar (Content-Disposition: attachment)', content: { 'text/calendar': { schema: z.string() } } },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 401: badToken, 404: 'no such booking of yours' }),
+      },
+    },
+    'GET /api/support/events/:eventId/attendees.csv': {
+      tags: ['Support'], summary: "An event's bookings and attendees as CSV: one row per ticket, every state", security: BEARER,
+      description: 'Columns: booking_reference, booking_status, booked_at, amount_cents, buyer_name, buyer_email, ticket_id, ticket_state, section, row, seat, place, '
+        + 'attendee_name, attendee_email (the holder: the buyer, or whoever the ticket was transferred to), checked_in_at, checked_in_by. '
+        + 'RFC 4180 with CRLF; text a spreadsheet would run as a formula starts with an apostrophe.',
+      requestParams: { path: EventParams },
+      responses: {
+        200: { description: 'The CSV (Content-Disposition: attachment)', content: { 'text/csv': { schema: z.string() } } },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { 401: badToken, 403: 'needs the support role', 404: 'no such event' }),
+      },
+    },
+    'GET /api/tickets': {
+      tags: ['Tickets'], summary: 'Every ticket I hold or held: bought, or transferred to me (the latest 500)', security: BEARER,
+      responses: { 200: ok('Tickets by event start and seat, each with its booking and signed QR code', z.object({ items: z.array(HeldTicket) })), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: badToken }) },
+    },
+    'POST /api/tickets/:ticketId/transfer': {
+      tags: ['Tickets'], summary: 'Transfer one of my VALID tickets to another customer, by their email', security: BEARER,
+      description: 'The ticket becomes TRANSFERRED: its code no longer admits (the door answers `TICKET_TRANSFERRED`). The recipient holds a new ticket '
+        + 'for the same seat with a new code, in `GET /api/tickets` and under the booking reference; the answer does not carry it.',
+      requestParams: { path: TicketParams },
+      requestBody: { required: true, ...json(TransferRequest) },
+      responses: {
+        200: ok('Transferred', TicketTransferred),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['ALREADY_CHECKED_IN', 'TICKET_CANCELLED', 'TICKET_TRANSFERRED'], 422: ['RECIPIENT_NOT_FOUND', 'VALIDATION_FAILED'], ...bodyRefusals },
+          { 401: badToken, 404: "no such ticket of yours", 409: 'the ticket is no longer VALID: `details.ticket` says how', 422: 'no customer has this email, or it is your own' }),
+      },
+    },
     'POST /api/checkin': {
       tags: ['Tickets'], summary: 'Check a scanned ticket in at the door of an event (staff: the support role); admits each ticket once', security: BEARER,
       requestBody: { required: true, ...json(CheckinRequest) },
@@ -278,6 +326,37 @@ function ticketOperations(): Operations {
         200: ok('Admitted', CheckinAdmitted),
         ...errors({ 400: ['VALIDATION_FAILED', 'INVALID_CODE'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 409: ['WRONG_EVENT', 'ALREADY_CHECKED_IN', 'TICKET_CANCELLED', 'TICKET_TRANSFERRED'], ...bodyRefusals },
           { 400: 'a code that is not one of ours or was altered', 401: badToken, 403: 'needs the support or admin role', 409: 'not admitted; `details.ticket` says which ticket and when it was admitted' }),
+      },
+    },
+  };
+}
+
+function bookingOperations(): Operations {
+  const reference = { path: z.object({ reference: BookingReference }) };
+  const done = ok('The booking is cancelled and refunded in full: seats free again, tickets cancelled, the reservation REFUNDED', BookingCancellationAnswer);
+  const underWay = ok('The cancellation is recorded and its refund under way (the booking-refund workflow `workflowId`); asking again answers the outcome', BookingCancellationAnswer);
+  const notRefundable = 'the booking is not CONFIRMED (`INVALID_STATE`)';
+  return {
+    'POST /api/bookings/{reference}/cancel': {
+      tags: ['Bookings'], summary: "Cancel one of my confirmed bookings and be refunded in full, within the event's policy", security: BEARER,
+      description: "Customers may cancel until the event's `refund_cutoff_hours` (24 unless the event says otherwise; none when it is null) before it starts. "
+        + 'Idempotent: a repeated request (or one after support cancelled) answers the same cancellation.',
+      requestParams: reference,
+      requestBody: { required: false, ...json(CancelBookingBody) },
+      responses: {
+        200: done, 202: underWay,
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['CANCELLATION_NOT_ALLOWED', 'INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+          { 401: badToken, 404: 'no such booking of yours', 409: `past the event's cutoff (\`CANCELLATION_NOT_ALLOWED\`: \`details.deadline\`, \`cutoffHours\`), or ${notRefundable}` }),
+      },
+    },
+    'POST /api/support/bookings/{reference}/cancel': {
+      tags: ['Support'], summary: 'Cancel and refund any confirmed booking, at any time (recorded as support:<email>, with the reason)', security: BEARER,
+      requestParams: reference,
+      requestBody: { required: true, ...json(SupportCancelBookingBody) },
+      responses: {
+        200: done, 202: underWay,
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+          { 401: badToken, 403: 'needs the support role', 404: 'no such booking', 409: notRefundable }),
       },
     },
   };
@@ -308,6 +387,14 @@ function supportOperations(): Operations {
         ...errors({ ...holdChange.cancel, 403: ['FORBIDDEN'] }, { ...staffOnly, 409: reservationGone }),
       },
     },
+    'GET /api/support/events/:eventId/stats': {
+      tags: ['Support'], summary: "An event's sales figures: tickets sold, revenue, occupancy by section, holds converted against expired, hour by hour", security: BEARER,
+      requestParams: { path: EventParams },
+      responses: {
+        200: ok('The figures, from PostgreSQL now', EventStats),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { ...staffOnly, 404: 'no such event' }),
+      },
+    },
     'POST /api/support/reservations/:id/extend': {
       tags: ['Support'], summary: "Extend any hold (counts against the hold's extensions)", security: BEARER,
       requestParams: byId,
@@ -315,6 +402,38 @@ function supportOperations(): Operations {
       responses: {
         200: ok('The reservation with its new deadline', one),
         ...errors({ ...holdChange.extend, 403: ['FORBIDDEN'] }, { ...staffOnly, 409: extendRefused }),
+      },
+    },
+  };
+}
+
+function discountOperations(): Operations {
+  const staffOnly = { 401: badToken, 403: 'needs the support role' };
+  return {
+    'POST /api/support/events/:eventId/discount-codes': {
+      tags: ['Support'], summary: 'Create a discount code of an event (percentage or fixed amount, validity window, usage limit)', security: BEARER,
+      requestParams: { path: EventParams },
+      requestBody: { required: true, ...json(NewDiscountCode) },
+      responses: {
+        201: ok('The code, with its uses (none yet)', z.object({ discountCode: DiscountCode })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['DISCOUNT_CODE_TAKEN'], ...bodyRefusals },
+          { ...staffOnly, 404: 'no such event', 409: 'the event already has this code' }),
+      },
+    },
+    'GET /api/support/events/:eventId/discount-codes': {
+      tags: ['Support'], summary: "An event's discount codes with their uses now", security: BEARER,
+      requestParams: { path: EventParams },
+      responses: {
+        200: ok('The codes', z.object({ items: z.array(DiscountCode) })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { ...staffOnly, 404: 'no such event' }),
+      },
+    },
+    'GET /api/events/:eventId/discount-codes/:code': {
+      tags: ['Events'], summary: 'Check a discount code: whether it can be used now, and what it takes off a price (query amountCents)', security: BEARER,
+      requestParams: { path: DiscountCodeParams, query: DiscountQuoteQuery },
+      responses: {
+        200: ok('What the code does', DiscountQuote),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['DISCOUNT_CODE_UNKNOWN'] }, { 401: badToken, 404: 'the event has no such code' }),
       },
     },
   };
@@ -481,7 +600,10 @@ export type OpenApiDocument = ReturnType<typeof createDocument>;
 
 /** The whole document; hold limits come from the config the hold route validates with. */
 export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
-  const operations: Operations = { ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...supportOperations(), ...adminOperations(), ...organizerOperations(), ...operationsOperations() };
+  const operations: Operations = {
+    ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...bookingOperations(),
+    ...supportOperations(), ...discountOperations(), ...adminOperations(), ...organizerOperations(), ...operationsOperations(),
+  };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {
     const [method, path] = openApiRoute(key);
@@ -499,6 +621,8 @@ export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_
     },
     servers: [{ url: '/' }],
     tags: [
+      { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' }, { name: 'Bookings', description: 'After the sale: cancellation and refund' },
+      { name: 'Support', description: 'Needs the support role' }, { name: 'Operations' },
       { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' },
       { name: 'Support', description: 'Needs the support or admin role' }, { name: 'Admin', description: 'Needs the admin role' }, { name: 'Organizer', description: "Needs the organizer role: the organizer's tenant's venues and events only" }, { name: 'Operations' },
     ],

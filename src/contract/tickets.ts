@@ -85,3 +85,26 @@ export type CheckinAdmitted = z.infer<typeof CheckinAdmitted>;
  */
 export const CHECKIN_REFUSALS = ['INVALID_CODE', 'WRONG_EVENT', 'ALREADY_CHECKED_IN', 'TICKET_CANCELLED', 'TICKET_TRANSFERRED'] as const;
 export type CheckinRefusal = (typeof CHECKIN_REFUSALS)[number];
+
+/** `POST /api/tickets/:ticketId/transfer`: the recipient, a customer with an account, by email. */
+export const TransferRequest = z.object({ email: z.string().trim().email().max(254) }).strict();
+export type TransferRequest = z.infer<typeof TransferRequest>;
+
+/**
+ * `200` from a transfer: the sender's ticket is now TRANSFERRED (its code admits no one) and the
+ * recipient holds a new ticket for the same seat, with a new code only they can read.
+ */
+export const TicketTransferred = z.object({
+  ticketId: z.string(),
+  state: z.literal('TRANSFERRED'),
+  transferredAt: z.string(),
+  recipientEmail: z.string(),
+});
+export type TicketTransferred = z.infer<typeof TicketTransferred>;
+
+/** `GET /api/tickets`: every ticket the caller holds (bought, or transferred to them), with its booking and event. */
+export const HeldTicket = z.object({
+  booking: BookingTickets.shape.booking,
+  ticket: Ticket,
+});
+export type HeldTicket = z.infer<typeof HeldTicket>;

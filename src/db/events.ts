@@ -19,6 +19,8 @@ export interface EventSpec {
   status?: EventStatus;
   /** Seats or places one customer may have in live holds and bookings of this event together (none: no limit). */
   maxTicketsPerCustomer?: number | null;
+  /** Customers may cancel a booking until this many hours before the start (null: never themselves); 24 when absent. */
+  refundCutoffHours?: number | null;
   sections: SectionSpec[];
 }
 
@@ -31,9 +33,9 @@ export async function createEvent(pool: DatabasePool, spec: EventSpec): Promise<
     const eventId = randomUUID();
     await tx.query(sql.typeAlias('void')`INSERT INTO venues (id, name) VALUES (${venueId}, ${spec.venueName})`);
     await tx.query(sql.typeAlias('void')`
-      INSERT INTO events (id, venue_id, name, description, starts_at, status, max_tickets_per_customer)
+      INSERT INTO events (id, venue_id, name, description, starts_at, status, max_tickets_per_customer, refund_cutoff_hours)
       VALUES (${eventId}, ${venueId}, ${spec.name}, ${spec.description ?? ''}, ${spec.startsAt.toISOString()}, ${spec.status ?? 'ON_SALE'},
-              ${spec.maxTicketsPerCustomer ?? null})
+              ${spec.maxTicketsPerCustomer ?? null}, ${spec.refundCutoffHours === undefined ? 24 : spec.refundCutoffHours})
     `);
     return { eventId, sectionIds: await insertLayout(tx, eventId, spec.sections) };
   });
@@ -112,6 +114,8 @@ export const eventSummary = z.object({
   status: EventStatus,
   /** Checked when a hold is claimed (claim_hold); null: no limit. */
   maxTicketsPerCustomer: z.number().nullable(),
+  /** The cancellation policy: customers may cancel and are refunded until this many hours before the start; null: only support can cancel. */
+  refundCutoffHours: z.number().nullable(),
   minPriceCents: z.number(),
   maxPriceCents: z.number(),
   availableCount: z.number(),
@@ -120,7 +124,7 @@ export const eventSummary = z.object({
 
 const summaryColumns = sql.fragment`
   e.id, e.name, e.description, json_build_object('id', v.id, 'name', v.name) AS venue, e.starts_at AS "startsAt", e.status,
-  e.max_tickets_per_customer AS "maxTicketsPerCustomer",
+  e.max_tickets_per_customer AS "maxTicketsPerCustomer", e.refund_cutoff_hours AS "refundCutoffHours",
   COALESCE((SELECT min(price_cents) FROM sections WHERE event_id = e.id), 0) AS "minPriceCents",
   COALESCE((SELECT max(price_cents) FROM sections WHERE event_id = e.id), 0) AS "maxPriceCents",
   (SELECT count(*) FROM seats s WHERE s.event_id = e.id AND ${visibleState} = 'AVAILABLE') AS "availableCount",

@@ -6,6 +6,7 @@ import { reservationUpdated, seatsChanged } from './outbox.ts';
 import { bookingReference } from './references.ts';
 import { changedSeat, releaseReservation, releaseSeats } from './reservations.ts';
 import { sql } from './sql.ts';
+import { ReservationStatus } from '../contract/reservations.ts';
 
 /**
  * Durable payment attempts (table payment_intents). The order of a checkout:
@@ -27,7 +28,7 @@ export type ProviderOutcome =
   | { outcome: 'NOT_CHARGED' };
 
 const settlementRow = z.object({
-  status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']),
+  status: ReservationStatus,
   holdExpiresAt: z.string(),
   booking: z.object({ id: z.string(), reference: z.string(), amountCents: z.number() }).nullable(),
   payment: z.object({
@@ -80,7 +81,7 @@ export async function beginPayment(pool: DatabasePool, reservationId: string, ti
     const reservation = await tx.maybeOne(sql.type(z.object({
       status: z.string(), customerId: z.string(), amountCents: z.number(), seatCount: z.number(), liveSeats: z.number(), attempts: z.number(),
     }))`
-      SELECT r.status, r.customer_id AS "customerId", r.amount_cents AS "amountCents", r.seat_count AS "seatCount",
+      SELECT r.status, r.customer_id AS "customerId", r.amount_cents - r.discount_cents AS "amountCents", r.seat_count AS "seatCount",
              (SELECT count(*) FROM seats s WHERE s.reservation_id = r.id AND s.state = 'HELD' AND s.hold_expires_at > now()) AS "liveSeats",
              (SELECT count(*) FROM payment_intents p WHERE p.reservation_id = r.id) AS attempts
       FROM reservations r WHERE r.id = ${reservationId}
@@ -118,10 +119,10 @@ const lockedAttempt = z.object({
   reservationStatus: z.string(), amountCents: z.number(), seatCount: z.number(), holdExpiresAt: z.string(),
 });
 
-/** The attempt and its reservation, locked for the rest of the transaction. */
+/** The attempt and its reservation, locked for the rest of the transaction; the amount is the attempt's (the price less any discount). */
 const lockAttempt = (tx: CommonQueryMethods, idempotencyKey: string) => tx.maybeOne(sql.type(lockedAttempt)`
   SELECT p.status, p.reservation_id AS "reservationId", r.event_id AS "eventId", r.customer_id AS "customerId",
-         r.status AS "reservationStatus", r.amount_cents AS "amountCents", r.seat_count AS "seatCount",
+         r.status AS "reservationStatus", p.amount_cents AS "amountCents", r.seat_count AS "seatCount",
          iso_utc(r.hold_expires_at) AS "holdExpiresAt"
   FROM payment_intents p JOIN reservations r ON r.id = p.reservation_id
   WHERE p.idempotency_key = ${idempotencyKey}

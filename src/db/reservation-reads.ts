@@ -1,6 +1,7 @@
 import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { isoTimestamp, sql } from './sql.ts';
+import { ReservationStatus } from '../contract/reservations.ts';
 
 /** What customers, support and the web client read about reservations and bookings. */
 
@@ -11,7 +12,7 @@ export const reservationView = z.object({
   customerEmail: z.string(),
   eventId: z.string(),
   eventName: z.string(),
-  status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']),
+  status: ReservationStatus,
   seats: z.array(z.object({ id: z.string(), label: z.string(), sectionId: z.string(), sectionName: z.string(), priceCents: z.number() })),
   amountCents: z.number(),
   holdExpiresAt: z.string(),
@@ -28,20 +29,37 @@ export type ReservationView = z.infer<typeof reservationView> & {
   extensions?: { remaining: number; maxSeconds: number };
 };
 
-const viewRow = z.object({ view: reservationView });
+/**
+ * A reservation as the reads answer it (one, a list, and what checkout, extend and cancel answer):
+ * the view plus the event's date and venue, which checkout and the confirmation show. The hold's
+ * own answer is the bare view: `claim_hold` builds it, and the hold's one statement stays as it is.
+ */
+export const reservationRead = reservationView.extend({
+  eventStartsAt: z.string().meta({ description: 'When the event starts (ISO 8601, UTC)', format: 'date-time' }),
+  venueName: z.string(),
+});
+export type ReservationRead = ReservationView & Pick<z.infer<typeof reservationRead>, 'eventStartsAt' | 'venueName'>;
 
-export async function getReservation(db: CommonQueryMethods, reservationId: string) {
-  return db.maybeOneFirst(sql.type(viewRow)`SELECT reservation_view(id) AS view FROM reservations WHERE id = ${reservationId}`);
+const readRow = z.object({ view: reservationRead });
+const readColumn = sql.fragment`reservation_view(r.id) || jsonb_build_object('eventStartsAt', iso_utc(e.starts_at), 'venueName', v.name)`;
+
+export async function getReservation(db: CommonQueryMethods, reservationId: string): Promise<ReservationRead | null> {
+  return db.maybeOneFirst(sql.type(readRow)`
+    SELECT ${readColumn} AS view
+    FROM reservations r JOIN events e ON e.id = r.event_id JOIN venues v ON v.id = e.venue_id
+    WHERE r.id = ${reservationId}
+  `);
 }
 
-export async function listReservations(db: CommonQueryMethods, filter: { customerId?: string; eventId?: string; status?: string; limit: number }) {
+export async function listReservations(db: CommonQueryMethods, filter: { customerId?: string; eventId?: string; status?: string; limit: number }): Promise<ReservationRead[]> {
   const conditions = [sql.fragment`TRUE`];
   if (filter.customerId) conditions.push(sql.fragment`r.customer_id = ${filter.customerId}`);
   if (filter.eventId) conditions.push(sql.fragment`r.event_id = ${filter.eventId}`);
   if (filter.status) conditions.push(sql.fragment`r.status = ${filter.status}`);
   return [
-    ...(await db.anyFirst(sql.type(viewRow)`
-      SELECT reservation_view(r.id) AS view FROM reservations r
+    ...(await db.anyFirst(sql.type(readRow)`
+      SELECT ${readColumn} AS view
+      FROM reservations r JOIN events e ON e.id = r.event_id JOIN venues v ON v.id = e.venue_id
       WHERE ${sql.join(conditions, sql.fragment` AND `)}
       ORDER BY r.created_at DESC LIMIT ${filter.limit}
     `)),
@@ -52,6 +70,8 @@ export const bookingView = z.object({
   id: z.string(),
   reference: z.string(),
   reservationId: z.string(),
+  /** CONFIRMED, or REFUNDED once cancelled (see src/db/refunds.ts). */
+  status: ReservationStatus,
   eventId: z.string(),
   eventName: z.string(),
   startsAt: isoTimestamp,
@@ -63,11 +83,12 @@ export const bookingView = z.object({
 export async function listBookings(db: CommonQueryMethods, customerId: string) {
   return [
     ...(await db.any(sql.type(bookingView)`
-      SELECT b.id, b.reference, b.reservation_id AS "reservationId", b.event_id AS "eventId", e.name AS "eventName",
+      SELECT b.id, b.reference, b.reservation_id AS "reservationId", r.status, b.event_id AS "eventId", e.name AS "eventName",
              e.starts_at AS "startsAt", b.amount_cents AS "amountCents",
-             (SELECT json_agg(s.label ORDER BY s.label) FROM booking_seats bs JOIN seats s ON s.id = bs.seat_id WHERE bs.booking_id = b.id) AS seats,
+             -- the seats the booking was made for: reservation_seats keeps them after a refund frees them
+             (SELECT json_agg(s.label ORDER BY s.label) FROM reservation_seats rs JOIN seats s ON s.id = rs.seat_id WHERE rs.reservation_id = b.reservation_id) AS seats,
              b.created_at AS "createdAt"
-      FROM bookings b JOIN events e ON e.id = b.event_id
+      FROM bookings b JOIN events e ON e.id = b.event_id JOIN reservations r ON r.id = b.reservation_id
       WHERE b.customer_id = ${customerId}
       ORDER BY b.created_at DESC
     `)),

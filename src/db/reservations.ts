@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { SeatTakenError } from '../errors.ts';
+import { holdClaimBatchSize, holdClaimsTotal } from '../metrics.ts';
 import { reservationUpdated, seatsChanged } from './outbox.ts';
 import { reservationView } from './reservation-reads.ts';
 import { sql } from './sql.ts';
@@ -50,21 +51,102 @@ export const claimOutcome = z.discriminatedUnion('outcome', [
 export type ClaimOutcome = z.infer<typeof claimOutcome>;
 const claimRow = z.object({ result: claimOutcome });
 
+/** The arguments of `claim_hold` (and of one claim in `claim_holds`) for a request. */
+function claimArguments(request: HoldRequest) {
+  const reserved = 'seatIds' in request;
+  return {
+    id: randomUUID(),
+    customerId: request.customerId,
+    eventId: request.eventId,
+    seatIds: reserved ? request.seatIds : null,
+    sectionId: reserved ? null : request.sectionId,
+    quantity: reserved ? null : request.quantity,
+    key: request.idempotencyKey,
+    fingerprint: requestFingerprint(request),
+    holdSeconds: request.holdSeconds,
+    graceSeconds: request.passiveGraceSeconds,
+  };
+}
+
 /**
  * The hold, in one round trip: `claim_hold` checks the key, the event, the customer and the
  * seats, and claims them all or none, with the reservation, its outbox row and the request to
  * start its workflow (the starters in the worker role start it, after the customer's answer).
  */
 export async function claimHold(db: CommonQueryMethods, request: HoldRequest): Promise<ClaimOutcome> {
-  const reserved = 'seatIds' in request;
+  const a = claimArguments(request);
   return db.oneFirst(sql.type(claimRow)`
     SELECT claim_hold(
-      ${randomUUID()}, ${request.customerId}, ${request.eventId},
-      ${reserved ? sql.array(request.seatIds, 'uuid') : null}::uuid[],
-      ${reserved ? null : request.sectionId}::uuid, ${reserved ? null : request.quantity}::int,
-      ${request.idempotencyKey}, ${requestFingerprint(request)}, ${request.holdSeconds}, ${request.passiveGraceSeconds}
+      ${a.id}, ${a.customerId}, ${a.eventId}, ${a.seatIds ? sql.array(a.seatIds, 'uuid') : null}::uuid[],
+      ${a.sectionId}::uuid, ${a.quantity}::int, ${a.key}, ${a.fingerprint}, ${a.holdSeconds}, ${a.graceSeconds}
     ) AS result
   `);
+}
+
+const batchRow = z.object({ result: z.array(z.union([claimOutcome, z.object({ outcome: z.literal('RETRY'), sqlstate: z.string() })])) });
+
+export interface ClaimBatching {
+  /** Most claims in one statement (1: every hold is claimed alone, as `claimHold`). At most 60. */
+  maxBatch: number;
+  /** Claim statements running at once; requests that arrive meanwhile wait and go in the next batch. */
+  inFlight: number;
+}
+
+/**
+ * Holds claimed in batches, as PostgreSQL commits in groups: while `inFlight` claim statements
+ * run, the requests that arrive wait, and the next free slot sends all of them (up to
+ * `maxBatch`) as one `claim_holds` statement: one round trip, one transaction and one commit for
+ * the batch. At low load every hold goes alone, as soon as it arrives, exactly as `claimHold`.
+ * A claim the batch could not decide without waiting for a lock (`RETRY`, see
+ * migrations/1733650000000) is made again alone, where waiting is safe; so is every claim of a
+ * batch whose statement failed. Each request gets the answer `claimHold` would have given it.
+ */
+export function createClaimBatcher(pool: DatabasePool, { maxBatch, inFlight }: ClaimBatching) {
+  type Waiting = { request: HoldRequest; resolve: (outcome: ClaimOutcome) => void; reject: (error: unknown) => void };
+  const waiting: Waiting[] = [];
+  let running = 0;
+  const alone = (w: Waiting, path: 'alone' | 'retried') => {
+    holdClaimsTotal.inc({ path });
+    return claimHold(pool, w.request).then(w.resolve, w.reject);
+  };
+
+  async function send(batch: Waiting[]): Promise<void> {
+    if (batch.length === 1) return alone(batch[0], 'alone');
+    holdClaimsTotal.inc({ path: 'batched' }, batch.length);
+    holdClaimBatchSize.observe(batch.length);
+    let answers: z.infer<typeof batchRow>['result'] | null = null;
+    try {
+      answers = await pool.oneFirst(sql.type(batchRow)`SELECT claim_holds(${sql.jsonb(batch.map((w) => claimArguments(w.request)))}) AS result`);
+    } catch {
+      // the statement itself failed (a lost connection, say): each claim goes alone and reports its own error
+    }
+    batch.forEach((w, i) => {
+      const answer = answers?.[i];
+      if (!answer || answer.outcome === 'RETRY') void alone(w, 'retried');
+      else w.resolve(answer);
+    });
+  }
+
+  function pump(): void {
+    while (running < inFlight && waiting.length > 0) {
+      running += 1;
+      void send(waiting.splice(0, maxBatch)).finally(() => {
+        running -= 1;
+        pump();
+      });
+    }
+  }
+
+  return function claim(request: HoldRequest): Promise<ClaimOutcome> {
+    if (maxBatch <= 1) {
+      holdClaimsTotal.inc({ path: 'alone' });
+      return claimHold(pool, request);
+    }
+    return new Promise((resolve, reject) => {
+      waiting.push({ request, resolve, reject });
+      pump();
+    });
+  };
 }
 
 /** A hold, or SeatTakenError: for seeds, tests and benchmarks that hold seats without HTTP. */

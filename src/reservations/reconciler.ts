@@ -8,7 +8,9 @@ import type { Logger } from '../logger.ts';
 import { reconcilerNudgesTotal } from '../metrics.ts';
 import { type CancelRequest, cancelSignal, syncSignal, reservationWorkflowId } from '../../workflows/messages.ts';
 import type { reservationWorkflow } from '../../workflows/reservation.ts';
+import { createBookingService } from '../bookings/service.ts';
 import { type ReservationRecord, reservationStart, type StartConfig } from './workflow-start.ts';
+import { ReservationStatus } from '../contract/reservations.ts';
 
 /**
  * The reconciler: it finds payment attempts that a crash may have cut off, and has their
@@ -27,7 +29,7 @@ import { type ReservationRecord, reservationStart, type StartConfig } from './wo
 
 const recordRow = z.object({
   id: z.string(), eventId: z.string(), customerId: z.string(), seatCount: z.number(), amountCents: z.number(),
-  holdExpiresAt: z.string(), status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']),
+  holdExpiresAt: z.string(), status: ReservationStatus,
 });
 
 const reservationRecord = (pool: DatabasePool, reservationId: string): Promise<ReservationRecord> => pool.one(sql.type(recordRow)`
@@ -118,11 +120,14 @@ export async function releaseTerminated(options: { pool: DatabasePool; temporal:
 
 export function startReconciler(options: Parameters<typeof reconcileOnce>[0] & { intervalMs: number }) {
   const log = options.log.child({ component: 'payment-reconciler' });
+  // cancelled bookings whose refund workflow a crash may have kept from starting (src/db/refunds.ts)
+  const bookings = createBookingService({ pool: options.pool, temporal: options.temporal, config: options.config, log });
   const stopping = new AbortController();
   const running = (async () => {
     for (let round = 0; !stopping.signal.aborted; round++) {
       try {
         await reconcileOnce({ ...options, log });
+        await bookings.resumeUnfinished(options.config.PAYMENT_FOLLOW_UP_SECONDS);
         // terminated runs are looked for every fifth round (a visibility query)
         if (round % 5 === 0) await releaseTerminated({ ...options, log });
       } catch (error) {

@@ -6,9 +6,11 @@ import type { DatabasePool } from 'slonik';
 import type { Principal } from '../auth/tokens.ts';
 import { isStaff } from '../contract/accounts.ts';
 import type { Config } from '../config.ts';
+import { type AppliedDiscount, DISCOUNT_REFUSAL_TEXT } from '../contract/discounts.ts';
+import { applyDiscountCode } from '../db/discounts.ts';
 import { acknowledgeSettledAttempts, readSettlement } from '../db/payments.ts';
-import { getReservation, listBookings, listReservations, type ReservationView } from '../db/reservation-reads.ts';
-import { claimHold } from '../db/reservations.ts';
+import { getReservation, listBookings, listReservations, type ReservationRead, type ReservationView } from '../db/reservation-reads.ts';
+import { createClaimBatcher } from '../db/reservations.ts';
 import { AppError, notFound, SeatTakenError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { checkoutsTotal, holdsTotal } from '../metrics.ts';
@@ -31,14 +33,15 @@ export interface ReservationServiceDeps {
   temporal: Client;
   /** Only to swap card details for a token before checkout; charging is the workflow's job. */
   payments: Pick<PaymentProvider, 'tokenize'>;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'HOLD_DEFAULT_SECONDS' | 'PASSIVE_EXPIRY_GRACE_SECONDS' | 'HOLD_EXTENSIONS' | 'HOLD_EXTENSION_MAX_SECONDS'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'HOLD_DEFAULT_SECONDS' | 'PASSIVE_EXPIRY_GRACE_SECONDS' | 'HOLD_EXTENSIONS' | 'HOLD_EXTENSION_MAX_SECONDS' | 'HOLD_CLAIM_BATCH' | 'HOLD_CLAIMS_IN_FLIGHT'>;
   log: Logger;
 }
 
 export type ReservationService = ReturnType<typeof createReservationService>;
 
 export function createReservationService({ pool, temporal, payments, config, log }: ReservationServiceDeps) {
-  const view = (r: ReservationView): ReservationView => ({
+  const claimHold = createClaimBatcher(pool, { maxBatch: config.HOLD_CLAIM_BATCH, inFlight: config.HOLD_CLAIMS_IN_FLIGHT });
+  const view = <R extends ReservationView>(r: R): R => ({
     ...r,
     workflowId: reservationStart({ ...r, seatCount: r.seats.length }, config).workflowId,
     extensions: {
@@ -48,7 +51,7 @@ export function createReservationService({ pool, temporal, payments, config, log
   });
 
   /** A reservation the principal may see: their own, or any for staff (support, admin; unless `ownerOnly`). */
-  async function reservationOf(principal: Principal, reservationId: string, ownerOnly = false): Promise<ReservationView> {
+  async function reservationOf(principal: Principal, reservationId: string, ownerOnly = false): Promise<ReservationRead> {
     const reservation = await getReservation(pool, reservationId);
     const mayRead = reservation && (reservation.customerId === principal.customerId || (isStaff(principal.role) && !ownerOnly));
     // another customer's reservation is reported as not found: its existence is not theirs to know
@@ -78,10 +81,25 @@ export function createReservationService({ pool, temporal, payments, config, log
     }
   }
 
+  /** Records a discount code on a live hold (src/db/discounts.ts), or the refusal as the API's error. */
+  async function applyDiscount(principal: Principal, reservation: ReservationView, code: string): Promise<AppliedDiscount> {
+    const applied = await applyDiscountCode(pool, { reservationId: reservation.id, code });
+    switch (applied.outcome) {
+      case 'APPLIED':
+        return applied.discount;
+      case 'UNKNOWN_CODE':
+        throw new AppError(422, 'DISCOUNT_CODE_UNKNOWN', `event ${reservation.eventId} has no discount code ${code}`, { code });
+      case 'REFUSED':
+        throw new AppError(409, 'DISCOUNT_CODE_REFUSED', DISCOUNT_REFUSAL_TEXT[applied.refusal], { code, refusal: applied.refusal, reservationId: reservation.id });
+      case 'NOT_HELD':
+        throw await refusal(await reservationOf(principal, reservation.id, true));
+    }
+  }
+
   return {
-    /** Claims the seats in PostgreSQL, in one statement; the loser is answered from it. */
+    /** Claims the seats in PostgreSQL, in one statement (shared with the holds that arrive meanwhile); the loser is answered from it. */
     async hold(principal: Principal, input: HoldInput, idempotencyKey: string = randomUUID()) {
-      const result = await claimHold(pool, {
+      const result = await claimHold({
         ...input,
         customerId: principal.customerId,
         idempotencyKey,
@@ -130,12 +148,14 @@ export function createReservationService({ pool, temporal, payments, config, log
       }
     },
 
-    async checkout(principal: Principal, reservationId: string, payment: { card: CardDetails } | { paymentMethodId: string }, idempotencyKey: string = randomUUID()) {
+    /** Pays for a hold; a discount code (of the hold's event) is applied to the reservation first, then charged net. */
+    async checkout(principal: Principal, reservationId: string, payment: ({ card: CardDetails } | { paymentMethodId: string }) & { discountCode?: string }, idempotencyKey: string = randomUUID()) {
       const before = await reservationOf(principal, reservationId, true);
       if (before.status === 'CONFIRMED' && before.booking) {
-        return { reservation: before, booking: { ...before.booking, amountCents: before.amountCents } };
+        return { reservation: before, booking: { ...before.booking, amountCents: before.amountCents }, discount: null };
       }
       if (before.status !== 'HELD' && before.status !== 'PAYING') throw await refusal(before);
+      const discount = payment.discountCode && before.status === 'HELD' ? await applyDiscount(principal, before, payment.discountCode) : undefined;
       // the card goes to the provider here and only its token goes on: workflow histories
       // are readable by every operator, card numbers must not be in them
       let paymentToken: string;
@@ -150,7 +170,7 @@ export function createReservationService({ pool, temporal, payments, config, log
       }
       let booking: BookingSummary;
       try {
-        booking = await updateOrStart(before, checkoutUpdate, { args: [{ paymentToken }], updateId: `checkout:${idempotencyKey}` });
+        booking = await updateOrStart(before, checkoutUpdate, { args: [{ paymentToken, ...(discount ? { discount } : {}) }], updateId: `checkout:${idempotencyKey}` });
       } catch (error) {
         const truth = await readSettlement(pool, reservationId);
         if (truth.status === 'CONFIRMED' && truth.booking) {
@@ -167,7 +187,7 @@ export function createReservationService({ pool, temporal, payments, config, log
       // (best effort, not waited for: without it the reconciler nudges the workflow once, harmlessly)
       acknowledgeSettledAttempts(pool, reservationId).catch((error: unknown) => log.warn({ err: error, reservationId }, 'could not acknowledge a settled payment'));
       // the workflow answered with the booking: the reservation is CONFIRMED (no second read)
-      return { reservation: view({ ...before, status: 'CONFIRMED', booking: { id: booking.id, reference: booking.reference } }), booking };
+      return { reservation: view({ ...before, status: 'CONFIRMED', booking: { id: booking.id, reference: booking.reference } }), booking, discount: discount ?? null };
     },
 
     /** More time on a live hold, for its customer or support (an Update: the caller learns the new deadline or why not). */

@@ -8,6 +8,7 @@ import { sql } from '../db/sql.ts';
 import type { Logger } from '../logger.ts';
 import { workflowStartsTotal } from '../metrics.ts';
 import { type ReservationRecord, reservationStart, type StartConfig } from './workflow-start.ts';
+import { ReservationStatus } from '../contract/reservations.ts';
 
 /**
  * The starters: they turn the start requests that holds write (table workflow_starts) into
@@ -44,7 +45,7 @@ function machineBusy(): () => number {
 
 const dueStart = z.object({
   id: z.string(), eventId: z.string(), customerId: z.string(), seatCount: z.number(), amountCents: z.number(),
-  holdExpiresAt: z.string(), status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']), attempts: z.number(),
+  holdExpiresAt: z.string(), status: ReservationStatus, attempts: z.number(),
 });
 
 async function leaseStartRequests(pool: DatabasePool, limit: number, minAgeMs: number) {

@@ -1,12 +1,19 @@
 import type { DatabasePool } from 'slonik';
 import type { Principal } from '../auth/tokens.ts';
-import type { BookingTickets, CheckinAdmitted, CheckinRequest, CheckinTicket } from '../contract/tickets.ts';
-import { admitTicket, bookingTickets, checkinTicket } from '../db/tickets.ts';
+import type { BookingTickets, CheckinAdmitted, CheckinRequest, CheckinTicket, HeldTicket, TicketTransferred, TransferRequest } from '../contract/tickets.ts';
+import { admitTicket, bookingForCalendar, bookingTickets, checkinTicket, eventAttendees, heldTickets, transferTicket } from '../db/tickets.ts';
+import { bookingCalendar, csvDocument } from './exports.ts';
 import { AppError, notFound } from '../errors.ts';
 import { ticketsPdf } from './pdf.ts';
 import { ticketCodes } from './codes.ts';
 
 export type TicketService = ReturnType<typeof createTicketService>;
+
+/** The columns of the attendees CSV, in order. */
+export const ATTENDEE_COLUMNS = [
+  'booking_reference', 'booking_status', 'booked_at', 'amount_cents', 'buyer_name', 'buyer_email', 'ticket_id', 'ticket_state',
+  'section', 'row', 'seat', 'place', 'attendee_name', 'attendee_email', 'checked_in_at', 'checked_in_by',
+] as const;
 
 /** Tickets for their owners (JSON, PDF) and check-in at the door (staff). */
 export function createTicketService(deps: { pool: DatabasePool; signingSecret: string }) {
@@ -24,10 +31,58 @@ export function createTicketService(deps: { pool: DatabasePool; signingSecret: s
   return {
     forBooking,
 
+    /** Support: the event's bookings and attendees, one CSV row per ticket (every state, so refunds and transfers show). */
+    async attendeesCsv(eventId: string): Promise<string> {
+      const rows = await eventAttendees(pool, eventId);
+      if (!rows) throw notFound('Event', eventId);
+      return csvDocument(ATTENDEE_COLUMNS, rows.map((r) => [
+        r.reference, r.bookingStatus, r.bookedAt, r.amountCents, r.buyerName, r.buyerEmail, r.ticketId, r.ticketState,
+        r.sectionName, r.row, r.number, r.label, r.attendeeName, r.attendeeEmail, r.checkedInAt, r.checkedInBy,
+      ]));
+    },
+
+    /** The booking as an iCalendar entry, for its customer or a holder of its tickets; another's is a 404. */
+    async calendar(principal: Principal, reference: string): Promise<string> {
+      const booking = await bookingForCalendar(pool, principal.customerId, reference);
+      if (!booking) throw new AppError(404, 'NOT_FOUND', `booking ${reference} was not found`, { reference });
+      return bookingCalendar(booking);
+    },
+
+    /** Every ticket the customer holds or held: bought, or transferred to them. */
+    async held(principal: Principal): Promise<HeldTicket[]> {
+      const rows = await heldTickets(pool, principal.customerId);
+      return rows.map(({ booking, ticket }) => ({ booking, ticket: { ...ticket, code: codes.sign({ ticketId: ticket.id, eventId: booking.eventId }) } }));
+    },
+
+    /**
+     * Hands one of the caller's VALID tickets to another customer (by email): the old code stops
+     * admitting (the door answers TICKET_TRANSFERRED), the recipient gets a new ticket and code.
+     */
+    async transfer(principal: Principal, ticketId: string, request: TransferRequest): Promise<TicketTransferred> {
+      const result = await transferTicket(pool, { ticketId, senderId: principal.customerId, recipientEmail: request.email });
+      switch (result.outcome) {
+        case 'TRANSFERRED':
+          return { ticketId: result.ticketId, state: 'TRANSFERRED', transferredAt: result.transferredAt, recipientEmail: result.recipientEmail };
+        case 'NOT_FOUND':
+          // another's ticket reads as not found: ticket ids are not confirmed to strangers
+          throw new AppError(404, 'NOT_FOUND', `ticket ${ticketId} was not found`, { ticketId });
+        case 'RECIPIENT_UNKNOWN':
+          throw new AppError(422, 'RECIPIENT_NOT_FOUND', 'no customer has an account with this email; they must register before a ticket can be transferred to them', { field: 'email' });
+        case 'TO_SELF':
+          throw new AppError(422, 'VALIDATION_FAILED', 'this ticket is already yours', { field: 'email' });
+        case 'NOT_VALID': {
+          const refused = refusal(result.ticket, result.ticket.eventId);
+          throw new AppError(refused.status, refused.code, `this ticket cannot be transferred: ${refused.message}`, refused.details);
+        }
+      }
+    },
+
     async pdf(principal: Principal, reference: string): Promise<Buffer> {
       const { booking, tickets } = await forBooking(principal, reference);
-      if (tickets.length === 0) throw notFound('Tickets of booking', reference);
-      return ticketsPdf({ ...booking, tickets });
+      // only tickets that can still be used: a cancelled or transferred one would only mislead
+      const live = tickets.filter((t) => t.state === 'VALID' || t.state === 'CHECKED_IN');
+      if (live.length === 0) throw notFound('Tickets of booking', reference);
+      return ticketsPdf({ ...booking, tickets: live });
     },
 
     /**

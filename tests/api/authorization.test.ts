@@ -13,6 +13,7 @@ let engine: TestEngine;
 let eventId: string;
 let seats: string[];
 let seatCursor = 0;
+const discountCode = 'TABLE10';
 type Caller = { token: string; customerId: string; email: string } | null;
 let owner: Caller;
 let stranger: Caller;
@@ -24,11 +25,13 @@ let venueId: string;
 
 beforeAll(async () => {
   engine = await startTestEngine('authz', { HOLD_EXTENSIONS: '10', HOLD_EXTENSION_MAX_SECONDS: '60', RATE_LIMIT_HOLDS_PER_MINUTE: '0' });
-  ({ eventId, seatIds: seats } = await engine.createEvent({ sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 5000, rows: 5, seatsPerRow: 10 }] }));
+  // a week away: the owner may still cancel a booking under the default policy (until 24 hours before)
+  ({ eventId, seatIds: seats } = await engine.createEvent({ startsAt: new Date(Date.now() + 7 * 86_400_000), sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 5000, rows: 20, seatsPerRow: 10 }] }));
   [owner, stranger, support] = [await engine.register(), await engine.register(), await engine.register('support')];
   tenantId = await engine.createTenant();
   [organizer, admin] = [await engine.register('organizer', { tenantId }), await engine.register('admin')];
   venueId = (await as(organizer, 'POST', '/api/organizer/venues', { name: 'Cell Hall' })).body.venue.id;
+  expect((await as(support, 'POST', `/api/support/events/${eventId}/discount-codes`, { code: discountCode, kind: 'FIXED', value: 500 })).status).toBe(201);
 });
 afterAll(async () => { await engine?.close(); });
 
@@ -37,6 +40,13 @@ async function ownersHold(): Promise<string> {
   const res = await engine.request('POST', '/api/reservations', { token: owner!.token, body: { eventId, seatIds: [nextSeat()] } });
   expect(res.status).toBe(201);
   return res.body.reservation.id;
+}
+/** A fresh confirmed booking of the owner's (hold + checkout); its reference. */
+async function ownersBooking(): Promise<{ reference: string; reservationId: string }> {
+  const reservationId = await ownersHold();
+  const paid = await engine.request('POST', `/api/reservations/${reservationId}/checkout`, { token: owner!.token, body: { card: { number: '4242424242424242' } } });
+  expect(paid.status).toBe(200);
+  return { reference: paid.body.booking.reference, reservationId };
 }
 const as = (caller: Caller, method: string, path: string, body?: unknown) =>
   engine.request(method, path, { token: caller?.token, body });
@@ -65,7 +75,7 @@ const draftRow = (id: string) => engine.db.pool.maybeOne(sql.type(z.object({ sta
 const someone = async () => (await engine.register()).customerId;
 
 /** One row of the table: how to make the call (on a fresh hold of the owner's when it needs one) and what each caller gets. */
-const table: Array<{ route: string; call: (caller: Caller, id: string) => ReturnType<typeof as> | Promise<Awaited<ReturnType<typeof as>>>; needsHold?: boolean; needsDraft?: boolean; expect: Record<Who, number> }> = [
+const table: Array<{ route: string; call: (caller: Caller, id: string) => ReturnType<typeof as> | Promise<Awaited<ReturnType<typeof as>>>; needsHold?: boolean; needsDraft?: boolean; needsBooking?: boolean; expect: Record<Who, number> }> = [
   { route: 'POST /api/auth/register', call: (c) => as(c, 'POST', '/api/auth/register', { email: `authz-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Cell' }),
     expect: { anonymous: 201, owner: 201, stranger: 201, organizer: 201, support: 201, admin: 201 } },
   { route: 'POST /api/auth/login', call: (c) => as(c, 'POST', '/api/auth/login', { email: owner!.email, password: 'correct horse battery' }),
@@ -98,6 +108,27 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
   { route: 'GET /api/admin/users?email=', call: (c) => as(c, 'GET', `/api/admin/users?email=${encodeURIComponent(owner!.email)}`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
+  { route: 'POST /api/support/events/:id/discount-codes', call: (c) => as(c, 'POST', `/api/support/events/${eventId}/discount-codes`, { code: `CELL${randomUUID().slice(0, 8).toUpperCase()}`, kind: 'PERCENT', value: 10 }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 201, admin: 201 } },
+  { route: 'GET /api/support/events/:id/stats', call: (c) => as(c, 'GET', `/api/support/events/${eventId}/stats`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
+  { route: 'GET /api/support/events/:id/discount-codes', call: (c) => as(c, 'GET', `/api/support/events/${eventId}/discount-codes`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
+  { route: 'GET /api/events/:id/discount-codes/:code', call: (c) => as(c, 'GET', `/api/events/${eventId}/discount-codes/${discountCode}?amountCents=5000`),
+    expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/bookings/:reference/calendar.ics', needsBooking: true, call: (c, reference) => as(c, 'GET', `/api/bookings/${reference}/calendar.ics`),
+    expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 404, admin: 404 } },
+  { route: 'GET /api/support/events/:eventId/attendees.csv', call: (c) => as(c, 'GET', `/api/support/events/${eventId}/attendees.csv`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
+  { route: 'GET /api/tickets', call: (c) => as(c, 'GET', '/api/tickets'), expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'POST /api/tickets/:ticketId/transfer', needsBooking: true, call: async (c, reference) => {
+    const [ticket] = (await as(owner, 'GET', `/api/bookings/${reference}/tickets`)).body.tickets as Array<{ id: string }>;
+    return as(c, 'POST', `/api/tickets/${ticket.id}/transfer`, { email: (c === stranger ? owner : stranger)!.email });
+  }, expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 404, admin: 404 } },
+  { route: 'POST /api/bookings/:reference/cancel', needsBooking: true, call: (c, reference) => as(c, 'POST', `/api/bookings/${reference}/cancel`, {}),
+    expect: { anonymous: 401, owner: 200, stranger: 404, organizer: 404, support: 404, admin: 404 } },
+  { route: 'POST /api/support/bookings/:reference/cancel', needsBooking: true, call: (c, reference) => as(c, 'POST', `/api/support/bookings/${reference}/cancel`, { reason: 'cell' }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
   { route: 'GET /api/admin/users/:id', call: async (c) => as(c, 'GET', `/api/admin/users/${await someone()}`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
   { route: 'PUT /api/admin/users/:id/roles/:role', call: async (c) => as(c, 'PUT', `/api/admin/users/${await someone()}/roles/organizer`, { tenantId }),
@@ -136,16 +167,18 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
 describe('every endpoint by role (the README table)', () => {
   test.each(table.map((row) => [row.route, row] as const))('%s', async (_route, row) => {
     for (const [who, caller] of Object.entries(callers()) as Array<[Who, Caller]>) {
-      const reservationId = row.needsHold ? await ownersHold() : '';
+      const booking = row.needsBooking ? await ownersBooking() : undefined;
+      const reservationId = row.needsHold ? await ownersHold() : booking?.reservationId ?? '';
       const draftId = row.needsDraft ? await organizersDraft() : '';
       const before = row.needsDraft ? await draftRow(draftId) : null;
-      const res = await row.call(caller, row.needsDraft ? draftId : reservationId);
+      const res = await row.call(caller, row.needsDraft ? draftId : booking?.reference ?? reservationId);
       expect({ who, status: res.status }).toEqual({ who, status: row.expect[who] });
       if (res.status >= 400) {
         expect(res.body.error.code).toBe({ 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND' }[res.status as 401 | 403 | 404]);
         // a refused call changed nothing
         if (row.needsHold) expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('HELD');
         if (row.needsDraft) expect(await draftRow(draftId)).toEqual(before);
+        if (row.needsBooking) expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('CONFIRMED');
       }
     }
   });

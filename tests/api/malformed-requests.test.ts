@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import { brotliCompressSync, brotliDecompressSync, deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, deflateSync, gunzipSync, gzipSync, inflateRawSync, inflateSync, unzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
@@ -17,7 +17,9 @@ import { organizerRoutes } from '../../src/api/routes/organizer.ts';
 import { eventRoutes } from '../../src/api/routes/events.ts';
 import { reservationRoutes } from '../../src/api/routes/reservations.ts';
 import { supportRoutes } from '../../src/api/routes/support.ts';
+import { discountRoutes } from '../../src/api/routes/discounts.ts';
 import { ticketRoutes } from '../../src/api/routes/tickets.ts';
+import { bookingRoutes } from '../../src/api/routes/bookings.ts';
 import { sql } from '../../src/db/sql.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
@@ -84,9 +86,24 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: '/api/support/reservations', path: () => '/api/support/reservations', who: 'support', query: { eventId: '00000000-0000-4000-8000-000000000000', status: 'HELD' } },
   { method: 'POST', pattern: '/api/support/reservations/:id/cancel', path: () => `/api/support/reservations/${fixture.reservationId}/cancel`, who: 'support', body: () => ({ reason: 'customer called' }) },
   { method: 'POST', pattern: '/api/support/reservations/:id/extend', path: () => `/api/support/reservations/${fixture.reservationId}/extend`, who: 'support', body: () => ({ seconds: 60 }) },
+  {
+    method: 'POST', pattern: '/api/support/events/:eventId/discount-codes', path: () => `/api/support/events/${fixture.eventId}/discount-codes`, who: 'support',
+    body: () => ({ code: 'SPRING', kind: 'PERCENT', value: 10, validFrom: '2024-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', maxUses: 5 }),
+  },
+  { method: 'GET', pattern: '/api/support/events/:eventId/stats', path: () => `/api/support/events/${fixture.eventId}/stats`, who: 'support' },
+  { method: 'GET', pattern: '/api/support/events/:eventId/discount-codes', path: () => `/api/support/events/${fixture.eventId}/discount-codes`, who: 'support' },
+  { method: 'GET', pattern: '/api/events/:eventId/discount-codes/:code', path: () => `/api/events/${fixture.eventId}/discount-codes/SPRING`, who: 'customer', query: { amountCents: '5000' } },
   { method: 'GET', pattern: '/api/bookings/:reference/tickets', path: () => '/api/bookings/AB12-CD34/tickets', who: 'customer' },
   { method: 'GET', pattern: '/api/bookings/:reference/tickets.pdf', path: () => '/api/bookings/AB12-CD34/tickets.pdf', who: 'customer' },
   // a code of the right form that no one signed: its variants must never admit anything either
+  { method: 'GET', pattern: '/api/bookings/:reference/calendar.ics', path: () => '/api/bookings/AB12-CD34/calendar.ics', who: 'customer' },
+  { method: 'GET', pattern: '/api/support/events/:eventId/attendees.csv', path: () => `/api/support/events/${fixture.eventId}/attendees.csv`, who: 'support' },
+  { method: 'GET', pattern: '/api/tickets', path: () => '/api/tickets', who: 'customer' },
+  // a ticket id no ticket has: valid variants are 404, malformed ones 4xx, and nothing is transferred
+  { method: 'POST', pattern: '/api/tickets/:ticketId/transfer', path: () => '/api/tickets/00000000-0000-4000-8000-000000000000/transfer', who: 'customer', body: () => ({ email: 'someone@example.com' }) },
+  // a reference no booking has: valid variants are 404, malformed ones 400, and nothing is cancelled
+  { method: 'POST', pattern: '/api/bookings/:reference/cancel', path: () => '/api/bookings/AB12-CD34/cancel', who: 'customer', body: () => ({ reason: 'changed my mind' }) },
+  { method: 'POST', pattern: '/api/support/bookings/:reference/cancel', path: () => '/api/support/bookings/AB12-CD34/cancel', who: 'support', body: () => ({ reason: 'customer called' }) },
   { method: 'POST', pattern: '/api/checkin', path: () => '/api/checkin', who: 'support', body: () => ({ eventId: fixture.eventId, code: `T1.${'A'.repeat(64)}` }) },
   // the customer keeps its role: the variants below are all refused before anything changes
   { method: 'GET', pattern: '/api/admin/users', path: () => '/api/admin/users', who: 'admin', query: { email: 'someone@example.com' } },
@@ -201,7 +218,7 @@ async function storedState() {
       (SELECT count(*) FROM customers), (SELECT md5(string_agg(id || role, ',' ORDER BY id)) FROM customers), (SELECT count(*) FROM tenants),
       (SELECT count(*) FROM venues), (SELECT md5(string_agg(id || status || name || coalesce(max_tickets_per_customer, 0), ',' ORDER BY id)) FROM events),
       (SELECT count(*) FROM refresh_tokens), (SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NOT NULL OR rotated_at IS NOT NULL), (SELECT count(*) FROM reservations), (SELECT count(*) FROM payment_charges),
-      (SELECT count(*) FROM payment_methods), (SELECT count(*) FROM payment_attempts), (SELECT count(*) FROM bookings), (SELECT count(*) FROM outbox),
+      (SELECT count(*) FROM payment_methods), (SELECT count(*) FROM payment_attempts), (SELECT count(*) FROM bookings), (SELECT count(*) FROM outbox), (SELECT count(*) FROM discount_codes),
       (SELECT md5(string_agg(id || state || version, ',' ORDER BY id)) FROM seats),
       (SELECT md5(string_agg(id || status || hold_expires_at::text || coalesce(cancel_reason, ''), ',' ORDER BY id)) FROM reservations)
     ) AS state
@@ -245,7 +262,7 @@ describe('malformed requests to every route answer below 500, in the error shape
 
   test('the route table here covers every route the API registers', () => {
     const deps = {} as never;
-    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), organizerRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps)]
+    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), organizerRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps), bookingRoutes(deps), discountRoutes(deps)]
       .flatMap((router) => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`)));
     expect(new Set(registered)).toEqual(new Set(ROUTES.map((r) => `${r.method} ${r.pattern}`)));
   });
@@ -293,8 +310,7 @@ describe('malformed requests to every route answer below 500, in the error shape
       fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => ({ encoding, body: (route: Route) => valid(route) })),
       fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => ({ encoding, body: (route: Route) => truncated(compress(encoding, valid(route))) })),
       fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => ({ encoding, body: (_: Route) => compress(encoding, Buffer.from('not json at all')) })),
-      // random bytes, unless they happen to be a valid stream (e.g. brotli's one-byte empty stream:
-      // an empty body, which is right for routes whose body is optional)
+      // random bytes, except the few that happen to be a valid stream (a one-byte br stream decodes to an empty body)
       fc.tuple(fc.constantFrom('gzip', 'deflate', 'br'), fc.uint8Array({ minLength: 1, maxLength: 64 }))
         .filter(([encoding, bytes]) => !decodes(encoding, Buffer.from(bytes)))
         .map(([encoding, bytes]) => ({ encoding, body: (_: Route) => Buffer.from(bytes) })),
@@ -440,14 +456,17 @@ function replacedValue(body: Record<string, unknown>, path: string[]): unknown {
   return path.reduce<any>((node, key) => node?.[key], body);
 }
 
-/** True when `data` is a valid stream of the encoding (then it is no mismatch). */
+/** Whether the bytes are a valid stream of the encoding (any zlib flavour the server might accept for deflate). */
 function decodes(encoding: string, data: Buffer): boolean {
-  try {
-    (encoding === 'gzip' ? gunzipSync : encoding === 'deflate' ? inflateSync : brotliDecompressSync)(data);
-    return true;
-  } catch {
-    return false;
-  }
+  const decoders = encoding === 'gzip' ? [gunzipSync, unzipSync] : encoding === 'deflate' ? [inflateSync, inflateRawSync, unzipSync] : [brotliDecompressSync];
+  return decoders.some((decode) => {
+    try {
+      decode(data);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The first 12 bytes of a compressed body, and never all of it (a tiny body such as `{}` compresses to fewer). */

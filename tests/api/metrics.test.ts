@@ -36,6 +36,9 @@ describe('Prometheus metrics at /metrics', () => {
 
     expect(await sample('booking_holds_total', { outcome: 'created' })).toBe(1);
     expect(await sample('booking_holds_total', { outcome: 'seat_taken' })).toBe(1);
+    // one at a time, each hold went to PostgreSQL alone, in no batch
+    expect(await sample('booking_hold_claims_total', { path: 'alone' })).toBe(2);
+    expect(await sample('booking_hold_claims_total', { path: 'batched' })).toBeUndefined();
     expect(await sample('booking_checkouts_total', { outcome: 'payment_declined' })).toBe(1);
     expect(await sample('booking_checkouts_total', { outcome: 'confirmed' })).toBe(1);
     expect(await sample('booking_http_request_duration_seconds_count', { method: 'POST', route: '/api/reservations', status: '409' })).toBe(1);

@@ -162,12 +162,17 @@ describe('the OpenAPI document', () => {
     const secured = [...documentedRoutes()].filter(([, op]) => op.security?.some((s) => 'bearerAuth' in s)).map(([route]) => route).sort();
     expect(secured).toEqual([
       'DELETE /api/admin/users/{id}/roles/{role}', 'DELETE /api/organizer/events/{eventId}', 'GET /api/admin/tenants', 'GET /api/admin/users', 'GET /api/admin/users/{id}',
-      'GET /api/bookings', 'GET /api/bookings/{reference}/tickets', 'GET /api/bookings/{reference}/tickets.pdf',
-      'GET /api/me', 'GET /api/organizer/events', 'GET /api/organizer/events/{eventId}', 'GET /api/organizer/venues', 'GET /api/reservations', 'GET /api/reservations/{id}', 'GET /api/support/reservations', 'POST /api/checkin',
-      'PATCH /api/organizer/events/{eventId}', 'POST /api/admin/tenants', 'POST /api/organizer/events', 'POST /api/organizer/events/{eventId}/cancel',
-      'POST /api/organizer/events/{eventId}/publish', 'POST /api/organizer/venues', 'POST /api/reservations', 'POST /api/reservations/{id}/cancel', 'POST /api/reservations/{id}/checkout', 'POST /api/reservations/{id}/extend',
-      'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend', 'PUT /api/admin/users/{id}/roles/{role}',
-      'PUT /api/organizer/events/{eventId}/sections',
+      'GET /api/bookings', 'GET /api/bookings/{reference}/calendar.ics', 'GET /api/bookings/{reference}/tickets',
+      'GET /api/bookings/{reference}/tickets.pdf', 'GET /api/events/{eventId}/discount-codes/{code}', 'GET /api/me', 'GET /api/organizer/events',
+      'GET /api/organizer/events/{eventId}', 'GET /api/organizer/venues', 'GET /api/reservations', 'GET /api/reservations/{id}',
+      'GET /api/support/events/{eventId}/attendees.csv', 'GET /api/support/events/{eventId}/discount-codes',
+      'GET /api/support/events/{eventId}/stats', 'GET /api/support/reservations', 'GET /api/tickets', 'PATCH /api/organizer/events/{eventId}',
+      'POST /api/admin/tenants', 'POST /api/bookings/{reference}/cancel', 'POST /api/checkin', 'POST /api/organizer/events',
+      'POST /api/organizer/events/{eventId}/cancel', 'POST /api/organizer/events/{eventId}/publish', 'POST /api/organizer/venues',
+      'POST /api/reservations', 'POST /api/reservations/{id}/cancel', 'POST /api/reservations/{id}/checkout', 'POST /api/reservations/{id}/extend',
+      'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/events/{eventId}/discount-codes',
+      'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend', 'POST /api/tickets/{ticketId}/transfer',
+      'PUT /api/admin/users/{id}/roles/{role}', 'PUT /api/organizer/events/{eventId}/sections',
     ].sort());
     // every secured route documents its 401, and every error response refers to the one Error schema
     for (const [route, op] of documentedRoutes()) {

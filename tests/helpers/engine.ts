@@ -19,6 +19,7 @@ import { sql } from '../../src/db/sql.ts';
 import type { Role } from '../../src/contract/accounts.ts';
 import { startReconciler } from '../../src/reservations/reconciler.ts';
 import { createReservationService } from '../../src/reservations/service.ts';
+import { createBookingService } from '../../src/bookings/service.ts';
 import { startWorkflowStarter } from '../../src/reservations/starter.ts';
 import { createReservationWorker } from '../../src/temporal/worker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -104,7 +105,8 @@ export async function startTestEngine(label: string, env: Record<string, string>
   const closers: Array<() => Promise<unknown>> = [];
   const limitsRedis = new Redis(config.REDIS_URL);
   closers.push(() => limitsRedis.quit());
-  const app = createApi({ config, pool: db.pool, service, log, health: {}, limits: createRateLimits(limitsRedis, config, log) });
+  const bookings = createBookingService({ pool: db.pool, temporal: client, config, log });
+  const app = createApi({ config, pool: db.pool, service, log, health: {}, limits: createRateLimits(limitsRedis, config, log), bookings });
   const server: Server = createServer(app.callback());
   answerRefusedRequests(server, log);
   if (options.realtime) {

@@ -97,12 +97,19 @@ describe('crash recovery', () => {
     // terminated in Temporal: the reconciler has a new run cancel the hold (the run recorded is that one)
     const terminated = await hold(seatIds[12]);
     await (await engine.workflowOf(terminated)).terminate('stuck order');
+    // paid with a discount code: the checkout Update's input carries the discount
+    const staff = await engine.register('support');
+    expect((await engine.request('POST', `/api/support/events/${eventId}/discount-codes`, { token: staff.token, body: { code: 'REPLAY20', kind: 'PERCENT', value: 20 } })).status).toBe(201);
+    const discounted = await hold(seatIds[13]);
+    await engine.workflowOf(discounted);
+    const discountPaid = await engine.request('POST', `/api/reservations/${discounted}/checkout`, { token: customer.token, body: { card: { number: TEST_CARDS.success }, discountCode: 'REPLAY20' } });
+    expect(discountPaid.body.booking.amountCents).toBe(4000);
 
     const paths = [
       ['v2-paid-after-extension-and-decline', paid, 'CONFIRMED'], ['v2-expired', expired, 'EXPIRED'], ['v2-cancelled', cancelled, 'CANCELLED'],
       ['v2-settled-after-lost-checkout', settled, 'CONFIRMED'], ['v2-refunded-after-seats-lost', refunded, 'FAILED'],
       ['v2-cancelled-in-temporal', cancelledInTemporal, 'CANCELLED'], ['v2-started-by-checkout', startedByCheckout, 'CONFIRMED'],
-      ['v2-cancelled-after-termination', terminated, 'CANCELLED'],
+      ['v2-cancelled-after-termination', terminated, 'CANCELLED'], ['v2-paid-with-discount', discounted, 'CONFIRMED'],
     ] as const;
     for (const [, id, status] of paths) {
       await eventually(async () => (await reservationRow(engine.db.pool, id)).status === status, 15_000, `${id} ${status}`);
@@ -152,7 +159,7 @@ describe('crash recovery', () => {
     expect(files).toEqual([
       'v1-cancelled.json', 'v1-expired.json', 'v1-paid-after-extension-and-decline.json',
       'v2-cancelled-after-termination.json', 'v2-cancelled-in-temporal.json', 'v2-cancelled.json', 'v2-expired.json',
-      'v2-failed-invalid-input.json', 'v2-paid-after-extension-and-decline.json', 'v2-refunded-after-seats-lost.json',
+      'v2-failed-invalid-input.json', 'v2-paid-after-extension-and-decline.json', 'v2-paid-with-discount.json', 'v2-refunded-after-seats-lost.json',
       'v2-release-failed.json', 'v2-settled-after-lost-checkout.json', 'v2-started-by-checkout.json',
     ]);
     for (const file of files) {

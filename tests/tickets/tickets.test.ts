@@ -275,11 +275,14 @@ describe('check-in at the door', () => {
   });
 
   test('cancelled and transferred tickets are refused with TICKET_CANCELLED and TICKET_TRANSFERRED', async () => {
-    // nothing cancels or transfers tickets yet: the states are set as a refund or a transfer will set them
+    // the booking cancelled and refunded by support; the ticket handed to another customer
     const cancelled = await freshTicket();
-    await engine.db.pool.query(sql.typeAlias('void')`UPDATE tickets SET state = 'CANCELLED', cancelled_at = now() WHERE id = ${cancelled.id}`);
+    const refund = await engine.request('POST', `/api/support/bookings/${cancelled.reference}/cancel`, { token: staff.token, body: { reason: 'door test' } });
+    expect(refund.status).toBe(200);
     const transferred = await freshTicket();
-    await engine.db.pool.query(sql.typeAlias('void')`UPDATE tickets SET state = 'TRANSFERRED' WHERE id = ${transferred.id}`);
+    const recipient = await engine.register();
+    const handed = await engine.request('POST', `/api/tickets/${transferred.id}/transfer`, { token: owner.token, body: { email: recipient.email } });
+    expect(handed.status).toBe(200);
 
     const a = await checkin(staff.token, { eventId, code: cancelled.code });
     expect(a.status).toBe(409);

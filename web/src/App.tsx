@@ -1,3 +1,4 @@
+import { StatsPage } from './pages/StatsPage';
 import { useEffect } from 'react';
 import { Link, Route, Routes, useLocation } from 'react-router-dom';
 import { EmptyState } from './components/Feedback';
@@ -15,6 +16,7 @@ import { OrganizerPage } from './pages/OrganizerPage';
 import { EventsPage } from './pages/EventsPage';
 import { ReservationsPage } from './pages/ReservationsPage';
 import { SupportPage } from './pages/SupportPage';
+import { TicketsPage } from './pages/TicketsPage';
 
 export function App() {
   useScrollToTopOnNavigate();
@@ -32,7 +34,9 @@ export function App() {
           <Route path="/confirmation/:reservationId" element={<RequireAuth><ConfirmationPage /></RequireAuth>} />
           <Route path="/reservations" element={<RequireAuth><ReservationsPage /></RequireAuth>} />
           <Route path="/bookings" element={<RequireAuth><BookingsPage /></RequireAuth>} />
+          <Route path="/tickets" element={<RequireAuth><TicketsPage /></RequireAuth>} />
           <Route path="/support" element={<RequireAuth roles={STAFF_ROLES}><SupportPage /></RequireAuth>} />
+          <Route path="/support/events/:eventId/stats" element={<RequireAuth roles={STAFF_ROLES}><StatsPage /></RequireAuth>} />
           <Route path="/checkin" element={<RequireAuth roles={STAFF_ROLES}><CheckinPage /></RequireAuth>} />
           <Route path="/organizer" element={<RequireAuth roles={['organizer']}><OrganizerPage /></RequireAuth>} />
           <Route path="/login" element={<LoginPage />} />

@@ -1,7 +1,12 @@
 import { expiresSoon, loadSession, saveSession, type Session } from './session';
+import type { DiscountQuote } from '../../src/contract/discounts';
+import type { EventStats } from '../../src/contract/stats';
 import type {
   AuthResponse,
   Booking,
+  BookingCancellationAnswer,
+  HeldTicket,
+  TicketTransferred,
   BookingTickets,
   Card,
   CheckinAdmitted,
@@ -9,6 +14,7 @@ import type {
   EventDetail,
   EventStatus,
   EventSummary,
+  HeldReservation,
   Page,
   Reservation,
   ReservationRequest,
@@ -231,7 +237,7 @@ export const api = {
     request<{ eventId: string; seats: Seat[] }>('GET', `/api/events/${id(eventId)}/seats`, { signal }),
 
   createReservation: async (body: ReservationRequest, idempotencyKey: string) =>
-    (await request<{ reservation: Reservation }>('POST', '/api/reservations', { body, idempotencyKey })).reservation,
+    (await request<{ reservation: HeldReservation }>('POST', '/api/reservations', { body, idempotencyKey })).reservation,
 
   listReservations: async (signal?: AbortSignal) =>
     (await request<{ items: Reservation[] }>('GET', '/api/reservations', { signal })).items,
@@ -239,8 +245,11 @@ export const api = {
   getReservation: (reservationId: string, signal?: AbortSignal) =>
     request<Reservation>('GET', `/api/reservations/${id(reservationId)}`, { signal }),
 
-  checkout: (reservationId: string, card: Card, idempotencyKey: string) =>
-    request<CheckoutResult>('POST', `/api/reservations/${id(reservationId)}/checkout`, { body: { card }, idempotencyKey }),
+  checkout: (reservationId: string, card: Card, idempotencyKey: string, discountCode?: string) =>
+    request<CheckoutResult>('POST', `/api/reservations/${id(reservationId)}/checkout`, { body: { card, ...(discountCode ? { discountCode } : {}) }, idempotencyKey }),
+
+  checkDiscount: (eventId: string, code: string, amountCents: number) =>
+    request<DiscountQuote>('GET', `/api/events/${id(eventId)}/discount-codes/${id(code)}?amountCents=${amountCents}`),
 
   extendReservation: async (reservationId: string) =>
     (await request<{ reservation: Reservation }>('POST', `/api/reservations/${id(reservationId)}/extend`, { body: {} })).reservation,
@@ -257,8 +266,26 @@ export const api = {
   /** The booking's tickets as a PDF file (the request needs the token, so a plain link cannot fetch it). */
   downloadTicketsPdf: (reference: string) => download(ticketsPdfPath(reference)),
 
+  /** Every ticket I hold or held: bought, or transferred to me. */
+  listTickets: async (signal?: AbortSignal) => (await request<{ items: HeldTicket[] }>('GET', '/api/tickets', { signal })).items,
+
+  /** Hands one of my VALID tickets to another customer by email; its code stops admitting. */
+  transferTicket: (ticketId: string, email: string) =>
+    request<TicketTransferred>('POST', `/api/tickets/${id(ticketId)}/transfer`, { body: { email } }),
+
+  /** The booking as an iCalendar (.ics) file. */
+  downloadCalendar: (reference: string) => download(calendarPath(reference)),
+
+  /** Cancels one of my bookings and refunds it, within the event's policy (200 refunded, 202 under way). */
+  cancelBooking: (reference: string, reason?: string) =>
+    request<BookingCancellationAnswer>('POST', `/api/bookings/${id(reference)}/cancel`, { body: reason ? { reason } : {} }),
+
   /** Staff at the door: admits the ticket of a scanned code once, or throws an ApiError whose code says why not. */
   checkIn: (eventId: string, code: string) => request<CheckinAdmitted>('POST', '/api/checkin', { body: { eventId, code } }),
+
+  /** An event's sales figures, for support. */
+  supportEventStats: (eventId: string, signal?: AbortSignal) =>
+    request<EventStats>('GET', `/api/support/events/${id(eventId)}/stats`, { signal }),
 
   /** The organizer's tenant's events, drafts included (GET /api/organizer/events). */
   organizerListEvents: (query: { status?: EventStatus | ''; page?: number; pageSize?: number }, signal?: AbortSignal) =>
@@ -276,6 +303,13 @@ export const api = {
   supportExtend: async (reservationId: string) =>
     (await request<{ reservation: Reservation }>('POST', `/api/support/reservations/${id(reservationId)}/extend`, { body: {} })).reservation,
 
+  /** Support: cancels and refunds any confirmed booking, at any time. */
+  supportCancelBooking: (reference: string, reason: string) =>
+    request<BookingCancellationAnswer>('POST', `/api/support/bookings/${id(reference)}/cancel`, { body: { reason } }),
+
+  /** Support: the event's bookings and attendees as a CSV file. */
+  downloadAttendeesCsv: (eventId: string) => download(attendeesCsvPath(eventId)),
+
   supportCancel: (reservationId: string, reason: string) =>
     request<{ reservation?: SupportReservation }>('POST', `/api/support/reservations/${id(reservationId)}/cancel`, {
       body: { reason },
@@ -283,6 +317,8 @@ export const api = {
 };
 
 export const ticketsPdfPath = (reference: string) => `/api/bookings/${id(reference)}/tickets.pdf`;
+export const calendarPath = (reference: string) => `/api/bookings/${id(reference)}/calendar.ics`;
+export const attendeesCsvPath = (eventId: string) => `/api/support/events/${id(eventId)}/attendees.csv`;
 
 /** A file from the API with the session's token, as a Blob; failures as ApiError like every other call. */
 async function download(path: string, retried = false): Promise<Blob> {

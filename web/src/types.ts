@@ -6,7 +6,9 @@ export type {
   CheckinAdmitted,
   CheckinRefusal,
   CheckinTicket,
+  HeldTicket,
   Ticket,
+  TicketTransferred,
   TicketSeat,
   TicketState,
 } from '../../src/contract/tickets';
@@ -40,6 +42,8 @@ export interface EventSummary {
   status: EventStatus;
   /** Tickets one customer may hold and book for this event together; null: no limit. */
   maxTicketsPerCustomer: number | null;
+  /** Customers may cancel (refunded in full) until this many hours before the start; null: only support can. */
+  refundCutoffHours: number | null;
   minPriceCents: number | null;
   maxPriceCents: number | null;
   availableCount: number;
@@ -84,11 +88,17 @@ export interface EventDetail {
   startsAt: string;
   status: EventStatus;
   maxTicketsPerCustomer: number | null;
+  refundCutoffHours: number | null;
   sections: Section[];
   seats: Seat[];
 }
 
-export type ReservationStatus = 'HELD' | 'PAYING' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
+// Cancellations of bookings: the engine's contract module, types only
+export type { BookingCancellation, BookingCancellationAnswer } from '../../src/contract/bookings';
+
+// Reservation statuses: the engine's contract module, types only
+export type { ReservationStatus } from '../../src/contract/reservations';
+import type { ReservationStatus } from '../../src/contract/reservations';
 
 export interface ReservationSeat {
   id: string;
@@ -102,6 +112,9 @@ export interface Reservation {
   id: string;
   eventId: string;
   eventName: string;
+  /** When the event starts (ISO 8601). */
+  eventStartsAt: string;
+  venueName: string;
   status: ReservationStatus;
   seats: ReservationSeat[];
   amountCents: number;
@@ -118,6 +131,9 @@ export interface Reservation {
   workflowId?: string;
 }
 
+/** The hold's own answer (POST /api/reservations): a reservation without the event's date and venue. */
+export type HeldReservation = Omit<Reservation, 'eventStartsAt' | 'venueName'>;
+
 export interface SupportReservation extends Reservation {
   customerEmail: string;
   /** This reservation's workflow in the Temporal Web UI, when the engine knows the UI's address. */
@@ -128,6 +144,8 @@ export interface Booking {
   id: string;
   reference: string;
   reservationId: string;
+  /** CONFIRMED, or REFUNDED once cancelled. */
+  status: ReservationStatus;
   eventId: string;
   eventName: string;
   startsAt: string;

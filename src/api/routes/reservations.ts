@@ -5,6 +5,7 @@ import type { ReservationService } from '../../reservations/service.ts';
 import { type AppContext, type AppState, idempotencyKey, parse, requireSignedIn } from '../middleware.ts';
 import { limitHolds, type RateLimits } from '../rate-limits.ts';
 import { ExtendBody, ReservationParams, text } from '../schemas.ts';
+import { DiscountCodeText } from '../../contract/discounts.ts';
 
 export const Card = z.object({
   number: z.string().trim().regex(/^[\d -]{12,23}$/, 'must be a card number of 12 to 19 digits'),
@@ -13,10 +14,11 @@ export const Card = z.object({
   cvc: z.string().regex(/^\d{3,4}$/, 'must be 3 or 4 digits').optional(),
 }).strict();
 /** A card (test cards, the simulated provider), or a payment method the browser made with the provider's own script (Stripe.js). */
+const discountCode = DiscountCodeText.optional().meta({ description: "A discount code of the reservation's event, applied before paying" });
 export const Checkout = z.union([
-  z.object({ card: Card }).strict(),
-  z.object({ paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9_-]{1,200}$/, 'must be a payment method id (pm_...)') }).strict(),
-], { error: 'give either card or paymentMethodId' });
+  z.object({ card: Card, discountCode }).strict(),
+  z.object({ paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9_-]{1,200}$/, 'must be a payment method id (pm_...)'), discountCode }).strict(),
+], { error: 'give either card or paymentMethodId (and a discountCode, if any)' });
 export const Cancel = z.object({ reason: text({ max: 500 }).default('cancelled by the customer') }).strict();
 
 export function holdBody(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>) {

@@ -1,17 +1,22 @@
 import Router from '@koa/router';
 import { z } from 'zod';
+import type { DatabasePool } from 'slonik';
+import { eventStats } from '../../db/stats.ts';
+import { notFound } from '../../errors.ts';
 import type { ReservationService } from '../../reservations/service.ts';
+import { EventParams } from './events.ts';
 import { type AppContext, type AppState, parse, requireStaff } from '../middleware.ts';
 import { ExtendBody, ReservationParams, text } from '../schemas.ts';
+import { ReservationStatus } from '../../contract/reservations.ts';
 
 export const SupportQuery = z.object({
   eventId: z.string().uuid().optional(),
-  status: z.enum(['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED']).optional(),
+  status: ReservationStatus.optional(),
 });
 export const SupportCancel = z.object({ reason: text({ min: 1, minMessage: 'say why the hold is cancelled', max: 500 }) }).strict();
 
 /** Support staff (support and admin): see any reservation, cancel or extend any hold (recorded with the actor); never pay. */
-export function supportRoutes(deps: { service: ReservationService; temporalUi?: { url?: string; namespace: string } }) {
+export function supportRoutes(deps: { service: ReservationService; pool: DatabasePool; temporalUi?: { url?: string; namespace: string } }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api/support' });
   const support = requireStaff();
 
@@ -41,6 +46,13 @@ export function supportRoutes(deps: { service: ReservationService; temporalUi?: 
     const { reason } = parse(SupportCancel, ctx.request.body, 'body');
     ctx.status = 202;
     ctx.body = { reservation: await deps.service.cancel(ctx.state.principal!, id, reason) };
+  });
+
+  router.get('/events/:eventId/stats', support, async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    const stats = await eventStats(deps.pool, eventId);
+    if (!stats) throw notFound('Event', eventId);
+    ctx.body = stats;
   });
 
   router.post('/reservations/:id/extend', support, async (ctx) => {

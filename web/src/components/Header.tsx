@@ -37,6 +37,9 @@ export function Header() {
           <NavLink to="/bookings" className={navClass}>
             My bookings
           </NavLink>
+          <NavLink to="/tickets" className={navClass}>
+            My tickets
+          </NavLink>
           {customer?.role === 'organizer' && (
             <NavLink to="/organizer" className={navClass}>
               My events

@@ -3,7 +3,9 @@ import type { SeatIndex } from '../realtime';
 import type { Seat, Section } from '../types';
 import { GaSection } from './GaSection';
 import { Legend } from './Legend';
+import { PriceLegend } from './PriceLegend';
 import { SeatSection } from './SeatSection';
+import { priceTiers, type PriceTier } from './seatView';
 
 interface SeatMapProps {
   sections: readonly Section[];
@@ -11,6 +13,8 @@ interface SeatMapProps {
   selected: ReadonlySet<string>;
   /** Seats in the customer's own active (HELD/PAYING) reservations. */
   mine: ReadonlySet<string>;
+  /** Seats of the customer's own bookings. */
+  bought: ReadonlySet<string>;
   interactive: boolean;
   /** Section id of a GA hold in flight. */
   holdingSectionId: string | null;
@@ -30,12 +34,17 @@ function seatsBySection(seats: SeatIndex): Map<string, Seat[]> {
 
 /** The venue: a stage, then every section side by side; reserved sections as seat grids, GA by quantity. */
 export function SeatMap(props: SeatMapProps) {
-  const { sections, seats, selected, mine, interactive, holdingSectionId, onToggleSeat, onHoldGa } = props;
+  const { sections, seats, selected, mine, bought, interactive, holdingSectionId, onToggleSeat, onHoldGa } = props;
   const grouped = useMemo(() => seatsBySection(seats), [seats]);
+  const tiers = useMemo(() => priceTiers(sections), [sections]);
+  const tierOf = useMemo(() => new Map(tiers.flatMap((tier) => tier.sections.map((s): [string, PriceTier] => [s.id, tier]))), [tiers]);
 
   return (
     <div className="seat-map" data-testid="seat-map">
-      <Legend />
+      <div className="seat-map__legends">
+        <Legend />
+        <PriceLegend tiers={tiers} />
+      </div>
       <p id="seat-map-help" className="seat-map__help">
         Choose seats with a click, or use Tab to reach a section, the arrow keys to move between seats and Enter or Space
         to select.
@@ -49,8 +58,10 @@ export function SeatMap(props: SeatMapProps) {
             <GaSection
               key={section.id}
               section={section}
+              tier={tierOf.get(section.id)!}
               places={grouped.get(section.id) ?? []}
               mine={mine}
+              bought={bought}
               interactive={interactive}
               busy={holdingSectionId === section.id}
               onHold={(quantity) => onHoldGa(section, quantity)}
@@ -59,9 +70,11 @@ export function SeatMap(props: SeatMapProps) {
             <SeatSection
               key={section.id}
               section={section}
+              tier={tierOf.get(section.id)!}
               seats={grouped.get(section.id) ?? []}
               selected={selected}
               mine={mine}
+              bought={bought}
               interactive={interactive}
               onToggle={onToggleSeat}
             />

@@ -2,7 +2,7 @@ import { useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } fro
 import { compareRows } from '../format';
 import type { Seat, Section } from '../types';
 import { SectionHeader } from './SectionHeader';
-import { SEAT_GLYPH, seatAriaLabel, sectionTitle, seatView } from './seatView';
+import { type PriceTier, SEAT_GLYPH, seatAriaLabel, sectionTitle, seatView, tierClass } from './seatView';
 
 interface SeatRow {
   row: string;
@@ -69,15 +69,18 @@ function findTarget(rows: SeatRow[], seatId: string, move: Move): Seat | undefin
 
 interface SeatSectionProps {
   section: Section;
+  /** The section's price tier: its seats carry the tier's band. */
+  tier: PriceTier;
   seats: readonly Seat[];
   selected: ReadonlySet<string>;
   mine: ReadonlySet<string>;
+  bought: ReadonlySet<string>;
   interactive: boolean;
   onToggle: (seat: Seat) => void;
 }
 
 /** One reserved-seating section: rows labelled, seats as buttons, arrow keys move between seats. */
-export function SeatSection({ section, seats, selected, mine, interactive, onToggle }: SeatSectionProps) {
+export function SeatSection({ section, tier, seats, selected, mine, bought, interactive, onToggle }: SeatSectionProps) {
   const rows = useMemo(() => buildRows(seats), [seats]);
   const { columns, columnOf } = useMemo(() => columnLayout(rows), [rows]);
   const buttons = useRef(new Map<string, HTMLButtonElement>());
@@ -99,8 +102,8 @@ export function SeatSection({ section, seats, selected, mine, interactive, onTog
   const gridStyle = { '--columns': columns } as CSSProperties;
 
   return (
-    <section className="map-section" aria-labelledby={headingId} data-section-id={section.id}>
-      <SectionHeader section={section} headingId={headingId}>
+    <section className={`map-section ${tierClass(tier)}`} aria-labelledby={headingId} data-section-id={section.id} data-tier={tier.rank}>
+      <SectionHeader section={section} tier={tier} headingId={headingId}>
         Reserved seating · {available} of {seats.length} available
       </SectionHeader>
       <div className="map-section__grid" role="group" aria-label={`${sectionTitle(section)} seats`} style={gridStyle}>
@@ -110,7 +113,7 @@ export function SeatSection({ section, seats, selected, mine, interactive, onTog
               {row}
             </span>
             {rowSeats.map((seat, index) => {
-              const view = seatView(seat, selected, mine);
+              const view = seatView(seat, selected, mine, bought);
               const selectable = interactive && (view === 'available' || view === 'selected');
               const label = seatAriaLabel(seat, section, view);
               return (
@@ -121,10 +124,11 @@ export function SeatSection({ section, seats, selected, mine, interactive, onTog
                     else buttons.current.delete(seat.id);
                   }}
                   type="button"
-                  className={`seat seat--${view}`}
+                  className={`seat seat--${view} ${tierClass(tier)}`}
                   style={{ gridColumn: columnOf(seat, index) + 1 }}
                   data-seat-id={seat.id}
                   data-state={view}
+                  data-tier={tier.rank}
                   aria-label={label}
                   title={label}
                   aria-pressed={view === 'selected'}

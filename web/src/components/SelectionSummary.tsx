@@ -3,19 +3,21 @@ import type { Seat, Section } from '../types';
 import { Money } from './Money';
 import { sectionTitle } from './seatView';
 
-interface SelectionSummaryProps {
+interface HoldActionProps {
   seats: readonly Seat[];
   sections: ReadonlyMap<string, Section>;
   busy: boolean;
   disabled: boolean;
-  loggedIn: boolean;
-  onRemove: (seat: Seat) => void;
-  onClear: () => void;
   onHold: () => void;
 }
 
+interface SelectionSummaryProps extends HoldActionProps {
+  loggedIn: boolean;
+  onRemove: (seat: Seat) => void;
+  onClear: () => void;
+}
+
 export function SelectionSummary({ seats, sections, busy, disabled, loggedIn, onRemove, onClear, onHold }: SelectionSummaryProps) {
-  const total = seats.reduce((sum, seat) => sum + (sections.get(seat.sectionId)?.priceCents ?? 0), 0);
   return (
     <section className="card summary" aria-labelledby="summary-title" data-testid="selection-summary">
       <h2 id="summary-title" className="summary__title">
@@ -47,18 +49,10 @@ export function SelectionSummary({ seats, sections, busy, disabled, loggedIn, on
           })}
         </ul>
       )}
-      <div className="summary__total">
-        <span>Total ({pluralize(seats.length, 'seat')})</span>
-        <Money cents={total} className="summary__amount" />
+      <div className="summary__actions">
+        <SelectionTotal seats={seats} sections={sections} />
+        <HoldButton seats={seats} busy={busy} disabled={disabled} onHold={onHold} />
       </div>
-      <button
-        type="button"
-        className="btn btn--primary btn--block"
-        disabled={seats.length === 0 || busy || disabled}
-        onClick={onHold}
-      >
-        {busy ? 'Holding seats…' : 'Hold seats'}
-      </button>
       {!loggedIn && seats.length > 0 && <p className="summary__hint">You will be asked to log in first.</p>}
       {seats.length > 0 && (
         <button type="button" className="btn btn--ghost btn--block" onClick={onClear} disabled={busy}>
@@ -66,5 +60,45 @@ export function SelectionSummary({ seats, sections, busy, disabled, loggedIn, on
         </button>
       )}
     </section>
+  );
+}
+
+/**
+ * The total and the Hold button in a bar stuck to the bottom of narrow screens, so they stay in
+ * reach below a long seat map (styles.css shows it instead of the summary's own under 900 px).
+ */
+export function SelectionBar(props: HoldActionProps) {
+  if (props.seats.length === 0) return null;
+  return (
+    <div className="selection-bar" data-testid="selection-bar">
+      <SelectionTotal seats={props.seats} sections={props.sections} />
+      <HoldButton seats={props.seats} busy={props.busy} disabled={props.disabled} onHold={props.onHold} />
+    </div>
+  );
+}
+
+/** "Total (2 seats) €90.00"; no total at all until a seat is chosen. */
+function SelectionTotal({ seats, sections }: Pick<HoldActionProps, 'seats' | 'sections'>) {
+  if (seats.length === 0) {
+    return (
+      <p className="summary__total summary__total--empty" data-testid="selection-total">
+        Pick seats to see the total
+      </p>
+    );
+  }
+  const total = seats.reduce((sum, seat) => sum + (sections.get(seat.sectionId)?.priceCents ?? 0), 0);
+  return (
+    <div className="summary__total" data-testid="selection-total">
+      <span>Total ({pluralize(seats.length, 'seat')})</span>
+      <Money cents={total} className="summary__amount" />
+    </div>
+  );
+}
+
+function HoldButton({ seats, busy, disabled, onHold }: Pick<HoldActionProps, 'seats' | 'busy' | 'disabled' | 'onHold'>) {
+  return (
+    <button type="button" className="btn btn--primary btn--block" disabled={seats.length === 0 || busy || disabled} onClick={onHold}>
+      {busy ? 'Holding seats…' : 'Hold seats'}
+    </button>
   );
 }

@@ -7,6 +7,7 @@ const LABELS: Record<ReservationStatus | EventStatus, string> = {
   EXPIRED: 'Expired',
   CANCELLED: 'Cancelled',
   FAILED: 'Failed',
+  REFUNDED: 'Refunded',
   DRAFT: 'Draft',
   ON_SALE: 'On sale',
   CLOSED: 'Sales closed',

@@ -1,19 +1,24 @@
-import { useState, type MouseEvent } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import { api, errorMessage, ticketsPdfPath } from '../api';
-import { EmptyState, ErrorAlert, Loading } from '../components/Feedback';
+import { api, calendarPath, ticketsPdfPath } from '../api';
+import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
+import { FileDownload } from '../components/FileDownload';
 import { Money } from '../components/Money';
+import { StatusBadge } from '../components/StatusBadge';
 import { formatDateTime, formatLongDate } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
+import type { Booking } from '../types';
 
 export function BookingsPage() {
   useDocumentTitle('My bookings');
   const bookings = useResource((signal) => api.listBookings(signal), []);
+  const [message, setMessage] = useState<string | null>(null);
   const items = [...(bookings.data ?? [])].sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt));
 
   return (
     <>
       <h1 className="page-title">My bookings</h1>
+      {message && <Notice tone="success">{message}</Notice>}
       <ErrorAlert error={bookings.error} title="Could not load your bookings." />
       {bookings.loading && !bookings.data && <Loading />}
       {bookings.data && items.length === 0 && (
@@ -25,7 +30,7 @@ export function BookingsPage() {
       )}
       <ul className="ticket-list">
         {items.map((b) => (
-          <li key={b.id} className="ticket" data-booking-id={b.id}>
+          <li key={b.id} className="ticket" data-booking-id={b.id} data-status={b.status}>
             <div className="ticket__main">
               <h2 className="ticket__title">
                 <Link to={`/events/${b.eventId}`}>{b.eventName}</Link>
@@ -35,12 +40,22 @@ export function BookingsPage() {
               </p>
               <p className="ticket__seats">Seats: {b.seats.join(', ')}</p>
               <p className="muted">Booked {formatDateTime(b.createdAt)}</p>
+              {b.status !== 'CONFIRMED' && <StatusBadge status={b.status} />}
             </div>
             <div className="ticket__stub">
               <span className="ticket__label">Reference</span>
               <span className="ticket__reference">{b.reference}</span>
               <Money cents={b.amountCents} className="ticket__amount" />
-              <TicketsDownload reference={b.reference} />
+              {b.status === 'CONFIRMED' && (
+                <FileDownload href={ticketsPdfPath(b.reference)} filename={`tickets-${b.reference}.pdf`} fetchFile={() => api.downloadTicketsPdf(b.reference)}
+                  label="Download tickets (PDF)" busyLabel="Preparing tickets…" srSuffix={` for booking ${b.reference}`}
+                  className="btn btn--secondary btn--sm ticket__download" testId="download-tickets" />
+              )}
+              <FileDownload href={calendarPath(b.reference)} filename={`booking-${b.reference}.ics`} fetchFile={() => api.downloadCalendar(b.reference)}
+                label="Add to calendar (.ics)" busyLabel="Preparing…" srSuffix={` for booking ${b.reference}`} className="btn btn--ghost btn--sm" testId="download-calendar" />
+              {b.status === 'CONFIRMED' && (
+                <CancelBooking booking={b} onCancelled={(text) => { setMessage(text); bookings.reload(); }} />
+              )}
             </div>
           </li>
         ))}
@@ -49,49 +64,44 @@ export function BookingsPage() {
   );
 }
 
-/**
- * "Download tickets (PDF)": a real link to the file (so it reads and behaves as one), fetched with
- * the session's token on click, since a plain link cannot send it.
- */
-function TicketsDownload({ reference }: { reference: string }) {
-  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
-  const onClick = async (event: MouseEvent<HTMLAnchorElement>) => {
-    event.preventDefault();
-    if (state.busy) return;
-    setState({ busy: true, error: null });
+/** "Cancel booking": asks to confirm, then cancels and refunds within the event's policy (the refusal says until when). */
+function CancelBooking({ booking, onCancelled }: { booking: Booking; onCancelled: (message: string) => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const cancel = async () => {
+    setBusy(true);
+    setError(undefined);
     try {
-      const blob = await api.downloadTicketsPdf(reference);
-      const url = URL.createObjectURL(blob);
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = `tickets-${reference}.pdf`;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      setState({ busy: false, error: null });
-    } catch (error) {
-      setState({ busy: false, error: errorMessage(error) });
+      const { cancellation } = await api.cancelBooking(booking.reference);
+      onCancelled(cancellation.status === 'REFUNDED'
+        ? `Booking ${booking.reference} was cancelled and refunded.`
+        : `Booking ${booking.reference} is being cancelled; the refund is under way.`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+      setConfirming(false);
     }
   };
   return (
     <>
-      <a
-        href={ticketsPdfPath(reference)}
-        download={`tickets-${reference}.pdf`}
-        className="btn btn--secondary btn--sm ticket__download"
-        onClick={onClick}
-        aria-busy={state.busy}
-        data-testid="download-tickets"
-      >
-        {state.busy ? 'Preparing tickets…' : 'Download tickets (PDF)'}
-        <span className="sr-only"> for booking {reference}</span>
-      </a>
-      {state.error && (
-        <span className="field__error" role="alert">
-          {state.error}
+      {!confirming && (
+        <button type="button" className="btn btn--danger-ghost btn--sm" onClick={() => setConfirming(true)} data-testid="cancel-booking">
+          Cancel booking<span className="sr-only"> {booking.reference}</span>
+        </button>
+      )}
+      {confirming && (
+        <span className="cancel-form__row">
+          <button type="button" className="btn btn--danger btn--sm" disabled={busy} onClick={() => void cancel()} data-testid="confirm-cancel-booking">
+            {busy ? 'Cancelling…' : 'Cancel and refund'}
+          </button>
+          <button type="button" className="btn btn--ghost btn--sm" disabled={busy} onClick={() => setConfirming(false)}>
+            Keep booking
+          </button>
         </span>
       )}
+      <ErrorAlert error={error} title="Could not cancel." />
     </>
   );
 }

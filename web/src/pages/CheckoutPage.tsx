@@ -4,6 +4,8 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, errorMessage } from '../api';
 import { CardForm } from '../components/CardForm';
 import { Countdown } from '../components/Countdown';
+import { EventFacts } from '../components/EventFacts';
+import { DiscountCodeField, type DiscountChoice } from '../components/DiscountCodeField';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { StatusBadge } from '../components/StatusBadge';
 import { useDocumentTitle, useIdempotencyKey, useResource } from '../hooks';
@@ -108,12 +110,15 @@ function Checkout({ reservation, reload, patch }: CheckoutProps) {
     return () => window.clearInterval(timer);
   }, [reservation.status, paying, reload]);
 
+  const [discount, setDiscount] = useState<DiscountChoice | null>(null);
+  const amountDue = reservation.amountCents - (discount?.discountCents ?? 0);
+
   const pay = async (card: Card) => {
     setPaying(true);
     setPayError(undefined);
     try {
-      const fingerprint = `${card.number}|${card.expMonth}|${card.expYear}|${card.cvc}`;
-      const result = await api.checkout(reservation.id, card, idempotency.keyFor(fingerprint));
+      const fingerprint = `${card.number}|${card.expMonth}|${card.expYear}|${card.cvc}|${discount?.code ?? ''}`;
+      const result = await api.checkout(reservation.id, card, idempotency.keyFor(fingerprint), discount?.code);
       idempotency.reset();
       goToConfirmation({ booking: result.booking, reservation: result.reservation });
     } catch (err) {
@@ -124,6 +129,8 @@ function Checkout({ reservation, reload, patch }: CheckoutProps) {
   };
 
   const onPayFailed = (err: unknown) => {
+    // a code the engine refused at checkout (used up meanwhile, say) is taken off; the error says why
+    if (err instanceof ApiError && err.code.startsWith('DISCOUNT_CODE_')) setDiscount(null);
     if (err instanceof ApiError && err.code === 'HOLD_EXPIRED') {
       patch((current) => current && { ...current, status: 'EXPIRED' });
       return;
@@ -198,10 +205,14 @@ function Checkout({ reservation, reload, patch }: CheckoutProps) {
             <>
               {payError !== undefined && <PaymentError error={payError} />}
               {view === 'paying' && !paying && <Notice>Your payment is being processed…</Notice>}
-              {reservation.amountCents === 0 ? (
+              {reservation.amountCents > 0 && (
+                <DiscountCodeField eventId={reservation.eventId} amountCents={reservation.amountCents} applied={discount}
+                  disabled={paying || view !== 'active'} onChange={(choice) => { setDiscount(choice); setPayError(undefined); }} />
+              )}
+              {amountDue === 0 ? (
                 <FreeCheckout busy={paying} disabled={view !== 'active'} onConfirm={() => void pay(NO_CHARGE_CARD)} />
               ) : (
-                <CardForm amountCents={reservation.amountCents} busy={paying} disabled={view !== 'active'} onPay={(card) => void pay(card)} />
+                <CardForm amountCents={amountDue} busy={paying} disabled={view !== 'active'} onPay={(card) => void pay(card)} />
               )}
               {paying && <p className="muted checkout__slow" role="status">Contacting your bank. This can take a few seconds.</p>}
               <div className="checkout__cancel">
@@ -270,13 +281,21 @@ function Outcome({ view, reservation, eventPath }: { view: View; reservation: Re
   return null;
 }
 
+/** Decline codes that say no more than "declined" (src/payments/provider.ts): the title says it all. */
+const PLAIN_DECLINES = new Set(['card_declined', 'generic_decline', 'lost_card', 'stolen_card', 'fraudulent']);
+
+/**
+ * One sentence on what happened, then what to do. A plain decline reads "Your card was declined."
+ * once (not again as the server's "The card was declined."); a decline with a reason the customer
+ * can act on (insufficient funds, expired card) shows that reason instead.
+ */
 function PaymentError({ error }: { error: unknown }) {
   const declined = error instanceof ApiError && error.code === 'PAYMENT_DECLINED';
-  const title = declined ? 'Your card was declined.' : 'Payment did not go through.';
-  const detail = errorMessage(error);
+  const declineCode = declined && typeof error.details.declineCode === 'string' ? error.details.declineCode : 'card_declined';
+  const headline = !declined ? 'Payment did not go through.' : PLAIN_DECLINES.has(declineCode) ? 'Your card was declined.' : errorMessage(error);
   return (
-    <ErrorAlert title={title}>
-      {detail.toLowerCase() !== title.toLowerCase() && <span>{detail}</span>}
+    <ErrorAlert title={headline}>
+      {!declined && <span>{errorMessage(error)}</span>}
       <span>You can try again, or use another card, while your seats are still held.</span>
     </ErrorAlert>
   );
@@ -302,6 +321,7 @@ export function ReservationSummary({ reservation, children }: { reservation: Res
         </h2>
         <StatusBadge status={reservation.status} />
       </div>
+      <EventFacts startsAt={reservation.eventStartsAt} venueName={reservation.venueName} className="reservation-summary__facts" />
       {children}
       <SeatLineItems seats={reservation.seats} totalLabel="Total" totalCents={reservation.amountCents} />
     </section>

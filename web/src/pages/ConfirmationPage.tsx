@@ -2,6 +2,8 @@ import { SeatLineItems } from '../components/SeatLineItems';
 import { useEffect } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import { api, ApiError } from '../api';
+import { CalendarLink } from '../components/CalendarLink';
+import { EventFacts } from '../components/EventFacts';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { useDocumentTitle, useResource } from '../hooks';
 import { useReservationUpdates } from '../realtime';
@@ -50,6 +52,7 @@ export function ConfirmationPage() {
         </span>
         <h1 className="page-title">You're going!</h1>
         <p className="muted">Your booking for {reservation.eventName} is confirmed.</p>
+        <EventFacts startsAt={reservation.eventStartsAt} venueName={reservation.venueName} className="confirmation__facts" />
       </div>
       <section className="card confirmation__card" aria-labelledby="booking-reference-label">
         <p id="booking-reference-label" className="confirmation__label">
@@ -67,6 +70,15 @@ export function ConfirmationPage() {
       </section>
       <Notice tone="success">Your seats are yours. See all your tickets under My bookings.</Notice>
       <div className="confirmation__actions">
+        <CalendarLink
+          entry={{
+            reference,
+            eventName: reservation.eventName,
+            startsAt: reservation.eventStartsAt,
+            venueName: reservation.venueName,
+            seats: reservation.seats.map((s) => s.label),
+          }}
+        />
         <Link to="/bookings" className="btn btn--primary">
           My bookings
         </Link>

@@ -2,13 +2,13 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError } from '../api';
 import { useAuth } from '../auth';
+import { EventFacts } from '../components/EventFacts';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { loginPath } from '../components/RequireAuth';
 import { SeatMap } from '../components/SeatMap';
-import { SelectionSummary } from '../components/SelectionSummary';
-import { sectionTitle } from '../components/seatView';
+import { SelectionBar, SelectionSummary } from '../components/SelectionSummary';
 import { StatusBadge } from '../components/StatusBadge';
-import { formatLongDate, formatMoney, formatTime, pluralize } from '../format';
+import { formatTime, pluralize } from '../format';
 import { useDocumentTitle, useIdempotencyKey, useResource } from '../hooks';
 import { useEventSeats, useReservationUpdates, type LiveStatus, type SeatIndex } from '../realtime';
 import { ACTIVE_STATUSES, type EventDetail, type Reservation, type ReservationRequest, type Seat, type Section } from '../types';
@@ -43,7 +43,7 @@ function EventView({ event }: { event: EventDetail }) {
   const location = useLocation();
   const { seats, status, resync } = useEventSeats(event.id, event.seats);
   const sections = useMemo(() => new Map(event.sections.map((s) => [s.id, s])), [event.sections]);
-  const mine = useMyActiveReservations(event.id, customer !== null);
+  const mine = useMyReservations(event.id, customer !== null);
   const [selected, setSelected] = useSeatSelection(event.id);
   const [notice, setNotice] = useState<string | null>((location.state as EventPageState | null)?.flash ?? null);
   const [error, setError] = useState<unknown>(undefined);
@@ -131,6 +131,7 @@ function EventView({ event }: { event: EventDetail }) {
             seats={seats}
             selected={selected}
             mine={mine.seatIds}
+            bought={mine.boughtSeatIds}
             interactive={onSale}
             holdingSectionId={holding === 'seats' ? null : holding}
             onToggleSeat={toggleSeat}
@@ -151,6 +152,7 @@ function EventView({ event }: { event: EventDetail }) {
           <ActiveHolds reservations={mine.reservations} />
         </aside>
       </div>
+      <SelectionBar seats={selectedSeats} sections={sections} busy={holding === 'seats'} disabled={!onSale || holding !== null} onHold={holdSelected} />
     </div>
   );
 }
@@ -166,24 +168,18 @@ function EventHeader({ event, status }: { event: EventDetail; status: LiveStatus
         {event.status !== 'ON_SALE' && <StatusBadge status={event.status} />}
         <LiveIndicator status={status} />
       </div>
-      <p className="event-header__meta">
-        <time dateTime={event.startsAt}>{formatLongDate(event.startsAt)}</time>
-        <span aria-hidden="true"> · </span>
-        {event.venue.name}
-      </p>
+      <EventFacts startsAt={event.startsAt} venueName={event.venue.name} className="event-header__meta" />
       {event.description && <p className="event-header__description">{event.description}</p>}
       {event.maxTicketsPerCustomer !== null && (
         <p className="event-header__limit" data-testid="ticket-limit">
           Limit {pluralize(event.maxTicketsPerCustomer, 'ticket')} per customer
         </p>
       )}
-      <ul className="price-chips" aria-label="Prices">
-        {event.sections.map((s) => (
-          <li key={s.id} className={s.priceCents === 0 ? 'price-chip price-chip--free' : 'price-chip'}>
-            {sectionTitle(s)}: <strong>{formatMoney(s.priceCents)}</strong>
-          </li>
-        ))}
-      </ul>
+      <p className="event-header__limit muted small" data-testid="refund-policy">
+        {event.refundCutoffHours === null
+          ? 'Bookings cannot be cancelled online; contact support.'
+          : `Cancel online for a full refund until ${pluralize(event.refundCutoffHours, 'hour')} before the start.`}
+      </p>
     </header>
   );
 }
@@ -228,21 +224,26 @@ function ActiveHolds({ reservations }: { reservations: Reservation[] }) {
   );
 }
 
-/** The customer's HELD/PAYING reservations for this event (their seats show as "yours"). */
-function useMyActiveReservations(eventId: string, loggedIn: boolean) {
+/**
+ * The customer's reservations for this event: the HELD/PAYING ones (their seats show as "yours")
+ * and the booked ones (their seats show as "yours, bought"). Read again on every push about the
+ * customer's reservations, so a booking made in another tab shows up too.
+ */
+function useMyReservations(eventId: string, loggedIn: boolean) {
   const resource = useResource(
     (signal) => (loggedIn ? api.listReservations(signal) : Promise.resolve([] as Reservation[])),
     [loggedIn],
   );
   const { reload } = resource;
   useReservationUpdates(() => reload(), { enabled: loggedIn, onReconnect: reload });
-  const reservations = useMemo(
-    () => (resource.data ?? []).filter((r) => r.eventId === eventId && ACTIVE_STATUSES.includes(r.status)),
-    [resource.data, eventId],
-  );
-  const seatIds = useMemo(() => new Set(reservations.flatMap((r) => r.seats.map((s) => s.id))), [reservations]);
-  return { reservations, seatIds, reload };
+  const ofEvent = useMemo(() => (resource.data ?? []).filter((r) => r.eventId === eventId), [resource.data, eventId]);
+  const reservations = useMemo(() => ofEvent.filter((r) => ACTIVE_STATUSES.includes(r.status)), [ofEvent]);
+  const seatIds = useMemo(() => seatIdsOf(reservations), [reservations]);
+  const boughtSeatIds = useMemo(() => seatIdsOf(ofEvent.filter((r) => r.status === 'CONFIRMED' && r.booking !== null)), [ofEvent]);
+  return { reservations, seatIds, boughtSeatIds, reload };
 }
+
+const seatIdsOf = (reservations: readonly Reservation[]) => new Set(reservations.flatMap((r) => r.seats.map((s) => s.id)));
 
 /** The selected seats, kept per event in sessionStorage so they survive the detour through log in. */
 function useSeatSelection(eventId: string) {

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { useSearchParams } from 'react-router-dom';
-import { api } from '../api';
+import { Link, useSearchParams } from 'react-router-dom';
+import { api, attendeesCsvPath } from '../api';
+import { FileDownload } from '../components/FileDownload';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { Money } from '../components/Money';
 import { StatusBadge } from '../components/StatusBadge';
@@ -8,7 +9,7 @@ import { formatDateTime } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 import type { ReservationStatus, SupportReservation } from '../types';
 
-const STATUSES: ReservationStatus[] = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED'];
+const STATUSES: ReservationStatus[] = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'];
 const CANCELLABLE: ReservationStatus[] = ['HELD', 'PAYING'];
 const CANCEL_SETTLE_MS = 1500;
 
@@ -42,9 +43,20 @@ export function SupportPage() {
     <>
       <h1 className="page-title">Support · Reservations</h1>
       <SupportFilters key={`${eventId}|${status}`} eventId={eventId} status={status} onApply={applyFilters} onRefresh={reservations.reload} />
+      {eventId && (
+        <p className="small">
+          <Link to={`/support/events/${encodeURIComponent(eventId)}/stats`} data-testid="event-stats-link">This event's sales figures</Link>
+        </p>
+      )}
       {message && <Notice tone="success">{message}</Notice>}
       <ErrorAlert error={reservations.error} title="Could not load reservations." />
       {reservations.loading && !reservations.data && <Loading />}
+      {eventId && /^[0-9a-f-]{36}$/i.test(eventId) && (
+        <p className="small">
+          <FileDownload href={attendeesCsvPath(eventId)} filename={`attendees-${eventId}.csv`} fetchFile={() => api.downloadAttendeesCsv(eventId)}
+            label="Download bookings and attendees (CSV)" busyLabel="Preparing the list…" srSuffix=" of this event" testId="download-attendees" />
+        </p>
+      )}
       {reservations.data?.temporalUiUrl && (
         <p className="muted small support__temporal">
           Operators:{' '}
@@ -140,7 +152,9 @@ function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReser
   const [open, setOpen] = useState(false);
   const [requested, setRequested] = useState(false);
   const [extension, setExtension] = useState<{ busy: boolean; until?: string; error?: unknown }>({ busy: false });
-  const cancellable = CANCELLABLE.includes(r.status);
+  // a confirmed booking is cancelled and refunded (any time, for support); a live hold is cancelled
+  const refundable = r.status === 'CONFIRMED' && r.booking !== null;
+  const cancellable = CANCELLABLE.includes(r.status) || refundable;
   const extend = async () => {
     setExtension({ busy: true });
     try {
@@ -184,7 +198,7 @@ function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReser
           )}
           {cancellable && !open && !requested && (
             <button type="button" className="btn btn--danger-ghost btn--sm" onClick={() => setOpen(true)}>
-              Cancel
+              {refundable ? 'Cancel & refund' : 'Cancel'}
             </button>
           )}
           {extension.until && <div className="muted small" role="status">Held until {formatDateTime(extension.until)}</div>}
@@ -229,7 +243,8 @@ function CancelForm({ reservation, onClose, onCancelled }: CancelFormProps) {
     setBusy(true);
     setError(undefined);
     try {
-      await api.supportCancel(reservation.id, reason.trim());
+      if (reservation.status === 'CONFIRMED' && reservation.booking) await api.supportCancelBooking(reservation.booking.reference, reason.trim());
+      else await api.supportCancel(reservation.id, reason.trim());
       onCancelled(reservation);
     } catch (err) {
       setError(err);
@@ -240,7 +255,7 @@ function CancelForm({ reservation, onClose, onCancelled }: CancelFormProps) {
   return (
     <form className="cancel-form" onSubmit={(e) => void submit(e)}>
       <label htmlFor={inputId} className="field__label">
-        Reason for cancelling {reservation.customerEmail}'s reservation (shown to the customer)
+        Reason for cancelling {reservation.customerEmail}'s {reservation.status === 'CONFIRMED' ? 'booking (refunded in full)' : 'reservation'} (shown to the customer)
       </label>
       <div className="cancel-form__row">
         <input
