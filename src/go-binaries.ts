@@ -42,7 +42,13 @@ export async function provideGoBinary(binary: GoBinary, log: Logger, quiet = fal
   try {
     await run('go', ['install', spec], { env: { ...process.env, GOBIN: staging }, what: `go install ${spec}` });
     mkdirSync(dir, { recursive: true });
-    renameSync(join(staging, binary.built), target);
+    try {
+      renameSync(join(staging, binary.built), target);
+    } catch (error) {
+      // another process finished the same build first (seen as ENOENT when two test files built
+      // stripe-mock at once): its binary is as good as ours
+      if (!existsSync(target)) throw error;
+    }
     log.info(`built the ${binary.label} in ${Math.round((Date.now() - started) / 1000)} s: ${target}`);
     return target;
   } finally {
