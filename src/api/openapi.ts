@@ -300,7 +300,7 @@ function ticketOperations(): Operations {
       requestParams: { path: EventParams },
       responses: {
         200: { description: 'The CSV (Content-Disposition: attachment)', content: { 'text/csv': { schema: z.string() } } },
-        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { 401: badToken, 403: 'needs the support role', 404: 'no such event' }),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { 401: badToken, 403: 'needs the support or admin role', 404: 'no such event' }),
       },
     },
     'GET /api/tickets': {
@@ -356,7 +356,7 @@ function bookingOperations(): Operations {
       responses: {
         200: done, 202: underWay,
         ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
-          { 401: badToken, 403: 'needs the support role', 404: 'no such booking', 409: notRefundable }),
+          { 401: badToken, 403: 'needs the support or admin role', 404: 'no such booking', 409: notRefundable }),
       },
     },
   };
@@ -408,7 +408,7 @@ function supportOperations(): Operations {
 }
 
 function discountOperations(): Operations {
-  const staffOnly = { 401: badToken, 403: 'needs the support role' };
+  const staffOnly = { 401: badToken, 403: 'needs the support or admin role' };
   return {
     'POST /api/support/events/:eventId/discount-codes': {
       tags: ['Support'], summary: 'Create a discount code of an event (percentage or fixed amount, validity window, usage limit)', security: BEARER,
@@ -434,6 +434,32 @@ function discountOperations(): Operations {
       responses: {
         200: ok('What the code does', DiscountQuote),
         ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['DISCOUNT_CODE_UNKNOWN'] }, { 401: badToken, 404: 'the event has no such code' }),
+      },
+    },
+  };
+}
+
+/** The same figures and codes as support's routes, for the event's own organizers (another tenant's event: 404). */
+function organizerSalesOperations(): Operations {
+  const own = { 401: badToken, 403: 'needs the organizer role', 404: "no such event of the organizer's tenant" };
+  return {
+    'GET /api/organizer/events/:eventId/stats': {
+      tags: ['Organizer'], summary: "Live sales figures of one of the tenant's events", security: BEARER,
+      requestParams: { path: EventParams },
+      responses: { 200: ok('The figures, from PostgreSQL now', EventStats), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, own) },
+    },
+    'GET /api/organizer/events/:eventId/discount-codes': {
+      tags: ['Organizer'], summary: "The event's discount codes with their uses now", security: BEARER,
+      requestParams: { path: EventParams },
+      responses: { 200: ok('The codes', z.object({ items: z.array(DiscountCode) })), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, own) },
+    },
+    'POST /api/organizer/events/:eventId/discount-codes': {
+      tags: ['Organizer'], summary: 'Create a discount code of the event (recorded as organizer:<email>)', security: BEARER,
+      requestParams: { path: EventParams },
+      requestBody: { required: true, ...json(NewDiscountCode) },
+      responses: {
+        201: ok('The code, with its uses (none yet)', z.object({ discountCode: DiscountCode })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['DISCOUNT_CODE_TAKEN'], ...bodyRefusals }, { ...own, 409: 'the event already has this code' }),
       },
     },
   };
@@ -602,7 +628,7 @@ export type OpenApiDocument = ReturnType<typeof createDocument>;
 export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
   const operations: Operations = {
     ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...bookingOperations(),
-    ...supportOperations(), ...discountOperations(), ...adminOperations(), ...organizerOperations(), ...operationsOperations(),
+    ...supportOperations(), ...discountOperations(), ...adminOperations(), ...organizerOperations(), ...organizerSalesOperations(), ...operationsOperations(),
   };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {
@@ -622,8 +648,6 @@ export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_
     servers: [{ url: '/' }],
     tags: [
       { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' }, { name: 'Bookings', description: 'After the sale: cancellation and refund' },
-      { name: 'Support', description: 'Needs the support role' }, { name: 'Operations' },
-      { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' },
       { name: 'Support', description: 'Needs the support or admin role' }, { name: 'Admin', description: 'Needs the admin role' }, { name: 'Organizer', description: "Needs the organizer role: the organizer's tenant's venues and events only" }, { name: 'Operations' },
     ],
     paths,

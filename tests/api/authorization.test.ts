@@ -160,6 +160,12 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
   { route: 'POST /api/organizer/events/:id/cancel', needsDraft: true, call: (c, id) => as(c, 'POST', `/api/organizer/events/${id}/cancel`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'GET /api/organizer/events/:id/stats', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}/stats`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'GET /api/organizer/events/:id/discount-codes', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}/discount-codes`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'POST /api/organizer/events/:id/discount-codes', needsDraft: true, call: (c, id) => as(c, 'POST', `/api/organizer/events/${id}/discount-codes`, { code: 'ORG10', kind: 'PERCENT', value: 10 }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 201, support: 403, admin: 403 } },
   { route: 'DELETE /api/organizer/events/:id', needsDraft: true, call: (c, id) => as(c, 'DELETE', `/api/organizer/events/${id}`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 204, support: 403, admin: 403 } },
 ];

@@ -127,6 +127,12 @@ const ROUTES: Route[] = [
   },
   { method: 'POST', pattern: '/api/organizer/events/:eventId/publish', path: () => `/api/organizer/events/${NO_EVENT}/publish`, who: 'organizer' },
   { method: 'POST', pattern: '/api/organizer/events/:eventId/cancel', path: () => `/api/organizer/events/${NO_EVENT}/cancel`, who: 'organizer' },
+  { method: 'GET', pattern: '/api/organizer/events/:eventId/stats', path: () => `/api/organizer/events/${NO_EVENT}/stats`, who: 'organizer' },
+  { method: 'GET', pattern: '/api/organizer/events/:eventId/discount-codes', path: () => `/api/organizer/events/${NO_EVENT}/discount-codes`, who: 'organizer' },
+  {
+    method: 'POST', pattern: '/api/organizer/events/:eventId/discount-codes', path: () => `/api/organizer/events/${NO_EVENT}/discount-codes`, who: 'organizer',
+    body: () => ({ code: 'SPRING', kind: 'PERCENT', value: 10, validFrom: '2024-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', maxUses: 5 }),
+  },
   { method: 'DELETE', pattern: '/api/organizer/events/:eventId', path: () => `/api/organizer/events/${NO_EVENT}`, who: 'organizer' },
   { method: 'DELETE', pattern: '/api/admin/users/:id/roles/:role', path: () => `/api/admin/users/${fixture.userId}/roles/support`, who: 'admin' },
 ];

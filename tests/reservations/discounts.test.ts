@@ -157,6 +157,33 @@ describe('discount codes', () => {
     expect((await checkout(buyer, reservationId)).body.booking.amountCents).toBe(2000);
   });
 
+  test("an organizer makes a code for their tenant's event and sees its live sales; another tenant's organizer gets 404", async () => {
+    const tenantId = await engine.createTenant();
+    const [organizer, rival] = [await engine.register('organizer', { tenantId }), await engine.register('organizer')];
+    const { eventId, sectionIds } = await engine.createEvent();
+    // the event (and its venue) become the tenant's
+    await engine.db.pool.query(sql.typeAlias('void')`UPDATE venues SET tenant_id = ${tenantId} WHERE id = (SELECT venue_id FROM events WHERE id = ${eventId})`);
+    await engine.db.pool.query(sql.typeAlias('void')`UPDATE events SET tenant_id = ${tenantId} WHERE id = ${eventId}`);
+    const made = await engine.request('POST', `/api/organizer/events/${eventId}/discount-codes`, { token: organizer.token, body: { code: 'ORGANIZER5', kind: 'FIXED', value: 500 } });
+    expect(made.status).toBe(201);
+    expect(made.body.discountCode).toMatchObject({ code: 'ORGANIZER5', createdBy: `organizer:${organizer.email}` });
+
+    const buyer = await engine.register();
+    const paid = await checkout(buyer, await holdFloor(buyer, eventId, sectionIds[1]), 'ORGANIZER5');
+    expect(paid.body.booking.amountCents).toBe(1500);
+    const stats = await engine.request('GET', `/api/organizer/events/${eventId}/stats`, { token: organizer.token });
+    expect(stats.status).toBe(200);
+    expect(stats.body).toMatchObject({ eventId, ticketsSold: 1, revenueCents: 1500 });
+    const codes = await engine.request('GET', `/api/organizer/events/${eventId}/discount-codes`, { token: organizer.token });
+    expect(codes.body.items).toEqual([expect.objectContaining({ code: 'ORGANIZER5', uses: 1 })]);
+
+    for (const [method, path] of [['GET', 'stats'], ['GET', 'discount-codes'], ['POST', 'discount-codes']]) {
+      const refused = await engine.request(method, `/api/organizer/events/${eventId}/${path}`, { token: rival.token, body: method === 'POST' ? { code: 'RIVAL', kind: 'FIXED', value: 1 } : undefined });
+      expect([method, path, refused.status]).toEqual([method, path, 404]);
+    }
+    expect((await engine.request('GET', `/api/organizer/events/${eventId}/discount-codes`, { token: organizer.token })).body.items).toHaveLength(1);
+  });
+
   test('a checkout Update with a discount the workflow does not accept (sent by hand) is refused, and the hold carries on', async () => {
     const { eventId, sectionIds } = await engine.createEvent();
     const buyer = await engine.register();

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { EventDraft, EventEdit, EventStatus, LayoutBody, NewVenue } from '../../contract/catalog.ts';
 import { cancelEvent, createDraft, createVenue, deleteEvent, editEvent, listVenues, publishEvent, replaceLayout, type Sales } from '../../db/catalog.ts';
 import { getEvent, listEvents } from '../../db/events.ts';
+import { NewDiscountCode } from '../../contract/discounts.ts';
+import { createDiscountCode, listDiscountCodes } from '../../db/discounts.ts';
+import { eventStats } from '../../db/stats.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
 import { queryInt } from '../schemas.ts';
@@ -123,6 +126,29 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
       throw new AppError(409, 'EVENT_HAS_SALES', 'an event that has had reservations cannot be deleted, only cancelled', salesDetails(result.sales));
     }
     ctx.status = 204;
+  });
+  // the event's live sales figures and its discount codes, as staff see them (support's routes), for its tenant's organizers
+  router.get('/events/:eventId/stats', async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    await detail(ctx, eventId);
+    ctx.body = await eventStats(deps.pool, eventId);
+  });
+
+  router.get('/events/:eventId/discount-codes', async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    await detail(ctx, eventId);
+    ctx.body = { items: await listDiscountCodes(deps.pool, eventId) };
+  });
+
+  router.post('/events/:eventId/discount-codes', async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    const input = parse(NewDiscountCode, ctx.request.body, 'body');
+    await detail(ctx, eventId);
+    const created = await createDiscountCode(deps.pool, eventId, input, `organizer:${ctx.state.principal!.email}`);
+    if (created.outcome === 'EVENT_NOT_FOUND') throw notFound('Event', eventId);
+    if (created.outcome === 'DUPLICATE') throw new AppError(409, 'DISCOUNT_CODE_TAKEN', `event ${eventId} already has a discount code ${input.code}`, { code: input.code });
+    ctx.status = 201;
+    ctx.body = { discountCode: created.code };
   });
   return router;
 }
