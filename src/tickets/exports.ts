@@ -3,6 +3,7 @@
  * support, and an iCalendar entry (RFC 5545) for a booking. Pure functions of their rows, so they
  * are unit-tested alone (tests/unit/exports.test.ts) and the routes only fetch and answer.
  */
+import { escapeText, fold, utcDateTime } from '../contract/ical.ts';
 
 /**
  * One CSV line: fields quoted when they hold a comma, quote or line break (quotes doubled); a
@@ -35,29 +36,6 @@ export interface CalendarBooking {
 }
 
 /** RFC 5545 TEXT: backslash, semicolon, comma and line breaks escaped. */
-const icsText = (value: string) => value.replaceAll('\\', '\\\\').replaceAll(';', '\\;').replaceAll(',', '\\,').replace(/\r\n|\r|\n/g, '\\n');
-/** A UTC DATE-TIME: 20270305T193000Z. */
-const icsTime = (iso: string) => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-
-/** Lines longer than 75 octets are folded: CRLF and a space, never inside a UTF-8 character. */
-function fold(line: string): string {
-  const parts: string[] = [];
-  let current = '';
-  let octets = 0;
-  for (const char of line) {
-    const size = Buffer.byteLength(char);
-    if (octets + size > (parts.length === 0 ? 75 : 74)) {
-      parts.push(current);
-      current = '';
-      octets = 0;
-    }
-    current += char;
-    octets += size;
-  }
-  parts.push(current);
-  return parts.join('\r\n ');
-}
-
 /**
  * The booking as one VEVENT. Events carry a start instant but no end, so the entry has a DTSTART
  * and no DTEND (RFC 5545: it then ends when it starts): nothing is invented. The UID is the
@@ -74,12 +52,12 @@ export function bookingCalendar(booking: CalendarBooking, now = new Date()): str
     'METHOD:PUBLISH',
     'BEGIN:VEVENT',
     `UID:booking-${booking.bookingId}@seatwise`,
-    `DTSTAMP:${icsTime(now.toISOString())}`,
-    `DTSTART:${icsTime(booking.startsAt)}`,
+    `DTSTAMP:${utcDateTime(now)}`,
+    `DTSTART:${utcDateTime(new Date(booking.startsAt))}`,
     `SEQUENCE:${cancelled ? 1 : 0}`,
-    `SUMMARY:${icsText(cancelled ? `Cancelled: ${booking.eventName}` : booking.eventName)}`,
-    `LOCATION:${icsText(booking.venueName)}`,
-    `DESCRIPTION:${icsText(description)}`,
+    `SUMMARY:${escapeText(cancelled ? `Cancelled: ${booking.eventName}` : booking.eventName)}`,
+    `LOCATION:${escapeText(booking.venueName)}`,
+    `DESCRIPTION:${escapeText(description)}`,
     `STATUS:${cancelled ? 'CANCELLED' : 'CONFIRMED'}`,
     'TRANSP:OPAQUE',
     'END:VEVENT',

@@ -1,3 +1,4 @@
+import { escapeText, fold, utcDateTime } from '../../src/contract/ical.ts';
 /**
  * A booking as an iCalendar file (RFC 5545), made in the browser: the engine has no calendar
  * endpoint, and the confirmation already has everything the entry needs.
@@ -36,34 +37,5 @@ export function bookingCalendar(entry: CalendarEntry, now: Date = new Date()): s
   return lines.map(fold).join('\r\n') + '\r\n';
 }
 
-/** TEXT values: backslash, semicolon and comma escaped, line breaks as \n (RFC 5545 3.3.11). */
-export function escapeText(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
-}
-
-/** 2026-12-03T19:30:00.000Z → 20261203T193000Z (a UTC DATE-TIME). */
-export function utcDateTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-}
-
-const encoder = new TextEncoder();
-
-/** Lines of at most 75 octets; a longer one continues on lines that start with a space (RFC 5545 3.1), never inside a character. */
-export function fold(line: string): string {
-  const parts: string[] = [];
-  let current = '';
-  let octets = 0;
-  for (const char of line) {
-    const size = encoder.encode(char).length;
-    const limit = parts.length === 0 ? 75 : 74;
-    if (octets + size > limit) {
-      parts.push(current);
-      current = '';
-      octets = 0;
-    }
-    current += char;
-    octets += size;
-  }
-  parts.push(current);
-  return parts.join('\r\n ');
-}
+// the same iCalendar pieces as the server's entry (one definition: src/contract/ical.ts)
+export { escapeText, fold, utcDateTime } from '../../src/contract/ical.ts';

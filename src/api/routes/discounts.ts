@@ -10,6 +10,14 @@ import { EventParams } from './events.ts';
 export const DiscountCodeParams = EventParams.extend({ code: DiscountCodeText });
 export const DiscountQuoteQuery = z.object({ amountCents: z.coerce.number().int().min(0).max(100_000_000).optional() });
 
+/** A new code of the event, or the API's refusal (404 no such event, 409 the code exists); for staff's and organizers' routes. */
+export async function createCode(pool: DatabasePool, eventId: string, input: NewDiscountCode, createdBy: string) {
+  const created = await createDiscountCode(pool, eventId, input, createdBy);
+  if (created.outcome === 'EVENT_NOT_FOUND') throw notFound('Event', eventId);
+  if (created.outcome === 'DUPLICATE') throw new AppError(409, 'DISCOUNT_CODE_TAKEN', `event ${eventId} already has a discount code ${input.code}`, { code: input.code });
+  return created.code;
+}
+
 /**
  * Discount codes of an event: staff (the support role) create and list them; a signed-in
  * customer checks one before paying (what it would take off a price, and whether it can be used
@@ -23,11 +31,8 @@ export function discountRoutes(deps: { pool: DatabasePool }) {
   router.post('/support/events/:eventId/discount-codes', staff, async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
     const input = parse(NewDiscountCode, ctx.request.body, 'body');
-    const created = await createDiscountCode(deps.pool, eventId, input, `${ctx.state.principal!.role}:${ctx.state.principal!.email}`);
-    if (created.outcome === 'EVENT_NOT_FOUND') throw notFound('Event', eventId);
-    if (created.outcome === 'DUPLICATE') throw new AppError(409, 'DISCOUNT_CODE_TAKEN', `event ${eventId} already has a discount code ${input.code}`, { code: input.code });
     ctx.status = 201;
-    ctx.body = { discountCode: created.code };
+    ctx.body = { discountCode: await createCode(deps.pool, eventId, input, `${ctx.state.principal!.role}:${ctx.state.principal!.email}`) };
   });
 
   router.get('/support/events/:eventId/discount-codes', staff, async (ctx) => {

@@ -5,7 +5,8 @@ import { EventDraft, EventEdit, EventStatus, LayoutBody, NewVenue } from '../../
 import { cancelEvent, createDraft, createVenue, deleteEvent, editEvent, listVenues, publishEvent, replaceLayout, type Sales } from '../../db/catalog.ts';
 import { getEvent, listEvents } from '../../db/events.ts';
 import { NewDiscountCode } from '../../contract/discounts.ts';
-import { createDiscountCode, listDiscountCodes } from '../../db/discounts.ts';
+import { listDiscountCodes } from '../../db/discounts.ts';
+import { createCode } from './discounts.ts';
 import { eventStats } from '../../db/stats.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
@@ -144,11 +145,8 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
     const { eventId } = parse(EventParams, ctx.params, 'params');
     const input = parse(NewDiscountCode, ctx.request.body, 'body');
     await detail(ctx, eventId);
-    const created = await createDiscountCode(deps.pool, eventId, input, `organizer:${ctx.state.principal!.email}`);
-    if (created.outcome === 'EVENT_NOT_FOUND') throw notFound('Event', eventId);
-    if (created.outcome === 'DUPLICATE') throw new AppError(409, 'DISCOUNT_CODE_TAKEN', `event ${eventId} already has a discount code ${input.code}`, { code: input.code });
     ctx.status = 201;
-    ctx.body = { discountCode: created.code };
+    ctx.body = { discountCode: await createCode(deps.pool, eventId, input, `organizer:${ctx.state.principal!.email}`) };
   });
   return router;
 }
