@@ -8,10 +8,9 @@ import jwt from 'jsonwebtoken';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { signedInContext, launchChromium } from '../helpers/browser.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
-declare const localStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 
 const ACCESS_TTL = 5;
 let engine: TestEngine;
@@ -23,14 +22,7 @@ let account: Awaited<ReturnType<TestEngine['register']>>;
 beforeAll(async () => {
   [engine, browser] = await Promise.all([startTestEngine('session_browser', { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TTL) }, { realtime: true }), launchChromium()]);
   account = await engine.register();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  // the session as the web client stores it after a login
-  await context.addInitScript((session: { token: string; refreshToken: string; customer: unknown }) => {
-    if (localStorage.getItem('token')) return;
-    localStorage.setItem('token', session.token);
-    localStorage.setItem('refreshToken', session.refreshToken);
-    localStorage.setItem('customer', JSON.stringify(session.customer));
-  }, { token: account.token, refreshToken: account.refreshToken, customer: { id: account.customerId, email: account.email, name: 'Test Person', role: 'customer', tenantId: null } });
+  context = await signedInContext(browser, account, { name: 'Test Person', role: 'customer' });
   page = await context.newPage();
 });
 afterAll(async () => {

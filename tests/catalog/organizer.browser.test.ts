@@ -6,10 +6,9 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.ts';
-import { launchChromium, SCREENSHOTS } from '../helpers/browser.ts';
+import { signedInContext, launchChromium, SCREENSHOTS } from '../helpers/browser.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
-declare const localStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 
 let engine: TestEngine;
 let browser: Browser;
@@ -36,13 +35,7 @@ beforeAll(async () => {
   events.draft = await createEvent(mine, 'Harbour Draft Night', false);
   events.live = await createEvent(mine, 'Harbour Live Night', true);
   events.foreign = await createEvent(other, 'Someone Else Night', false);
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript((session: { token: string; refreshToken: string; customer: unknown }) => {
-    if (localStorage.getItem('token')) return;
-    localStorage.setItem('token', session.token);
-    localStorage.setItem('refreshToken', session.refreshToken);
-    localStorage.setItem('customer', JSON.stringify(session.customer));
-  }, { token: mine.token, refreshToken: mine.refreshToken, customer: { id: mine.customerId, email: mine.email, name: 'Olga Organizer', role: 'organizer', tenantId: null } });
+  context = await signedInContext(browser, mine, { name: 'Olga Organizer', role: 'organizer' });
   page = await context.newPage();
 });
 afterAll(async () => {

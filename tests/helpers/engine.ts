@@ -198,3 +198,12 @@ function facade(parts: Pick<TestEngine, 'config' | 'db' | 'url' | 'client' | 'ta
 }
 
 const sqlSetRole = (id: string, role: Role, tenantId: string | null) => sql.typeAlias('void')`UPDATE customers SET role = ${role}, tenant_id = ${tenantId} WHERE id = ${id}`;
+
+/** A confirmed booking of `seatIds` for the customer (hold, then checkout with the test card that succeeds); its reference. */
+export async function bookSeats(engine: TestEngine, customer: { token: string }, eventId: string, seatIds: string[]): Promise<string> {
+  const held = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId, seatIds } });
+  expect(held.status).toBe(201);
+  const paid = await engine.request('POST', `/api/reservations/${held.body.reservation.id}/checkout`, { token: customer.token, body: { card: { number: '4242424242424242' } } });
+  expect(paid.status).toBe(200);
+  return paid.body.booking.reference as string;
+}

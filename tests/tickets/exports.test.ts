@@ -3,7 +3,7 @@
  * support, and a booking's iCalendar entry for its customer (and for whoever holds its tickets).
  */
 import { randomUUID } from 'node:crypto';
-import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { bookSeats, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
 let engine: TestEngine;
 beforeAll(async () => { engine = await startTestEngine('exports', { RATE_LIMIT_HOLDS_PER_MINUTE: '0' }); });
@@ -11,13 +11,7 @@ afterAll(async () => { await engine?.close(); });
 
 type Customer = { token: string; customerId: string; email: string };
 
-async function book(customer: Customer, eventId: string, seatIds: string[]): Promise<string> {
-  const held = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId, seatIds } });
-  expect(held.status).toBe(201);
-  const paid = await engine.request('POST', `/api/reservations/${held.body.reservation.id}/checkout`, { token: customer.token, body: { card: { number: '4242424242424242' } } });
-  expect(paid.status).toBe(200);
-  return paid.body.booking.reference as string;
-}
+const book = (customer: Customer, eventId: string, seatIds: string[]) => bookSeats(engine, customer, eventId, seatIds);
 
 /** A customer whose name is chosen (the engine helper names everyone alike). */
 async function registerNamed(name: string): Promise<Customer> {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.ts';
 import { ticketCodes } from '../../src/tickets/codes.ts';
-import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { bookSeats, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
 let engine: TestEngine;
 // concurrent scans and transfers must reach PostgreSQL together, not queue for pooled connections
@@ -15,13 +15,7 @@ afterAll(async () => { await engine?.close(); });
 type Customer = Awaited<ReturnType<TestEngine['register']>>;
 type ApiTicket = { id: string; state: string; code: string; seat: { label: string } };
 
-async function book(customer: Customer, eventId: string, seatIds: string[]): Promise<string> {
-  const held = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId, seatIds } });
-  expect(held.status).toBe(201);
-  const paid = await engine.request('POST', `/api/reservations/${held.body.reservation.id}/checkout`, { token: customer.token, body: { card: { number: '4242424242424242' } } });
-  expect(paid.status).toBe(200);
-  return paid.body.booking.reference as string;
-}
+const book = (customer: Customer, eventId: string, seatIds: string[]) => bookSeats(engine, customer, eventId, seatIds);
 const ticketsOf = async (customer: Customer, reference: string) =>
   (await engine.request('GET', `/api/bookings/${reference}/tickets`, { token: customer.token })).body.tickets as ApiTicket[];
 const transfer = (customer: Customer, ticketId: string, email: string) =>
