@@ -11,7 +11,9 @@ import type { ReservationService } from '../reservations/service.ts';
 import { AppError } from '../errors.ts';
 import { jsonBody } from './body.ts';
 import { corsPolicy } from './cors.ts';
-import { type AppContext, type AppState, authenticate, errors } from './middleware.ts';
+import { type AppContext, type AppState, authenticate, authenticateApp, errors } from './middleware.ts';
+import { anyAppAllowsOrigin } from '../db/apps.ts';
+import { appRoutes } from './routes/apps.ts';
 import type { RateLimits } from './rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -58,7 +60,9 @@ export function createApi({ config, pool, service, log, health, limits, bookings
     contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': production ? [] : null } },
     strictTransportSecurity: production,
   }));
-  app.use(corsPolicy(config.CORS_ORIGINS));
+  // a tenant app's key is known before CORS, which allows it from that app's origins only
+  app.use(authenticateApp(pool));
+  app.use(corsPolicy(config.CORS_ORIGINS, (origin) => anyAppAllowsOrigin(pool, origin)));
   app.use(jsonBody({ limit: '64kb' }));
   app.use(authenticate(config.JWT_SECRET));
   if (config.METRICS_PORT === undefined) {
@@ -72,6 +76,7 @@ export function createApi({ config, pool, service, log, health, limits, bookings
     eventRoutes({ pool }),
     adminRoutes({ pool }),
     organizerRoutes({ pool }),
+    appRoutes({ pool }),
     reservationRoutes({ service, config, limits }),
     discountRoutes({ pool }),
     supportRoutes({ service, pool, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),

@@ -1,9 +1,13 @@
 import type { Context, Next } from 'koa';
 import pg from 'pg';
-import { ForeignKeyIntegrityConstraintViolationError, InvalidInputError } from 'slonik';
+import { type DatabasePool, ForeignKeyIntegrityConstraintViolationError, InvalidInputError } from 'slonik';
 import { z } from 'zod';
 import { type Principal, type Role, verifyToken } from '../auth/tokens.ts';
 import { ROLES, STAFF_ROLES } from '../contract/accounts.ts';
+import { isAppKey } from '../contract/apps.ts';
+import { type AppPrincipal, appOfKey } from '../db/apps.ts';
+import { type Actor, accountActor } from '../db/audit.ts';
+import type { TenantScope } from '../db/events.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { UnsupportedBody } from './body.ts';
@@ -11,6 +15,8 @@ import { UnsupportedBody } from './body.ts';
 export interface AppState {
   log: Logger;
   principal?: Principal;
+  /** A tenant's client app, when the request carries its API key (src/db/apps.ts) instead of an access token. */
+  app?: AppPrincipal;
 }
 export type AppContext = Context & { state: AppState };
 
@@ -98,11 +104,29 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'bo
   return result.data;
 }
 
+const bearer = (ctx: AppContext) => /^Bearer (.+)$/i.exec(ctx.get('authorization'))?.[1];
+
+/**
+ * A tenant app's API key (`Authorization: Bearer bk_…`, src/contract/apps.ts): the request acts
+ * for the app's tenant, as its organizers do on the organizer routes, and nowhere else. Runs
+ * before CORS, which allows a key's requests from that app's origins only (src/api/cors.ts).
+ */
+export function authenticateApp(pool: DatabasePool) {
+  return async (ctx: AppContext, next: Next) => {
+    const token = bearer(ctx);
+    if (token && isAppKey(token)) {
+      ctx.state.app = (await appOfKey(pool, token)) ?? undefined;
+      if (!ctx.state.app) throw new AppError(401, 'UNAUTHENTICATED', 'the API key is invalid or revoked');
+    }
+    await next();
+  };
+}
+
 export function authenticate(secret: string) {
   return async (ctx: AppContext, next: Next) => {
     const header = ctx.get('authorization');
-    if (header) {
-      const principal = /^Bearer (.+)$/i.exec(header)?.[1];
+    if (header && !ctx.state.app) {
+      const principal = bearer(ctx);
       ctx.state.principal = (principal && verifyToken(principal, secret)) || undefined;
       if (!ctx.state.principal) throw new AppError(401, 'UNAUTHENTICATED', 'the access token is invalid or expired');
     }
@@ -110,13 +134,34 @@ export function authenticate(secret: string) {
   };
 }
 
+const appRefused = () => new AppError(403, 'FORBIDDEN', "an app's API key acts for its tenant on the organizer routes only; sign in as a person for this", { appKey: true });
+
 export function requireRole(...roles: Role[]) {
   return async (ctx: AppContext, next: Next) => {
+    if (ctx.state.app) throw appRefused();
     const principal = ctx.state.principal;
     if (!principal) throw new AppError(401, 'UNAUTHENTICATED', 'log in first: send Authorization: Bearer <token>');
     if (!roles.includes(principal.role)) throw new AppError(403, 'FORBIDDEN', `this needs the ${roles.join(' or ')} role`, { roles });
     await next();
   };
+}
+
+/** A tenant's organizer, or one of the tenant's apps (by its key): the organizer routes. */
+export function requireTenantMember() {
+  const organizer = requireRole('organizer');
+  return async (ctx: AppContext, next: Next) => (ctx.state.app ? next() : organizer(ctx, next));
+}
+
+/** Whose tenant a request of the organizer routes acts for: the app's, or the organizer's (read in SQL with the role). */
+export function tenantScope(ctx: AppContext): TenantScope {
+  return ctx.state.app ? { tenantId: ctx.state.app.tenantId } : { organizerId: ctx.state.principal!.customerId };
+}
+
+/** Who acts, for the audit trail: the signed-in account (in the role it has now) or the app. */
+export function actorOf(ctx: AppContext): Actor {
+  const { app, principal } = ctx.state;
+  if (app) return { kind: 'app', id: app.id, label: `app:${app.name} (${app.keyPrefix})` };
+  return accountActor(principal!);
 }
 
 /** Any signed-in account, whatever its role (every role may buy tickets for itself). */

@@ -6,6 +6,7 @@ import type { Principal } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { BookingCancellationAnswer } from '../contract/bookings.ts';
 import { bookingCancellation, leaseUnfinishedRefunds, openBookingRefund, refundStartFacts } from '../db/refunds.ts';
+import { accountActor } from '../db/audit.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { bookingRefundWorkflow } from '../../workflows/booking-refund.ts';
@@ -60,6 +61,7 @@ export function createBookingService({ pool, temporal, config, log, waitMs = 15_
       reason,
       enforcePolicy: as === 'owner',
       followUpSeconds: config.PAYMENT_FOLLOW_UP_SECONDS,
+      audit: accountActor(principal),
     });
     switch (opened.outcome) {
       case 'NOT_FOUND':

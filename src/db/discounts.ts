@@ -3,6 +3,7 @@ import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { type AppliedDiscount, DISCOUNT_REFUSALS, DiscountCode, discountOf, type NewDiscountCode } from '../contract/discounts.ts';
 import { sql } from './sql.ts';
+import { type Actor, recordAudit } from './audit.ts';
 
 /**
  * Discount codes (migrations/1733660000000). A use is a reservation carrying the code that is
@@ -28,19 +29,21 @@ const codeNowColumns = sql.fragment`${codeColumns},
 
 export type CreateOutcome = { outcome: 'CREATED'; code: DiscountCode } | { outcome: 'DUPLICATE' } | { outcome: 'EVENT_NOT_FOUND' };
 
-export async function createDiscountCode(pool: DatabasePool, eventId: string, input: NewDiscountCode, createdBy: string): Promise<CreateOutcome> {
+/** A new code of the event, recorded as created by `actor` (in the audit trail too, in the same transaction). */
+export async function createDiscountCode(pool: DatabasePool, eventId: string, input: NewDiscountCode, actor: Actor): Promise<CreateOutcome> {
   return pool.transaction(async (tx) => {
-    const event = await tx.maybeOne(sql.type(z.object({ id: z.string() }))`SELECT id FROM events WHERE id = ${eventId} FOR SHARE`);
+    const event = await tx.maybeOne(sql.type(z.object({ id: z.string(), tenantId: z.string().nullable() }))`SELECT id, tenant_id AS "tenantId" FROM events WHERE id = ${eventId} FOR SHARE`);
     if (!event) return { outcome: 'EVENT_NOT_FOUND' as const };
     const id = await tx.maybeOneFirst(sql.type(z.object({ id: z.string() }))`
       INSERT INTO discount_codes (id, event_id, code, kind, value, valid_from, valid_until, max_uses, created_by)
       VALUES (${randomUUID()}, ${eventId}, ${input.code}, ${input.kind}, ${input.value},
-              ${input.validFrom ?? null}::timestamptz, ${input.validUntil ?? null}::timestamptz, ${input.maxUses ?? null}, ${createdBy})
+              ${input.validFrom ?? null}::timestamptz, ${input.validUntil ?? null}::timestamptz, ${input.maxUses ?? null}, ${actor.label})
       ON CONFLICT (event_id, code) DO NOTHING
       RETURNING id
     `);
     if (!id) return { outcome: 'DUPLICATE' as const };
     const code = await tx.one(sql.type(DiscountCode)`SELECT ${codeColumns} FROM discount_codes d WHERE d.id = ${id}`);
+    await recordAudit(tx, actor, { action: 'discount_code.created', tenantId: event.tenantId, eventId, details: { code: code.code, kind: code.kind, value: code.value, maxUses: code.maxUses } });
     return { outcome: 'CREATED' as const, code };
   });
 }

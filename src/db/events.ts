@@ -145,18 +145,21 @@ export interface EventFilter {
 }
 
 /**
- * Whose events a read sees: customers see every event but drafts; an organizer sees its tenant's
- * events, drafts included. The organizer's tenant is read in the same statement, with the role
- * (a revoked organizer sees nothing at once, whatever its access token still says).
+ * Whose events a read sees: customers see every event but drafts; a tenant's organizer, or one
+ * of its apps, sees the tenant's events, drafts included. An organizer's tenant is read in the
+ * same statement, with the role (a revoked organizer sees nothing at once, whatever its access
+ * token still says); an app's tenant comes from its key's row, read when the request arrived.
  */
-export type Audience = { public: true } | { organizerId: string };
+export type TenantScope = { organizerId: string } | { tenantId: string };
+export type Audience = { public: true } | TenantScope;
 
-/** The tenant of an organizer, as a subquery (NULL for anyone who is not an organizer now). */
-export const tenantOf = (organizerId: string) =>
-  sql.fragment`(SELECT c.tenant_id FROM customers c WHERE c.id = ${organizerId} AND c.role = 'organizer')`;
+/** The tenant of the scope, as an SQL value (NULL for an account that is not an organizer now). */
+export const tenantOf = (scope: TenantScope) => 'tenantId' in scope
+  ? sql.fragment`${scope.tenantId}::uuid`
+  : sql.fragment`(SELECT c.tenant_id FROM customers c WHERE c.id = ${scope.organizerId} AND c.role = 'organizer')`;
 
 const seenBy = (audience: Audience) =>
-  'organizerId' in audience ? sql.fragment`e.tenant_id = ${tenantOf(audience.organizerId)}` : sql.fragment`e.status <> 'DRAFT'`;
+  'public' in audience ? sql.fragment`e.status <> 'DRAFT'` : sql.fragment`e.tenant_id = ${tenantOf(audience)}`;
 
 export async function listEvents(pool: DatabasePool, filter: EventFilter, audience: Audience = { public: true }) {
   const conditions = [seenBy(audience)];

@@ -5,6 +5,7 @@ import { ReservationStatus } from '../contract/reservations.ts';
 import { reservationUpdated, seatsChanged } from './outbox.ts';
 import { changedSeat } from './reservations.ts';
 import { sql } from './sql.ts';
+import { type Actor, recordAudit } from './audit.ts';
 
 /**
  * Cancelling a confirmed booking, in two durable steps around the provider's refund (the same
@@ -43,7 +44,7 @@ export type RefundOpening =
 const bookingRow = z.object({
   bookingId: z.string(), reservationId: z.string(), amountCents: z.number(), reservationStatus: ReservationStatus,
   startsAt: z.string(), cutoffHours: z.number().nullable(), deadline: z.string().nullable(), withinPolicy: z.boolean(), chargeKey: z.string().nullable(),
-  transferredAway: z.number(),
+  transferredAway: z.number(), eventId: z.string(), tenantId: z.string().nullable(),
 });
 
 /**
@@ -53,10 +54,13 @@ const bookingRow = z.object({
  */
 export async function openBookingRefund(pool: DatabasePool, input: {
   reference: string; customerId?: string; actor: string; reason: string; enforcePolicy: boolean; followUpSeconds: number;
+  /** Who asked, for the audit trail (an entry in this transaction when the refund is opened). */
+  audit?: Actor;
 }): Promise<RefundOpening> {
   return pool.transaction(async (tx): Promise<RefundOpening> => {
     const booking = await tx.maybeOne(sql.type(bookingRow)`
       SELECT b.id AS "bookingId", b.reservation_id AS "reservationId", b.amount_cents AS "amountCents", r.status AS "reservationStatus",
+             b.event_id AS "eventId", e.tenant_id AS "tenantId",
              iso_utc(e.starts_at) AS "startsAt", e.refund_cutoff_hours AS "cutoffHours",
              iso_utc(e.starts_at - make_interval(hours => e.refund_cutoff_hours)) AS deadline,
              COALESCE(now() < e.starts_at - make_interval(hours => e.refund_cutoff_hours), false) AS "withinPolicy",
@@ -86,6 +90,12 @@ export async function openBookingRefund(pool: DatabasePool, input: {
       VALUES (${booking.bookingId}, ${booking.reservationId}, ${booking.amountCents > 0 ? booking.chargeKey : null}, ${booking.amountCents},
               ${input.actor}, ${input.reason}, now() + make_interval(secs => ${input.followUpSeconds}))
     `);
+    if (input.audit) {
+      await recordAudit(tx, input.audit, {
+        action: 'booking.refund_requested', bookingId: booking.bookingId, reservationId: booking.reservationId, reason: input.reason,
+        eventId: booking.eventId, tenantId: booking.tenantId, details: { amountCents: booking.amountCents, asOwner: input.enforcePolicy },
+      });
+    }
     return { outcome: 'OPENED', cancellation: (await bookingCancellation(tx, booking.bookingId))! };
   });
 }

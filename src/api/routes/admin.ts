@@ -6,7 +6,8 @@ import { NewTenant } from '../../contract/catalog.ts';
 import { createTenant, findTenant, listTenants } from '../../db/catalog.ts';
 import { findCustomer, findCustomerByEmail, revokeRole, setRole } from '../../db/customers.ts';
 import { AppError, notFound } from '../../errors.ts';
-import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+import { actorOf, type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+import { recordAudit } from '../../db/audit.ts';
 
 export const UserParams = z.object({ id: z.string().uuid() });
 /** Finding an account by its email (exact, any case): admins know people by email, the API by id. */
@@ -18,7 +19,8 @@ export const RoleGrant = z.object({
 }).strict();
 
 /**
- * Admins create tenants (the organizations that own venues and events), and grant and revoke roles. An account has exactly one role (src/contract/accounts.ts):
+ * Admins create tenants (the organizations that own venues and events), and grant and revoke roles
+ * (each recorded in the audit trail, in the transaction of the change). An account has exactly one role (src/contract/accounts.ts):
  * granting one replaces the one it had; revoking the role it has makes it a customer again.
  * An admin cannot change their own role (so the last admin cannot lock everyone out).
  * The account's current access tokens keep their role until they expire (ACCESS_TOKEN_TTL_SECONDS,
@@ -53,7 +55,11 @@ export function adminRoutes(deps: { pool: DatabasePool }) {
 
   router.post('/tenants', async (ctx) => {
     const { name } = parse(NewTenant, ctx.request.body, 'body');
-    const tenant = await createTenant(deps.pool, name);
+    const tenant = await deps.pool.transaction(async (tx) => {
+      const created = await createTenant(tx, name);
+      if (created) await recordAudit(tx, actorOf(ctx), { action: 'tenant.created', tenantId: created.id, details: { name } });
+      return created;
+    });
     if (!tenant) throw new AppError(409, 'NAME_TAKEN', `a tenant named ${name} exists already`, { field: 'name' });
     ctx.status = 201;
     ctx.set('Location', `/api/admin/tenants/${tenant.id}`);
@@ -69,7 +75,11 @@ export function adminRoutes(deps: { pool: DatabasePool }) {
     }
     notSelf(ctx, id);
     if (tenantId && !(await findTenant(deps.pool, tenantId))) throw notFound('Tenant', tenantId);
-    const account = await setRole(deps.pool, { customerId: id, role, tenantId, grantedBy: ctx.state.principal!.customerId });
+    const account = await deps.pool.transaction(async (tx) => {
+      const granted = await setRole(tx, { customerId: id, role, tenantId, grantedBy: ctx.state.principal!.customerId });
+      if (granted) await recordAudit(tx, actorOf(ctx), { action: 'role.granted', subjectId: id, tenantId: tenantId ?? null, details: { role, email: granted.email } });
+      return granted;
+    });
     if (!account) throw notFound('User', id);
     ctx.state.log.info({ customerId: id, role, by: ctx.state.principal!.customerId }, 'role granted');
     ctx.body = { user: account };
@@ -80,7 +90,12 @@ export function adminRoutes(deps: { pool: DatabasePool }) {
     notSelf(ctx, id);
     if (role === 'customer') throw new AppError(409, 'INVALID_STATE', 'every account is at least a customer: grant another role instead', { role });
     // conditional: a grant made meanwhile by another admin is never undone by this revocation
-    const revoked = await revokeRole(deps.pool, { customerId: id, role, revokedBy: ctx.state.principal!.customerId });
+    const revoked = await deps.pool.transaction(async (tx) => {
+      const tenantBefore = role === 'organizer' ? (await findCustomer(tx, id))?.tenantId ?? null : null;
+      const done = await revokeRole(tx, { customerId: id, role, revokedBy: ctx.state.principal!.customerId });
+      if (done) await recordAudit(tx, actorOf(ctx), { action: 'role.revoked', subjectId: id, tenantId: tenantBefore, details: { role, email: done.email } });
+      return done;
+    });
     if (!revoked) {
       const account = await findCustomer(deps.pool, id);
       if (!account) throw notFound('User', id);

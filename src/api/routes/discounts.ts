@@ -4,15 +4,16 @@ import { z } from 'zod';
 import { DiscountCodeText, discountOf, type DiscountQuote, NewDiscountCode } from '../../contract/discounts.ts';
 import { createDiscountCode, findDiscountCode, listDiscountCodes } from '../../db/discounts.ts';
 import { AppError, notFound } from '../../errors.ts';
-import { type AppContext, type AppState, parse, requireSignedIn, requireStaff } from '../middleware.ts';
+import { actorOf, type AppContext, type AppState, parse, requireSignedIn, requireStaff } from '../middleware.ts';
+import type { Actor } from '../../db/audit.ts';
 import { EventParams } from './events.ts';
 
 export const DiscountCodeParams = EventParams.extend({ code: DiscountCodeText });
 export const DiscountQuoteQuery = z.object({ amountCents: z.coerce.number().int().min(0).max(100_000_000).optional() });
 
 /** A new code of the event, or the API's refusal (404 no such event, 409 the code exists); for staff's and organizers' routes. */
-export async function createCode(pool: DatabasePool, eventId: string, input: NewDiscountCode, createdBy: string) {
-  const created = await createDiscountCode(pool, eventId, input, createdBy);
+export async function createCode(pool: DatabasePool, eventId: string, input: NewDiscountCode, actor: Actor) {
+  const created = await createDiscountCode(pool, eventId, input, actor);
   if (created.outcome === 'EVENT_NOT_FOUND') throw notFound('Event', eventId);
   if (created.outcome === 'DUPLICATE') throw new AppError(409, 'DISCOUNT_CODE_TAKEN', `event ${eventId} already has a discount code ${input.code}`, { code: input.code });
   return created.code;
@@ -32,7 +33,7 @@ export function discountRoutes(deps: { pool: DatabasePool }) {
     const { eventId } = parse(EventParams, ctx.params, 'params');
     const input = parse(NewDiscountCode, ctx.request.body, 'body');
     ctx.status = 201;
-    ctx.body = { discountCode: await createCode(deps.pool, eventId, input, `${ctx.state.principal!.role}:${ctx.state.principal!.email}`) };
+    ctx.body = { discountCode: await createCode(deps.pool, eventId, input, actorOf(ctx)) };
   });
 
   router.get('/support/events/:eventId/discount-codes', staff, async (ctx) => {

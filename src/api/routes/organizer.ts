@@ -9,7 +9,9 @@ import { listDiscountCodes } from '../../db/discounts.ts';
 import { createCode } from './discounts.ts';
 import { eventStats } from '../../db/stats.ts';
 import { AppError, notFound } from '../../errors.ts';
-import { type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
+import { actorOf, type AppContext, type AppState, parse, requireTenantMember, tenantScope } from '../middleware.ts';
+import { EventAuditQuery } from '../../contract/audit.ts';
+import { listAudit } from '../../db/audit.ts';
 import { queryInt } from '../schemas.ts';
 import { EventParams } from './events.ts';
 
@@ -26,15 +28,17 @@ export const OrganizerEventQuery = z.object({
  * Organizers manage their tenant's venues and events: drafts, details, the layout (sections,
  * seats, prices in cents), the per-customer ticket limit, publishing and cancelling. Every
  * operation is scoped to the organizer's tenant in SQL (src/db/catalog.ts): another tenant's
- * event is a 404, as if it did not exist. Admins do not manage tenants' events.
+ * event is a 404, as if it did not exist. Admins do not manage tenants' events. A tenant's app
+ * (its API key, src/db/apps.ts) may do all of this for its tenant, as its organizers do. Every
+ * change is in the audit trail; GET .../audit reads an event's.
  */
 export function organizerRoutes(deps: { pool: DatabasePool }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api/organizer' });
-  router.use(requireRole('organizer'));
-  const me = (ctx: AppContext) => ctx.state.principal!.customerId;
+  router.use(requireTenantMember());
+  const me = tenantScope;
   /** The event as its organizer sees it (drafts too), after a change. */
   const detail = async (ctx: AppContext, eventId: string) => {
-    const event = await getEvent(deps.pool, eventId, { organizerId: me(ctx) });
+    const event = await getEvent(deps.pool, eventId, me(ctx));
     if (!event) throw notFound('Event', eventId);
     return event;
   };
@@ -54,12 +58,12 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
 
   router.get('/events', async (ctx) => {
     const query = parse(OrganizerEventQuery, ctx.query, 'query');
-    ctx.body = await listEvents(deps.pool, query, { organizerId: me(ctx) });
+    ctx.body = await listEvents(deps.pool, query, me(ctx));
   });
 
   router.post('/events', async (ctx) => {
     const draft = parse(EventDraft, ctx.request.body, 'body');
-    const created = await createDraft(deps.pool, me(ctx), draft);
+    const created = await createDraft(deps.pool, me(ctx), draft, actorOf(ctx));
     if (created.outcome === 'VENUE_NOT_FOUND') throw notFound('Venue', draft.venueId);
     ctx.status = 201;
     ctx.set('Location', `/api/organizer/events/${created.eventId}`);
@@ -74,7 +78,7 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
   router.patch('/events/:eventId', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
     const edit = parse(EventEdit, ctx.request.body, 'body');
-    const result = await editEvent(deps.pool, me(ctx), eventId, edit);
+    const result = await editEvent(deps.pool, me(ctx), eventId, edit, actorOf(ctx));
     if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
     if (result.outcome === 'VENUE_NOT_FOUND') throw notFound('Venue', edit.venueId!);
     if (result.outcome === 'CANCELLED') throw new AppError(409, 'INVALID_STATE', 'the event is cancelled: it changes no more', { status: 'CANCELLED' });
@@ -84,7 +88,7 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
   router.put('/events/:eventId/sections', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
     const { sections } = parse(LayoutBody, ctx.request.body, 'body');
-    const result = await replaceLayout(deps.pool, me(ctx), eventId, sections);
+    const result = await replaceLayout(deps.pool, me(ctx), eventId, sections, actorOf(ctx));
     if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
     if (result.outcome === 'CANCELLED') throw new AppError(409, 'INVALID_STATE', 'the event is cancelled: it changes no more', { status: 'CANCELLED' });
     if (result.outcome === 'LOCKED') {
@@ -99,7 +103,7 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
   router.post('/events/:eventId/publish', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
     parse(NoBody, ctx.request.body, 'body');
-    const result = await publishEvent(deps.pool, me(ctx), eventId);
+    const result = await publishEvent(deps.pool, me(ctx), eventId, actorOf(ctx));
     if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
     if (result.outcome === 'REFUSED') {
       throw new AppError(409, 'INVALID_STATE', result.status === 'CANCELLED' ? 'a cancelled event cannot go on sale' : 'the event has started: it cannot go on sale', { status: result.status });
@@ -110,7 +114,7 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
   router.post('/events/:eventId/cancel', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
     parse(NoBody, ctx.request.body, 'body');
-    const result = await cancelEvent(deps.pool, me(ctx), eventId);
+    const result = await cancelEvent(deps.pool, me(ctx), eventId, actorOf(ctx));
     if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
     if (result.outcome === 'HAS_SALES') {
       // TODO(refunds): cancel the holds and refund the bookings (the booking refund workflow), then cancel
@@ -121,7 +125,7 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
 
   router.delete('/events/:eventId', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
-    const result = await deleteEvent(deps.pool, me(ctx), eventId);
+    const result = await deleteEvent(deps.pool, me(ctx), eventId, actorOf(ctx));
     if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
     if (result.outcome === 'HAS_SALES') {
       throw new AppError(409, 'EVENT_HAS_SALES', 'an event that has had reservations cannot be deleted, only cancelled', salesDetails(result.sales));
@@ -146,7 +150,15 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
     const input = parse(NewDiscountCode, ctx.request.body, 'body');
     await detail(ctx, eventId);
     ctx.status = 201;
-    ctx.body = { discountCode: await createCode(deps.pool, eventId, input, `organizer:${ctx.state.principal!.email}`) };
+    ctx.body = { discountCode: await createCode(deps.pool, eventId, input, actorOf(ctx)) };
+  });
+
+  // who did what to the event (and its reservations and bookings), newest first
+  router.get('/events/:eventId/audit', async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    const page = parse(EventAuditQuery, ctx.query, 'query');
+    await detail(ctx, eventId);
+    ctx.body = await listAudit(deps.pool, { eventId, ...page });
   });
   return router;
 }

@@ -5,7 +5,9 @@ import { eventStats } from '../../db/stats.ts';
 import { notFound } from '../../errors.ts';
 import type { ReservationService } from '../../reservations/service.ts';
 import { EventParams } from './events.ts';
-import { type AppContext, type AppState, parse, requireStaff } from '../middleware.ts';
+import { actorOf, type AppContext, type AppState, parse, requireStaff } from '../middleware.ts';
+import { AuditQuery } from '../../contract/audit.ts';
+import { listAudit, recordReservationRequest } from '../../db/audit.ts';
 import { ExtendBody, ReservationParams, text } from '../schemas.ts';
 import { ReservationStatus } from '../../contract/reservations.ts';
 
@@ -15,7 +17,11 @@ export const SupportQuery = z.object({
 });
 export const SupportCancel = z.object({ reason: text({ min: 1, minMessage: 'say why the hold is cancelled', max: 500 }) }).strict();
 
-/** Support staff (support and admin): see any reservation, cancel or extend any hold (recorded with the actor); never pay. */
+/**
+ * Support staff (support and admin): see any reservation, cancel or extend any hold (recorded with the actor); never pay.
+ * A cancel or extension is carried out by the reservation's workflow: the audit trail records the
+ * request (who, why) once the API accepted it. Staff read the trail by event, reservation, booking or actor.
+ */
 export function supportRoutes(deps: { service: ReservationService; pool: DatabasePool; temporalUi?: { url?: string; namespace: string } }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api/support' });
   const support = requireStaff();
@@ -44,8 +50,10 @@ export function supportRoutes(deps: { service: ReservationService; pool: Databas
   router.post('/reservations/:id/cancel', support, async (ctx) => {
     const { id } = parse(ReservationParams, ctx.params, 'params');
     const { reason } = parse(SupportCancel, ctx.request.body, 'body');
+    const reservation = await deps.service.cancel(ctx.state.principal!, id, reason);
+    await recordReservationRequest(deps.pool, actorOf(ctx), 'reservation.cancel_requested', id, reason);
     ctx.status = 202;
-    ctx.body = { reservation: await deps.service.cancel(ctx.state.principal!, id, reason) };
+    ctx.body = { reservation };
   });
 
   router.get('/events/:eventId/stats', support, async (ctx) => {
@@ -58,7 +66,12 @@ export function supportRoutes(deps: { service: ReservationService; pool: Databas
   router.post('/reservations/:id/extend', support, async (ctx) => {
     const { id } = parse(ReservationParams, ctx.params, 'params');
     const { seconds } = parse(ExtendBody, ctx.request.body, 'body');
-    ctx.body = { reservation: await deps.service.extend(ctx.state.principal!, id, seconds) };
+    const reservation = await deps.service.extend(ctx.state.principal!, id, seconds);
+    await recordReservationRequest(deps.pool, actorOf(ctx), 'reservation.extend_requested', id, null, { seconds: seconds ?? null, holdExpiresAt: reservation.holdExpiresAt });
+    ctx.body = { reservation };
+  });
+  router.get('/audit', support, async (ctx) => {
+    ctx.body = await listAudit(deps.pool, parse(AuditQuery, ctx.query, 'query'));
   });
   return router;
 }
