@@ -21,6 +21,8 @@ import { SupportCancel, SupportQuery } from './routes/support.ts';
 import { DiscountCodeParams, DiscountQuoteQuery } from './routes/discounts.ts';
 import { AppliedDiscount, DiscountCode, DiscountQuote, NewDiscountCode } from '../contract/discounts.ts';
 import { EventStats } from '../contract/stats.ts';
+import { AppParams, CreatedApp, NewApp, TenantApp, TenantAppParams, TenantParams } from '../contract/apps.ts';
+import { AuditPage, AuditQuery, EventAuditQuery } from '../contract/audit.ts';
 import { ExtendBody, ReservationParams } from './schemas.ts';
 
 /**
@@ -591,6 +593,57 @@ function organizerOperations(): Operations {
   };
 }
 
+/** Tenants' client apps (src/api/routes/apps.ts) and the audit trail (support's and organizers' reads). */
+function appAndAuditOperations(): Operations {
+  const adminOnly = { 401: badToken, 403: "needs the admin role (an app's key is refused)" };
+  const organizerOnly = { 401: badToken, 403: "needs the organizer role of a tenant (an app's key is refused: keys cannot mint keys)" };
+  const created = { description: 'The app and its key, shown this once', headers: z.object({ 'Cache-Control': z.literal('no-store') }), ...json(CreatedApp) };
+  const list = ok('The apps, newest first, revoked ones too', z.object({ items: z.array(TenantApp) }));
+  const revoked = ok('The app, revoked (its key no longer works); revoking again answers the same', z.object({ app: TenantApp }));
+  return {
+    'GET /api/admin/tenants/:tenantId/apps': {
+      tags: ['Admin'], summary: "A tenant's client apps", security: BEARER, requestParams: { path: TenantParams },
+      responses: { 200: list, ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { ...adminOnly, 404: 'no such tenant' }) },
+    },
+    'POST /api/admin/tenants/:tenantId/apps': {
+      tags: ['Admin'], summary: 'Register a client app of a tenant, with a new API key and its allowed origins', security: BEARER,
+      requestParams: { path: TenantParams }, requestBody: { required: true, ...json(NewApp) },
+      responses: { 201: created, ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], ...bodyRefusals }, { ...adminOnly, 404: 'no such tenant' }) },
+    },
+    'DELETE /api/admin/tenants/:tenantId/apps/:appId': {
+      tags: ['Admin'], summary: "Revoke a tenant's app: its key stops working at once", security: BEARER, requestParams: { path: TenantAppParams },
+      responses: { 200: revoked, ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { ...adminOnly, 404: 'no such app of the tenant' }) },
+    },
+    'GET /api/organizer/apps': {
+      tags: ['Organizer'], summary: "The organizer's tenant's client apps", security: BEARER,
+      responses: { 200: list, ...errors({ 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, organizerOnly) },
+    },
+    'POST /api/organizer/apps': {
+      tags: ['Organizer'], summary: "Register a client app of the organizer's tenant, with a new API key", security: BEARER,
+      requestBody: { required: true, ...json(NewApp) },
+      responses: { 201: created, ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], ...bodyRefusals }, organizerOnly) },
+    },
+    'DELETE /api/organizer/apps/:appId': {
+      tags: ['Organizer'], summary: "Revoke one of the tenant's apps", security: BEARER, requestParams: { path: AppParams },
+      responses: { 200: revoked, ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { ...organizerOnly, 404: "no such app of the organizer's tenant" }) },
+    },
+    'GET /api/support/audit': {
+      tags: ['Support'], summary: 'The audit trail: who did what, by event, reservation (with its booking), booking or actor; newest first', security: BEARER,
+      description: 'Pages by `before` (the `nextBefore` of the previous page). At least one of eventId, reservationId, bookingId, actorId.',
+      requestParams: { query: AuditQuery },
+      responses: { 200: ok('One page of entries', AuditPage), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, { 401: badToken, 403: 'needs the support or admin role' }) },
+    },
+    'GET /api/organizer/events/:eventId/audit': {
+      tags: ['Organizer'], summary: "The audit trail of one of the tenant's events (its changes, codes, and support's work on its reservations and bookings)", security: BEARER,
+      requestParams: { path: EventParams, query: EventAuditQuery },
+      responses: {
+        200: ok('One page of entries, newest first', AuditPage),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { 401: badToken, 403: 'needs the organizer role or a key of the tenant', 404: "no such event of the tenant" }),
+      },
+    },
+  };
+}
+
 function operationsOperations(): Operations {
   return {
     'GET /api/health': {
@@ -628,7 +681,7 @@ export type OpenApiDocument = ReturnType<typeof createDocument>;
 export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
   const operations: Operations = {
     ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...bookingOperations(),
-    ...supportOperations(), ...discountOperations(), ...adminOperations(), ...organizerOperations(), ...organizerSalesOperations(), ...operationsOperations(),
+    ...supportOperations(), ...discountOperations(), ...adminOperations(), ...organizerOperations(), ...organizerSalesOperations(), ...appAndAuditOperations(), ...operationsOperations(),
   };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {
@@ -648,11 +701,11 @@ export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_
     servers: [{ url: '/' }],
     tags: [
       { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' }, { name: 'Bookings', description: 'After the sale: cancellation and refund' },
-      { name: 'Support', description: 'Needs the support or admin role' }, { name: 'Admin', description: 'Needs the admin role' }, { name: 'Organizer', description: "Needs the organizer role: the organizer's tenant's venues and events only" }, { name: 'Operations' },
+      { name: 'Support', description: 'Needs the support or admin role' }, { name: 'Admin', description: 'Needs the admin role' }, { name: 'Organizer', description: "Needs the organizer role, or a tenant app's API key (Authorization: Bearer bk_…): the tenant's venues and events only" }, { name: 'Operations' },
     ],
     paths,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The token from POST /api/auth/login or /api/auth/register' } },
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "The token from POST /api/auth/login or /api/auth/register; on the organizer routes also a tenant app's API key (bk_…)" } },
       schemas: { Error: ErrorBody, Reservation, Event: eventSummary, EventDetail, Booking: bookingView, Customer: customer },
     },
   });
