@@ -71,6 +71,12 @@ async function organizersDraft(): Promise<string> {
 const draftRow = (id: string) => engine.db.pool.maybeOne(sql.type(z.object({ status: z.string(), name: z.string(), limit: z.number().nullable(), seats: z.number() }))`
   SELECT status, name, max_tickets_per_customer AS "limit", (SELECT count(*) FROM seats WHERE event_id = e.id) AS seats FROM events e WHERE id = ${id}
 `);
+/** A fresh live app of the organizer's tenant, for a call that revokes one; its id. */
+async function tenantsApp(): Promise<string> {
+  const res = await as(admin, 'POST', `/api/admin/tenants/${tenantId}/apps`, { name: 'Cell app' });
+  expect(res.status).toBe(201);
+  return res.body.app.id;
+}
 /** An account of its own for each call that changes one (admin routes). */
 const someone = async () => (await engine.register()).customerId;
 
@@ -168,6 +174,23 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 201, support: 403, admin: 403 } },
   { route: 'DELETE /api/organizer/events/:id', needsDraft: true, call: (c, id) => as(c, 'DELETE', `/api/organizer/events/${id}`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 204, support: 403, admin: 403 } },
+  { route: 'GET /api/organizer/events/:id/audit', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}/audit`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  // tenants' apps: admins manage any tenant's, organizers their own tenant's (an app's own key: tests/accounts/tenant-apps.test.ts)
+  { route: 'GET /api/admin/tenants/:tenantId/apps', call: (c) => as(c, 'GET', `/api/admin/tenants/${tenantId}/apps`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
+  { route: 'POST /api/admin/tenants/:tenantId/apps', call: (c) => as(c, 'POST', `/api/admin/tenants/${tenantId}/apps`, { name: 'Cell app', allowedOrigins: ['https://cell.example.com'] }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 201 } },
+  { route: 'DELETE /api/admin/tenants/:tenantId/apps/:appId', call: async (c) => as(c, 'DELETE', `/api/admin/tenants/${tenantId}/apps/${await tenantsApp()}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
+  { route: 'GET /api/organizer/apps', call: (c) => as(c, 'GET', '/api/organizer/apps'),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'POST /api/organizer/apps', call: (c) => as(c, 'POST', '/api/organizer/apps', { name: 'Cell app' }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 201, support: 403, admin: 403 } },
+  { route: 'DELETE /api/organizer/apps/:appId', call: async (c) => as(c, 'DELETE', `/api/organizer/apps/${await tenantsApp()}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'GET /api/support/audit', call: (c) => as(c, 'GET', `/api/support/audit?eventId=${eventId}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
 ];
 
 describe('every endpoint by role (the README table)', () => {

@@ -20,11 +20,12 @@ import { supportRoutes } from '../../src/api/routes/support.ts';
 import { discountRoutes } from '../../src/api/routes/discounts.ts';
 import { ticketRoutes } from '../../src/api/routes/tickets.ts';
 import { bookingRoutes } from '../../src/api/routes/bookings.ts';
+import { appRoutes } from '../../src/api/routes/apps.ts';
 import { sql } from '../../src/db/sql.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
 let engine: TestEngine;
-let fixture: { eventId: string; sectionId: string; seatIds: string[]; reservationId: string; customer: string; support: string; admin: string; organizer: string; userId: string; ghost: string };
+let fixture: { eventId: string; sectionId: string; seatIds: string[]; reservationId: string; customer: string; support: string; admin: string; organizer: string; userId: string; ghost: string; tenantId: string };
 
 beforeAll(async () => {
   engine = await startTestEngine('malformed', { RATE_LIMIT_FAILED_LOGINS: '0', RATE_LIMIT_HOLDS_PER_MINUTE: '0' });
@@ -41,6 +42,7 @@ beforeAll(async () => {
   fixture = {
     eventId: event.eventId, sectionId: event.sectionIds[1], seatIds: event.seatIds, reservationId: held.body.reservation.id,
     customer: customer.token, support: support.token, admin: admin.token, organizer: organizer.token, userId: customer.customerId, ghost: gone.token,
+    tenantId: await engine.createTenant(),
   };
 });
 afterAll(async () => {
@@ -135,6 +137,16 @@ const ROUTES: Route[] = [
   },
   { method: 'DELETE', pattern: '/api/organizer/events/:eventId', path: () => `/api/organizer/events/${NO_EVENT}`, who: 'organizer' },
   { method: 'DELETE', pattern: '/api/admin/users/:id/roles/:role', path: () => `/api/admin/users/${fixture.userId}/roles/support`, who: 'admin' },
+  // tenants' apps: a tenant that does not exist (admin) and an app that does not exist, so nothing is created or revoked
+  { method: 'GET', pattern: '/api/admin/tenants/:tenantId/apps', path: () => `/api/admin/tenants/${fixture.tenantId}/apps`, who: 'admin' },
+  { method: 'POST', pattern: '/api/admin/tenants/:tenantId/apps', path: () => `/api/admin/tenants/${NO_EVENT}/apps`, who: 'admin', body: () => ({ name: 'Box office', allowedOrigins: ['https://tickets.example.com'] }) },
+  { method: 'DELETE', pattern: '/api/admin/tenants/:tenantId/apps/:appId', path: () => `/api/admin/tenants/${fixture.tenantId}/apps/${NO_EVENT}`, who: 'admin' },
+  { method: 'GET', pattern: '/api/organizer/apps', path: () => '/api/organizer/apps', who: 'organizer' },
+  { method: 'POST', pattern: '/api/organizer/apps', path: () => '/api/organizer/apps', who: 'organizer', body: () => ({ name: 'Box office', allowedOrigins: ['https://tickets.example.com'] }) },
+  { method: 'DELETE', pattern: '/api/organizer/apps/:appId', path: () => `/api/organizer/apps/${NO_EVENT}`, who: 'organizer' },
+  // the audit trail
+  { method: 'GET', pattern: '/api/support/audit', path: () => '/api/support/audit', who: 'support', query: { eventId: '00000000-0000-4000-8000-000000000000', actorId: '00000000-0000-4000-8000-000000000000', before: '1000', limit: '10' } },
+  { method: 'GET', pattern: '/api/organizer/events/:eventId/audit', path: () => `/api/organizer/events/${NO_EVENT}/audit`, who: 'organizer', query: { before: '1000', limit: '10' } },
 ];
 /** The routes that take a body (POST, PUT, PATCH; publish and cancel take none, so an empty one, even a decoded one, is right there). */
 const POSTS = ROUTES.filter((r) => r.body);
@@ -224,7 +236,7 @@ async function storedState() {
       (SELECT count(*) FROM customers), (SELECT md5(string_agg(id || role, ',' ORDER BY id)) FROM customers), (SELECT count(*) FROM tenants),
       (SELECT count(*) FROM venues), (SELECT md5(string_agg(id || status || name || coalesce(max_tickets_per_customer, 0), ',' ORDER BY id)) FROM events),
       (SELECT count(*) FROM refresh_tokens), (SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NOT NULL OR rotated_at IS NOT NULL), (SELECT count(*) FROM reservations), (SELECT count(*) FROM payment_charges),
-      (SELECT count(*) FROM payment_methods), (SELECT count(*) FROM payment_attempts), (SELECT count(*) FROM bookings), (SELECT count(*) FROM outbox), (SELECT count(*) FROM discount_codes),
+      (SELECT count(*) FROM payment_methods), (SELECT count(*) FROM payment_attempts), (SELECT count(*) FROM bookings), (SELECT count(*) FROM outbox), (SELECT count(*) FROM discount_codes), (SELECT count(*) FROM tenant_apps), (SELECT count(*) FROM tenant_apps WHERE revoked_at IS NOT NULL), (SELECT count(*) FROM audit_log),
       (SELECT md5(string_agg(id || state || version, ',' ORDER BY id)) FROM seats),
       (SELECT md5(string_agg(id || status || hold_expires_at::text || coalesce(cancel_reason, ''), ',' ORDER BY id)) FROM reservations)
     ) AS state
@@ -268,7 +280,7 @@ describe('malformed requests to every route answer below 500, in the error shape
 
   test('the route table here covers every route the API registers', () => {
     const deps = {} as never;
-    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), organizerRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps), bookingRoutes(deps), discountRoutes(deps)]
+    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), organizerRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps), bookingRoutes(deps), discountRoutes(deps), appRoutes(deps)]
       .flatMap((router) => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`)));
     expect(new Set(registered)).toEqual(new Set(ROUTES.map((r) => `${r.method} ${r.pattern}`)));
   });
