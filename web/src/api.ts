@@ -21,6 +21,12 @@ import type {
   ReservationStatus,
   Seat,
   SupportReservation,
+  AuditPage,
+  CreatedApp,
+  Customer,
+  Role,
+  Tenant,
+  TenantApp,
 } from './types';
 
 /** Every failed call surfaces as an ApiError carrying the server's `{ code, message, details }`. */
@@ -294,6 +300,38 @@ export const api = {
   organizerPublish: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/publish`),
 
   organizerCancel: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/cancel`),
+
+  /** The audit trail for staff: by event, reservation (with its booking), booking or actor; newest first, `before` pages on. */
+  supportAudit: (query: { eventId?: string; reservationId?: string; bookingId?: string; actorId?: string; before?: string; limit?: number }, signal?: AbortSignal) =>
+    request<AuditPage>('GET', `/api/support/audit${toQueryString(query)}`, { signal }),
+
+  /** One of the organizer's tenant's events' audit trail. */
+  organizerEventAudit: (eventId: string, query: { before?: string; limit?: number }, signal?: AbortSignal) =>
+    request<AuditPage>('GET', `/api/organizer/events/${id(eventId)}/audit${toQueryString(query)}`, { signal }),
+
+  /** Admins: an account by its email (exact, any case); none when nobody has it. */
+  adminFindUser: async (email: string, signal?: AbortSignal) =>
+    (await request<{ items: Customer[] }>('GET', `/api/admin/users${toQueryString({ email })}`, { signal })).items[0] ?? null,
+
+  adminGrantRole: async (userId: string, role: Role, tenantId?: string) =>
+    (await request<{ user: Customer }>('PUT', `/api/admin/users/${id(userId)}/roles/${id(role)}`, { body: tenantId ? { tenantId } : {} })).user,
+
+  adminRevokeRole: async (userId: string, role: Role) =>
+    (await request<{ user: Customer }>('DELETE', `/api/admin/users/${id(userId)}/roles/${id(role)}`)).user,
+
+  adminTenants: async (signal?: AbortSignal) => (await request<{ items: Tenant[] }>('GET', '/api/admin/tenants', { signal })).items,
+
+  adminCreateTenant: async (name: string) => (await request<{ tenant: Tenant }>('POST', '/api/admin/tenants', { body: { name } })).tenant,
+
+  adminApps: async (tenantId: string, signal?: AbortSignal) =>
+    (await request<{ items: TenantApp[] }>('GET', `/api/admin/tenants/${id(tenantId)}/apps`, { signal })).items,
+
+  /** A new app of the tenant; the answer carries its key, shown this once. */
+  adminCreateApp: (tenantId: string, body: { name: string; allowedOrigins: string[] }) =>
+    request<CreatedApp>('POST', `/api/admin/tenants/${id(tenantId)}/apps`, { body }),
+
+  adminRevokeApp: async (tenantId: string, appId: string) =>
+    (await request<{ app: TenantApp }>('DELETE', `/api/admin/tenants/${id(tenantId)}/apps/${id(appId)}`)).app,
 
   /** Reservations for support, and the same filter as a Temporal Web UI link (null without a UI). */
   supportListReservations: (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>

@@ -200,3 +200,8 @@ export interface ReservationUpdate {
 
 /** Reservations that still hold seats. */
 export const ACTIVE_STATUSES: readonly ReservationStatus[] = ['HELD', 'PAYING'];
+
+// Tenants' client apps and the audit trail: the engine's contract modules, types only
+export type { CreatedApp, TenantApp } from '../../src/contract/apps';
+export type { AuditEntry, AuditPage } from '../../src/contract/audit';
+export type { Tenant } from '../../src/contract/catalog';

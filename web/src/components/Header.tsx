@@ -55,6 +55,11 @@ export function Header() {
               Check-in
             </NavLink>
           )}
+          {customer?.role === 'admin' && (
+            <NavLink to="/admin" className={navClass}>
+              Admin
+            </NavLink>
+          )}
         </nav>
         <div className="header__account">
           {customer ? (

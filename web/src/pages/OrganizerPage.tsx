@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api, errorMessage } from '../api';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { StatusBadge } from '../components/StatusBadge';
+import { AuditList } from '../components/AuditList';
 import { formatDateTime, formatPriceRange } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 import type { EventStatus, EventSummary } from '../types';
@@ -18,6 +19,7 @@ export function OrganizerPage() {
   const page = Math.max(1, Number(params.get('page')) || 1);
   const events = useResource((signal) => api.organizerListEvents({ status, page, pageSize: PAGE_SIZE }, signal), [status, page]);
   const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
+  const [history, setHistory] = useState<string | null>(null);
 
   const show = (next: { status?: string; page?: number }) => {
     const search = new URLSearchParams();
@@ -72,7 +74,8 @@ export function OrganizerPage() {
             </thead>
             <tbody>
               {events.data.items.map((event) => (
-                <tr key={event.id} data-event-id={event.id}>
+                <Fragment key={event.id}>
+                <tr data-event-id={event.id}>
                   <td>{event.name}</td>
                   <td>{formatDateTime(event.startsAt)}</td>
                   <td>{event.venue.name}</td>
@@ -86,8 +89,19 @@ export function OrganizerPage() {
                     {event.status !== 'CANCELLED' && (
                       <button type="button" className="btn btn--ghost btn--sm" onClick={() => void act(event, 'cancel')}>Cancel event</button>
                     )}
+                    <button type="button" className="btn btn--ghost btn--sm" aria-expanded={history === event.id} onClick={() => setHistory(history === event.id ? null : event.id)}>
+                      {history === event.id ? 'Hide history' : 'History'}
+                    </button>
                   </td>
                 </tr>
+                {history === event.id && (
+                  <tr className="table__expansion">
+                    <td colSpan={7}>
+                      <AuditList label={`History of ${event.name}`} load={(before) => api.organizerEventAudit(event.id, { before, limit: 20 })} />
+                    </td>
+                  </tr>
+                )}
+                </Fragment>
               ))}
             </tbody>
           </table>

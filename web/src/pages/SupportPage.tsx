@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, attendeesCsvPath } from '../api';
 import { FileDownload } from '../components/FileDownload';
+import { AuditList } from '../components/AuditList';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { Money } from '../components/Money';
 import { StatusBadge } from '../components/StatusBadge';
@@ -56,6 +57,12 @@ export function SupportPage() {
           <FileDownload href={attendeesCsvPath(eventId)} filename={`attendees-${eventId}.csv`} fetchFile={() => api.downloadAttendeesCsv(eventId)}
             label="Download bookings and attendees (CSV)" busyLabel="Preparing the list…" srSuffix=" of this event" testId="download-attendees" />
         </p>
+      )}
+      {eventId && /^[0-9a-f-]{36}$/i.test(eventId) && (
+        <details className="card support__audit" data-testid="event-audit">
+          <summary>Audit trail of this event: who changed it, and who cancelled or refunded what</summary>
+          <AuditList key={eventId} label="Audit trail of the event" load={(before) => api.supportAudit({ eventId, before, limit: 20 })} />
+        </details>
       )}
       {reservations.data?.temporalUiUrl && (
         <p className="muted small support__temporal">
@@ -150,6 +157,7 @@ function SupportFilters({ eventId: initialEventId, status: initialStatus, onAppl
 
 function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReservation; onCancelled: (r: SupportReservation) => void }) {
   const [open, setOpen] = useState(false);
+  const [history, setHistory] = useState(false);
   const [requested, setRequested] = useState(false);
   const [extension, setExtension] = useState<{ busy: boolean; until?: string; error?: unknown }>({ busy: false });
   // a confirmed booking is cancelled and refunded (any time, for support); a live hold is cancelled
@@ -180,6 +188,7 @@ function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReser
         <td>
           <StatusBadge status={r.status} />
           {r.cancelReason && <div className="muted small">{r.cancelReason}</div>}
+          {r.cancelledBy && <div className="muted small" data-testid="cancelled-by">by {r.cancelledBy}</div>}
           {r.workflowUrl && (
             <div className="small">
               <a href={r.workflowUrl} target="_blank" rel="noreferrer" data-testid="workflow-link">
@@ -201,10 +210,22 @@ function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReser
               {refundable ? 'Cancel & refund' : 'Cancel'}
             </button>
           )}
+          <button type="button" className="btn btn--ghost btn--sm" aria-expanded={history} onClick={() => setHistory((shown) => !shown)}>
+            {history ? 'Hide history' : 'History'}
+          </button>
           {extension.until && <div className="muted small" role="status">Held until {formatDateTime(extension.until)}</div>}
           {extension.error !== undefined && <ErrorAlert error={extension.error} title="Could not extend." />}
         </td>
       </tr>
+      {history && (
+        <tr className="table__expansion" data-testid="reservation-history">
+          <td colSpan={7}>
+            <strong>Who did what to {r.customerEmail}'s reservation</strong>
+            <AuditList label={`History of ${r.customerEmail}'s reservation`} empty="No staff action recorded on this reservation."
+              load={(before) => api.supportAudit({ reservationId: r.id, before, limit: 20 })} />
+          </td>
+        </tr>
+      )}
       {open && (
         <tr className="table__expansion">
           <td colSpan={7}>

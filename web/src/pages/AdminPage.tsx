@@ -1,0 +1,272 @@
+import { useState, type FormEvent } from 'react';
+import { api } from '../api';
+import { useAuth } from '../auth';
+import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
+import { formatDateTime } from '../format';
+import { useDocumentTitle, useResource } from '../hooks';
+import type { CreatedApp, Customer, Role, Tenant, TenantApp } from '../types';
+
+const ROLES: Role[] = ['customer', 'organizer', 'support', 'admin'];
+
+/**
+ * The admin page: accounts and their roles (grant, revoke: PUT/DELETE /api/admin/users/:id/roles/:role),
+ * tenants, and each tenant's client apps with their API keys (a new key is shown once).
+ */
+export function AdminPage() {
+  useDocumentTitle('Admin');
+  const tenants = useResource((signal) => api.adminTenants(signal), []);
+  const [selected, setSelected] = useState<string | null>(null);
+  const tenant = tenants.data?.find((t) => t.id === selected) ?? null;
+  return (
+    <>
+      <h1 className="page-title">Admin</h1>
+      <UsersAndRoles tenants={tenants.data ?? []} />
+      <section className="card admin__section" aria-labelledby="admin-tenants">
+        <h2 id="admin-tenants" className="section-title">Tenants</h2>
+        <ErrorAlert error={tenants.error} title="Could not load the tenants." />
+        {tenants.loading && !tenants.data && <Loading />}
+        <NewTenantForm onCreated={(created) => { tenants.reload(); setSelected(created.id); }} />
+        {tenants.data && tenants.data.length === 0 && <EmptyState title="No tenants yet" />}
+        {tenants.data && tenants.data.length > 0 && (
+          <ul className="admin__tenants">
+            {tenants.data.map((t) => (
+              <li key={t.id} data-tenant-id={t.id}>
+                <span>{t.name}</span> <code className="muted small">{t.id}</code>{' '}
+                <button type="button" className="btn btn--ghost btn--sm" aria-pressed={selected === t.id} onClick={() => setSelected(t.id)}>
+                  App keys<span className="sr-only"> of {t.name}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      {tenant && <TenantApps key={tenant.id} tenant={tenant} />}
+    </>
+  );
+}
+
+function UsersAndRoles({ tenants }: { tenants: Tenant[] }) {
+  const { customer: me } = useAuth();
+  const [email, setEmail] = useState('');
+  const [found, setFound] = useState<{ account: Customer | null; email: string } | null>(null);
+  const [state, setState] = useState<{ busy: boolean; error?: unknown; done?: string }>({ busy: false });
+  const [role, setRole] = useState<Role>('support');
+  const [tenantId, setTenantId] = useState('');
+
+  const run = async (work: () => Promise<string | void>) => {
+    setState({ busy: true });
+    try {
+      setState({ busy: false, done: (await work()) ?? undefined });
+    } catch (error) {
+      setState({ busy: false, error });
+    }
+  };
+  const search = (event: FormEvent) => {
+    event.preventDefault();
+    void run(async () => setFound({ account: await api.adminFindUser(email.trim()), email: email.trim() }));
+  };
+  const account = found?.account ?? null;
+  const grant = (event: FormEvent) => {
+    event.preventDefault();
+    if (!account) return;
+    void run(async () => {
+      const user = await api.adminGrantRole(account.id, role, role === 'organizer' ? tenantId : undefined);
+      setFound({ account: user, email: user.email });
+      return `${user.email} is now ${user.role}.`;
+    });
+  };
+  const revoke = () => {
+    if (!account) return;
+    void run(async () => {
+      const user = await api.adminRevokeRole(account.id, account.role);
+      setFound({ account: user, email: user.email });
+      return `${account.role} revoked: ${user.email} is a customer again.`;
+    });
+  };
+  const tenantName = (id: string | null) => tenants.find((t) => t.id === id)?.name ?? id;
+
+  return (
+    <section className="card admin__section" aria-labelledby="admin-users">
+      <h2 id="admin-users" className="section-title">Users and roles</h2>
+      <form className="toolbar" onSubmit={search} aria-label="Find an account">
+        <div className="field">
+          <label htmlFor="admin-email" className="field__label">Email</label>
+          <input id="admin-email" className="input" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        </div>
+        <div className="toolbar__actions">
+          <button type="submit" className="btn btn--primary" disabled={state.busy}>Find</button>
+        </div>
+      </form>
+      <ErrorAlert error={state.error} title="That did not work." />
+      {state.done && <Notice tone="success">{state.done}</Notice>}
+      {found && !account && <p className="muted">No account has the email {found.email}.</p>}
+      {account && (
+        <div className="admin__account" data-testid="admin-account">
+          <p>
+            <strong>{account.name}</strong> · {account.email} · role <strong data-testid="account-role">{account.role}</strong>
+            {account.tenantId && <> of <strong>{tenantName(account.tenantId)}</strong></>}
+          </p>
+          {account.id === me?.id ? (
+            <p className="muted small">This is you: another admin changes your role.</p>
+          ) : (
+            <form className="toolbar" onSubmit={grant} aria-label={`Grant ${account.email} a role`}>
+              <div className="field">
+                <label htmlFor="admin-role" className="field__label">Role</label>
+                <select id="admin-role" className="input" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+                  {ROLES.filter((r) => r !== 'customer').map((r) => <option key={r} value={r}>{r}</option>)}
+                </select>
+              </div>
+              {role === 'organizer' && (
+                <div className="field">
+                  <label htmlFor="admin-role-tenant" className="field__label">Tenant</label>
+                  <select id="admin-role-tenant" className="input" required value={tenantId} onChange={(e) => setTenantId(e.target.value)}>
+                    <option value="">Choose a tenant</option>
+                    {tenants.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+                  </select>
+                </div>
+              )}
+              <div className="toolbar__actions">
+                <button type="submit" className="btn btn--primary" disabled={state.busy}>Grant</button>
+                {account.role !== 'customer' && (
+                  <button type="button" className="btn btn--danger-ghost" disabled={state.busy} onClick={revoke}>Revoke {account.role}</button>
+                )}
+              </div>
+            </form>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function NewTenantForm({ onCreated }: { onCreated: (tenant: Tenant) => void }) {
+  const [name, setName] = useState('');
+  const [state, setState] = useState<{ busy: boolean; error?: unknown }>({ busy: false });
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setState({ busy: true });
+    try {
+      onCreated(await api.adminCreateTenant(name.trim()));
+      setName('');
+      setState({ busy: false });
+    } catch (error) {
+      setState({ busy: false, error });
+    }
+  };
+  return (
+    <form className="toolbar" onSubmit={(e) => void submit(e)} aria-label="Create a tenant">
+      <div className="field">
+        <label htmlFor="admin-tenant-name" className="field__label">New tenant</label>
+        <input id="admin-tenant-name" className="input" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+      </div>
+      <div className="toolbar__actions">
+        <button type="submit" className="btn btn--secondary" disabled={state.busy || !name.trim()}>Create tenant</button>
+      </div>
+      <ErrorAlert error={state.error} title="Could not create the tenant." />
+    </form>
+  );
+}
+
+function TenantApps({ tenant }: { tenant: Tenant }) {
+  const apps = useResource((signal) => api.adminApps(tenant.id, signal), [tenant.id]);
+  const [name, setName] = useState('');
+  const [origins, setOrigins] = useState('');
+  const [created, setCreated] = useState<CreatedApp | null>(null);
+  const [state, setState] = useState<{ busy: boolean; error?: unknown }>({ busy: false });
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    setState({ busy: true });
+    try {
+      const allowedOrigins = origins.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
+      setCreated(await api.adminCreateApp(tenant.id, { name: name.trim(), allowedOrigins }));
+      setName('');
+      setOrigins('');
+      setState({ busy: false });
+      apps.reload();
+    } catch (error) {
+      setState({ busy: false, error });
+    }
+  };
+  const revoke = async (app: TenantApp) => {
+    if (!window.confirm(`Revoke ${app.name}'s key (${app.keyPrefix}…)? Requests made with it stop working at once.`)) return;
+    setState({ busy: true });
+    try {
+      await api.adminRevokeApp(tenant.id, app.id);
+      setState({ busy: false });
+      apps.reload();
+    } catch (error) {
+      setState({ busy: false, error });
+    }
+  };
+
+  return (
+    <section className="card admin__section" aria-labelledby="admin-apps">
+      <h2 id="admin-apps" className="section-title">App keys of {tenant.name}</h2>
+      <p className="muted small">
+        An app's key acts for {tenant.name} on the organizer API (its events, figures and discount codes), and browsers may use it
+        from the app's origins only. Send it as <code>Authorization: Bearer bk_…</code>.
+      </p>
+      {created && (
+        <Notice tone="warning">
+          <strong>Copy the key of {created.app.name} now: it is shown only this once.</strong>
+          <div><code className="admin__key" data-testid="new-app-key">{created.key}</code></div>
+        </Notice>
+      )}
+      <ErrorAlert error={state.error} title="That did not work." />
+      <form className="toolbar" onSubmit={(e) => void create(e)} aria-label={`Register an app of ${tenant.name}`}>
+        <div className="field">
+          <label htmlFor="admin-app-name" className="field__label">App name</label>
+          <input id="admin-app-name" className="input" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="admin-app-origins" className="field__label">Allowed origins (space or comma separated; none: servers only)</label>
+          <input id="admin-app-origins" className="input" placeholder="https://tickets.example.com" value={origins} onChange={(e) => setOrigins(e.target.value)} />
+        </div>
+        <div className="toolbar__actions">
+          <button type="submit" className="btn btn--primary" disabled={state.busy || !name.trim()}>Create key</button>
+        </div>
+      </form>
+      {apps.loading && !apps.data && <Loading />}
+      <ErrorAlert error={apps.error} title="Could not load the apps." />
+      {apps.data && apps.data.length === 0 && <p className="muted">No apps yet.</p>}
+      {apps.data && apps.data.length > 0 && (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="sr-only">Apps of {tenant.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">App</th>
+                <th scope="col">Key</th>
+                <th scope="col">Allowed origins</th>
+                <th scope="col">Created</th>
+                <th scope="col">Status</th>
+                <th scope="col"><span className="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {apps.data.map((app) => (
+                <tr key={app.id} data-app-id={app.id}>
+                  <td>{app.name}</td>
+                  <td><code>{app.keyPrefix}_…</code></td>
+                  <td>{app.allowedOrigins.length ? app.allowedOrigins.join(', ') : <span className="muted">servers only</span>}</td>
+                  <td>{formatDateTime(app.createdAt)}<div className="muted small">{app.createdBy}</div></td>
+                  <td data-testid="app-status">
+                    {app.revokedAt ? <>Revoked {formatDateTime(app.revokedAt)}<div className="muted small">{app.revokedBy}</div></> : 'Live'}
+                  </td>
+                  <td className="table__actions">
+                    {!app.revokedAt && (
+                      <button type="button" className="btn btn--danger-ghost btn--sm" disabled={state.busy} onClick={() => void revoke(app)}>
+                        Revoke<span className="sr-only"> {app.name}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
