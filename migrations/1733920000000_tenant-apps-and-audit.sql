@@ -30,7 +30,7 @@ CREATE TABLE audit_log (
   actor_kind     text NOT NULL CHECK (actor_kind IN ('customer', 'organizer', 'support', 'admin', 'app')),
   actor_id       uuid NOT NULL,
   actor          text NOT NULL CHECK (length(actor) BETWEEN 1 AND 300),
-  action         text NOT NULL CHECK (action ~ '^[a-z]+(\.[a-z_]+)+$'),
+  action         text NOT NULL CHECK (action ~ '^[a-z_]+(\.[a-z_]+)+$'),
   tenant_id      uuid,
   event_id       uuid,
   reservation_id uuid,
