@@ -92,7 +92,7 @@ test("support sees who cancelled a reservation and why, and an event's audit tra
   expect(held.status).toBe(201);
   const reservationId = held.body.reservation.id as string;
   expect((await engine.request('POST', `/api/support/reservations/${reservationId}/cancel`, { token: staff.token, body: { reason: 'customer phoned: wrong night' } })).status).toBe(202);
-  await eventually(async () => expect((await reservationRow(engine.db.pool, reservationId)).status).toBe('CANCELLED'), 15_000, 'the cancelled hold');
+  await eventually(async () => (await reservationRow(engine.db.pool, reservationId)).status === 'CANCELLED', 15_000, 'the cancelled hold');
   expect((await engine.request('POST', `/api/support/events/${eventId}/discount-codes`, { token: staff.token, body: { code: 'LATE20', kind: 'PERCENT', value: 20 } })).status).toBe(201);
 
   const context = await signedInContext(browser, staff, { name: 'Sam Support', role: 'support' });
