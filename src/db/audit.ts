@@ -56,6 +56,16 @@ export async function recordReservationRequest(db: CommonQueryMethods, actor: Ac
   `);
 }
 
+/** Records a ticket's admission at the door, with its event, booking and reservation (read in the same statement). */
+export async function recordCheckin(db: CommonQueryMethods, actor: Actor, ticketId: string) {
+  await db.query(sql.typeAlias('void')`
+    INSERT INTO audit_log (actor_kind, actor_id, actor, action, tenant_id, event_id, reservation_id, booking_id, details)
+    SELECT ${actor.kind}, ${actor.id}, ${actor.label.slice(0, 300)}, 'ticket.checked_in', e.tenant_id, t.event_id, b.reservation_id, b.id,
+           jsonb_build_object('ticketId', t.id, 'reference', b.reference)
+    FROM tickets t JOIN bookings b ON b.id = t.booking_id JOIN events e ON e.id = t.event_id WHERE t.id = ${ticketId}
+  `);
+}
+
 const entryRow = AuditEntry.extend({ id: z.coerce.string(), at: isoTimestamp, details: z.record(z.string(), z.unknown()) });
 const columns = sql.fragment`
   a.id, a.at, a.actor_kind AS "actorKind", a.actor_id AS "actorId", a.actor, a.action, a.tenant_id AS "tenantId", a.event_id AS "eventId",

@@ -1,6 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import type { Principal } from '../auth/tokens.ts';
 import type { BookingTickets, CheckinAdmitted, CheckinRequest, CheckinTicket, HeldTicket, TicketTransferred, TransferRequest } from '../contract/tickets.ts';
+import { accountActor, recordCheckin } from '../db/audit.ts';
 import { admitTicket, bookingForCalendar, bookingTickets, checkinTicket, eventAttendees, heldTickets, transferTicket } from '../db/tickets.ts';
 import { bookingCalendar, csvDocument } from './exports.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -95,7 +96,12 @@ export function createTicketService(deps: { pool: DatabasePool; signingSecret: s
       if (!named) throw new AppError(400, 'INVALID_CODE', 'this is not a valid ticket code: it was not issued by us or has been altered');
       const actor = `${principal.role}:${principal.email}`;
       if (named.eventId === request.eventId) {
-        const admitted = await admitTicket(pool, named.ticketId, request.eventId, actor);
+        // the admission and its audit entry commit together
+        const admitted = await pool.transaction(async (tx) => {
+          const ticket = await admitTicket(tx, named.ticketId, request.eventId, actor);
+          if (ticket) await recordCheckin(tx, accountActor(principal), ticket.id);
+          return ticket;
+        });
         if (admitted) return { result: 'ADMITTED', ticket: admitted };
       }
       const ticket = await checkinTicket(pool, named.ticketId);

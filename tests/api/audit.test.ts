@@ -110,6 +110,17 @@ describe('the audit trail', () => {
     expect(await trail(support, `bookingId=${bookingId}`)).toHaveLength(1);
   });
 
+  test('a check-in at the door is recorded once, with the booking and who admitted it', async () => {
+    const event = await publishedEvent();
+    const reference = await bookSeats(engine, buyer, event.id, [event.seatIds[5]]);
+    const { tickets, bookingId } = (await as(buyer, 'GET', `/api/bookings/${reference}/tickets`)).body as { tickets: Array<{ code: string }>; bookingId?: string };
+    expect((await as(support, 'POST', '/api/checkin', { eventId: event.id, code: tickets[0].code })).status).toBe(200);
+    expect((await as(support, 'POST', '/api/checkin', { eventId: event.id, code: tickets[0].code })).status).toBe(409);
+    const entries = (await trail(support, `eventId=${event.id}`)).filter((e) => e.action === 'ticket.checked_in');
+    expect(entries).toEqual([expect.objectContaining({ actorKind: 'support', actorId: support.customerId, eventId: event.id, tenantId, details: expect.objectContaining({ reference }) })]);
+    expect(entries[0].bookingId).toEqual(bookingId ?? expect.any(String));
+  });
+
   test('roles granted and revoked are recorded by actor and by the account they concern', async () => {
     const someone = await engine.register();
     expect((await as(admin, 'PUT', `/api/admin/users/${someone.customerId}/roles/organizer`, { tenantId })).status).toBe(200);

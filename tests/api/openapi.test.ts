@@ -173,6 +173,8 @@ describe('the OpenAPI document', () => {
       'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/events/{eventId}/discount-codes',
       'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend', 'POST /api/tickets/{ticketId}/transfer',
       'PUT /api/admin/users/{id}/roles/{role}', 'PUT /api/organizer/events/{eventId}/sections',
+      'GET /api/admin/tenants/{tenantId}/apps', 'POST /api/admin/tenants/{tenantId}/apps', 'DELETE /api/admin/tenants/{tenantId}/apps/{appId}',
+      'GET /api/organizer/apps', 'POST /api/organizer/apps', 'DELETE /api/organizer/apps/{appId}', 'GET /api/support/audit', 'GET /api/organizer/events/{eventId}/audit',
     ].sort());
     // every secured route documents its 401, and every error response refers to the one Error schema
     for (const [route, op] of documentedRoutes()) {
@@ -241,6 +243,17 @@ describe('the OpenAPI document', () => {
     expectDocumentedResponse('delete', '/api/admin/users/{id}/roles/{role}', await as('DELETE', `/api/admin/users/${someone.customerId}/roles/organizer`, { token: admin.token }));
     expectDocumentedResponse('post', '/api/admin/tenants', await as('POST', '/api/admin/tenants', { token: admin.token, body: { name: `OpenAPI ${randomUUID()}` } }));
     expectDocumentedResponse('get', '/api/admin/tenants', await as('GET', '/api/admin/tenants', { token: admin.token }));
+    // a tenant's app: created (its key once), listed, revoked; the audit trail that recorded it
+    const appTenant = await engine.createTenant();
+    const app = await as('POST', `/api/admin/tenants/${appTenant}/apps`, { token: admin.token, body: { name: 'OpenAPI app', allowedOrigins: ['https://openapi.example.com'] } });
+    expect(app.status).toBe(201);
+    expectDocumentedResponse('post', '/api/admin/tenants/{tenantId}/apps', app);
+    expectDocumentedResponse('get', '/api/admin/tenants/{tenantId}/apps', await as('GET', `/api/admin/tenants/${appTenant}/apps`, { token: admin.token }));
+    expectDocumentedResponse('delete', '/api/admin/tenants/{tenantId}/apps/{appId}', await as('DELETE', `/api/admin/tenants/${appTenant}/apps/${app.body.app.id}`, { token: admin.token }));
+    const audit = await as('GET', `/api/support/audit?actorId=${admin.customerId}&limit=3`, { token: admin.token });
+    expect(audit.body.items.length).toBe(3);
+    expectDocumentedResponse('get', '/api/support/audit', audit);
+    expectDocumentedResponse('get', '/api/support/audit', await as('GET', '/api/support/audit', { token: admin.token }));
 
     // an organizer's draft: created, edited, laid out anew, published, refused a change, listed
     const organizer = await engine.register('organizer');
