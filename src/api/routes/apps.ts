@@ -31,8 +31,10 @@ export function appRoutes(deps: { pool: DatabasePool }) {
     return account.tenantId;
   };
 
-  const create = async (ctx: AppContext, tenantId: string) => {
+  /** The body is validated before the tenant is looked up: a bad request is a 400 whatever it names. */
+  const create = async (ctx: AppContext, tenantOf: (ctx: AppContext) => Promise<string>) => {
     const input = parse(NewApp, ctx.request.body, 'body');
+    const tenantId = await tenantOf(ctx);
     const created = await createApp(deps.pool, tenantId, input, actorOf(ctx));
     if (!created) throw notFound('Tenant', tenantId);
     ctx.status = 201;
@@ -48,7 +50,7 @@ export function appRoutes(deps: { pool: DatabasePool }) {
   router.get('/admin/tenants/:tenantId/apps', admin, async (ctx) => {
     ctx.body = { items: await listApps(deps.pool, await namedTenant(ctx)) };
   });
-  router.post('/admin/tenants/:tenantId/apps', admin, async (ctx) => create(ctx, await namedTenant(ctx)));
+  router.post('/admin/tenants/:tenantId/apps', admin, async (ctx) => create(ctx, namedTenant));
   router.delete('/admin/tenants/:tenantId/apps/:appId', admin, async (ctx) => {
     const { tenantId, appId } = parse(TenantAppParams, ctx.params, 'params');
     await revoke(ctx, tenantId, appId);
@@ -57,7 +59,7 @@ export function appRoutes(deps: { pool: DatabasePool }) {
   router.get('/organizer/apps', organizer, async (ctx) => {
     ctx.body = { items: await listApps(deps.pool, await ownTenant(ctx)) };
   });
-  router.post('/organizer/apps', organizer, async (ctx) => create(ctx, await ownTenant(ctx)));
+  router.post('/organizer/apps', organizer, async (ctx) => create(ctx, ownTenant));
   router.delete('/organizer/apps/:appId', organizer, async (ctx) => {
     const { appId } = parse(AppParams, ctx.params, 'params');
     await revoke(ctx, await ownTenant(ctx), appId);
