@@ -38,6 +38,18 @@ export function supportRoutes(deps: { service: ReservationService; pool: Databas
     return `${ui}?query=${encodeURIComponent(terms.join(' AND '))}`;
   };
 
+  /**
+   * The workflow has the request already: the answer says so even if its audit entry cannot be
+   * written now (logged as an error naming the entry, for an operator to add).
+   */
+  const recordAccepted = async (ctx: AppContext, write: () => Promise<void>) => {
+    try {
+      await write();
+    } catch (error) {
+      ctx.state.log.error({ err: error, actor: actorOf(ctx), path: ctx.path }, 'an accepted request could not be recorded in the audit trail');
+    }
+  };
+
   router.get('/reservations', support, async (ctx) => {
     const filter = parse(SupportQuery, ctx.query, 'query');
     const items = await deps.service.supportList(filter);
@@ -51,7 +63,7 @@ export function supportRoutes(deps: { service: ReservationService; pool: Databas
     const { id } = parse(ReservationParams, ctx.params, 'params');
     const { reason } = parse(SupportCancel, ctx.request.body, 'body');
     const reservation = await deps.service.cancel(ctx.state.principal!, id, reason);
-    await recordReservationRequest(deps.pool, actorOf(ctx), 'reservation.cancel_requested', id, reason);
+    await recordAccepted(ctx, () => recordReservationRequest(deps.pool, actorOf(ctx), 'reservation.cancel_requested', id, reason));
     ctx.status = 202;
     ctx.body = { reservation };
   });
@@ -67,7 +79,7 @@ export function supportRoutes(deps: { service: ReservationService; pool: Databas
     const { id } = parse(ReservationParams, ctx.params, 'params');
     const { seconds } = parse(ExtendBody, ctx.request.body, 'body');
     const reservation = await deps.service.extend(ctx.state.principal!, id, seconds);
-    await recordReservationRequest(deps.pool, actorOf(ctx), 'reservation.extend_requested', id, null, { seconds: seconds ?? null, holdExpiresAt: reservation.holdExpiresAt });
+    await recordAccepted(ctx, () => recordReservationRequest(deps.pool, actorOf(ctx), 'reservation.extend_requested', id, null, { seconds: seconds ?? null, holdExpiresAt: reservation.holdExpiresAt }));
     ctx.body = { reservation };
   });
   router.get('/audit', support, async (ctx) => {
