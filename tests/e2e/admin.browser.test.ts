@@ -118,3 +118,27 @@ test("support sees who cancelled a reservation and why, and an event's audit tra
   await page.screenshot({ path: `${SCREENSHOTS}/support-event-audit.png`, fullPage: true });
   await context.close();
 });
+
+test("an organizer reads an event's history on the organizer page: who created, edited and published it", async () => {
+  const tenantId = await engine.createTenant('History Hall Ltd');
+  const organizer = await engine.register('organizer', { tenantId });
+  const as = (method: string, path: string, body?: unknown) => engine.request(method, path, { token: organizer.token, body });
+  const venueId = (await as('POST', '/api/organizer/venues', { name: 'History Hall' })).body.venue.id;
+  const draft = await as('POST', '/api/organizer/events', { venueId, name: 'Night of records', startsAt: new Date(Date.now() + 86_400_000).toISOString(), sections: [{ name: 'Floor', kind: 'GA', priceCents: 1500, capacity: 20 }] });
+  expect(draft.status).toBe(201);
+  expect((await as('PATCH', `/api/organizer/events/${draft.body.id}`, { maxTicketsPerCustomer: 4 })).status).toBe(200);
+  expect((await as('POST', `/api/organizer/events/${draft.body.id}/publish`)).status).toBe(200);
+
+  const context = await signedInContext(browser, organizer, { name: 'Olga Organizer', role: 'organizer', tenantId });
+  const page = await context.newPage();
+  await page.goto(`${engine.url}/organizer`);
+  const row = page.locator(`tr[data-event-id="${draft.body.id}"]`);
+  await row.getByRole('button', { name: 'History' }).click();
+  const history = page.getByTestId('audit-list');
+  await history.locator('tr[data-action="event.created"]').waitFor();
+  expect(await history.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')))).toEqual(['event.published', 'event.edited', 'event.created']);
+  expect(await history.locator('tr[data-action="event.edited"]').textContent()).toContain('maxTicketsPerCustomer');
+  expect(await history.locator('tr[data-action="event.published"]').textContent()).toContain(`organizer:${organizer.email}`);
+  await page.screenshot({ path: `${SCREENSHOTS}/organizer-event-history.png`, fullPage: true });
+  await context.close();
+});
