@@ -7,11 +7,14 @@ import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider, Transie
 import type { HoldEnd, Settlement } from '../workflows/messages.ts';
 import { classifyErrors } from './errors.ts';
 import { createLegacyActivities } from './legacy.ts';
+import { createWebhookActivities, type WebhookSettings } from './webhooks.ts';
 
 export interface ActivityDeps {
   pool: DatabasePool;
   payments: PaymentProvider;
   timings: PaymentTimings;
+  /** Webhook deliveries (config.webhooks); without it, a delivery's attempts fail until it is given. */
+  webhooks?: WebhookSettings;
 }
 
 /** What the checkout saw of its own charge: the provider's answer, when it gave a final one. */
@@ -22,7 +25,7 @@ export type ObservedCharge = { idempotencyKey: string } & ({ outcome: 'CHARGED' 
  * the tests wire them the same way. Each is idempotent (Temporal may run one more than once)
  * and answers with PostgreSQL's state, which the workflow adopts.
  */
-export function createActivities({ pool, payments, timings }: ActivityDeps) {
+export function createActivities({ pool, payments, timings, webhooks }: ActivityDeps) {
   /**
    * Brings the reservation to what its records say: an open payment attempt is settled from
    * the provider's record (`observed` spares the question when the checkout just heard the
@@ -103,6 +106,7 @@ export function createActivities({ pool, payments, timings }: ActivityDeps) {
     },
 
     ...createLegacyActivities({ pool, payments }),
+    ...createWebhookActivities({ pool, settings: webhooks }),
   });
 }
 

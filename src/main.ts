@@ -28,6 +28,7 @@ import { createBookingService } from './bookings/service.ts';
 import { startReconciler } from './reservations/reconciler.ts';
 import { startWorkflowStarter } from './reservations/starter.ts';
 import { startLostHoldSweeper } from './reservations/sweeper.ts';
+import { startWebhookDispatcher } from './webhooks/dispatcher.ts';
 import { provideTemporalCli } from './temporal/cli.ts';
 import { connectNative, createTemporalClient } from './temporal/client.ts';
 import { startDevServer } from './temporal/dev-server.ts';
@@ -79,7 +80,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       });
       native = await connectNative(config);
       closers.push(() => native!.close());
-      const activities = createActivities({ pool: workerPool, payments: workerPayments, timings: config.paymentTimings });
+      const activities = createActivities({ pool: workerPool, payments: workerPayments, timings: config.paymentTimings, webhooks: config.webhooks });
       const worker = await createReservationWorker({
         connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities, log,
         workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE,
@@ -101,6 +102,11 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       closers.push(reconciler.stop);
       const sweeper = startLostHoldSweeper({ pool: workerPool, log, intervalMs: config.LOST_HOLD_SWEEP_INTERVAL_SECONDS * 1000, marginSeconds: config.LOST_HOLD_SWEEP_MARGIN_SECONDS });
       closers.push(sweeper.stop);
+      const webhooks = startWebhookDispatcher({
+        pool: workerPool, temporal, log, pollMs: config.WEBHOOK_DISPATCH_POLL_MS,
+        settings: { taskQueue: config.TEMPORAL_TASK_QUEUE, timeoutMs: config.webhooks.timeoutMs, retry: config.webhooks.retry },
+      });
+      closers.push(webhooks.stop);
     }
 
     let server: Server | undefined;

@@ -21,6 +21,7 @@ import { startReconciler } from '../../src/reservations/reconciler.ts';
 import { createReservationService } from '../../src/reservations/service.ts';
 import { createBookingService } from '../../src/bookings/service.ts';
 import { startWorkflowStarter } from '../../src/reservations/starter.ts';
+import { startWebhookDispatcher } from '../../src/webhooks/dispatcher.ts';
 import { createReservationWorker } from '../../src/temporal/worker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { startSplitEngineProcesses } from './split-engine.ts';
@@ -77,7 +78,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
   const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection });
   const payments = createPaymentProvider(config, db.pool);
-  const activities = createActivities({ pool: db.pool, payments, timings: config.paymentTimings });
+  const activities = createActivities({ pool: db.pool, payments, timings: config.paymentTimings, webhooks: config.webhooks });
 
   // the worker role: the worker, and the starters and reconciler that run beside it
   let worker: Worker | undefined;
@@ -89,6 +90,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
     companions = [
       startWorkflowStarter({ pool: db.pool, temporal: client, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: 20, eager: config.WORKFLOW_STARTS_EAGER }),
       startReconciler({ pool: db.pool, temporal: client, config, log, intervalMs: 200 }),
+      startWebhookDispatcher({ pool: db.pool, temporal: client, log, pollMs: 50, settings: { taskQueue, timeoutMs: config.webhooks.timeoutMs, retry: config.webhooks.retry } }),
     ];
   }
   async function stopWorker() {
