@@ -26,6 +26,7 @@ import { createTicketService } from '../tickets/service.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { discountRoutes } from './routes/discounts.ts';
 import { healthRoutes } from './routes/health.ts';
+import { organizerWebhookRoutes, paymentWebhookRoutes } from './routes/webhooks.ts';
 import { openApiDocument } from './openapi.ts';
 
 export interface ApiDeps {
@@ -72,6 +73,8 @@ export function createApi({ config, pool, service, log, health, limits, bookings
     eventRoutes({ pool }),
     adminRoutes({ pool }),
     organizerRoutes({ pool }),
+    organizerWebhookRoutes({ pool, settings: config.webhooks }),
+    paymentWebhookRoutes({ pool, secret: config.STRIPE_WEBHOOK_SECRET, toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS }),
     reservationRoutes({ service, config, limits }),
     discountRoutes({ pool }),
     supportRoutes({ service, pool, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),

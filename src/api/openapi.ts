@@ -22,6 +22,11 @@ import { DiscountCodeParams, DiscountQuoteQuery } from './routes/discounts.ts';
 import { AppliedDiscount, DiscountCode, DiscountQuote, NewDiscountCode } from '../contract/discounts.ts';
 import { EventStats } from '../contract/stats.ts';
 import { ExtendBody, ReservationParams } from './schemas.ts';
+import {
+  CreatedWebhookEndpoint, NewWebhookEndpoint, PaymentWebhookAccepted, WebhookDeliveryList, WebhookDeliveryQuery, WebhookEndpoint, WebhookEndpointEdit,
+  WebhookEndpointList, WebhookEndpointParams,
+} from '../contract/webhooks.ts';
+import { StripeSignatureHeader } from './routes/webhooks.ts';
 
 /**
  * The API's OpenAPI 3.1 document, built by zod-openapi from the very zod schemas the handlers
@@ -44,7 +49,7 @@ const ERROR_CODES = [
   'SEAT_TAKEN', 'UNKNOWN_SEATS', 'EVENT_NOT_ON_SALE', 'HOLD_EXPIRED', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED',
   'TICKET_LIMIT_REACHED', 'HOLD_EXTENSION_REFUSED', 'RATE_LIMITED', 'PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE',
   'DISCOUNT_CODE_UNKNOWN', 'DISCOUNT_CODE_REFUSED', 'DISCOUNT_CODE_TAKEN',
-  'CANCELLATION_NOT_ALLOWED', 'RECIPIENT_NOT_FOUND', ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
+  'CANCELLATION_NOT_ALLOWED', 'RECIPIENT_NOT_FOUND', 'WEBHOOK_SIGNATURE_INVALID', 'WEBHOOK_REPLAYED', ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
 ] as const satisfies readonly ErrorCode[];
 type Unlisted = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
 const everyCodeListed: [Unlisted] extends [never] ? true : Unlisted = true;
@@ -591,6 +596,62 @@ function organizerOperations(): Operations {
   };
 }
 
+/** Organizers' webhook endpoints and their delivery log; the payment provider's inbound webhook. */
+function webhookOperations(): Operations {
+  const mine = { 401: badToken, 403: 'needs the organizer role (of a tenant)', 404: "no such endpoint of the organizer's tenant (another tenant's is not found either)" };
+  const byId = { path: WebhookEndpointParams };
+  const signed = 'Deliveries follow the Standard Webhooks specification: headers `webhook-id` (the event id, the same on every retry), `webhook-timestamp` '
+    + '(Unix seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` keyed with the base64-decoded part of the secret after `whsec_`). '
+    + 'A failed attempt (no 2xx within WEBHOOK_TIMEOUT_MS) is retried with exponential backoff; every attempt is in the delivery log.';
+  return {
+    'GET /api/organizer/webhooks': {
+      tags: ['Organizer'], summary: "The tenant's webhook endpoints", security: BEARER,
+      responses: { 200: ok('The endpoints (never their secrets)', WebhookEndpointList), ...errors({ 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, mine) },
+    },
+    'POST /api/organizer/webhooks': {
+      tags: ['Organizer'], summary: 'Register a webhook endpoint: booking events of the tenant\'s events are delivered to it, signed', security: BEARER,
+      description: `${signed} The URL must be https:// and name a public host (plain http:// to 127.0.0.1 only where WEBHOOK_ALLOW_HTTP_LOOPBACK allows it).`,
+      requestBody: { required: true, ...json(NewWebhookEndpoint) },
+      responses: {
+        201: { description: 'The endpoint and its signing secret: shown this once', headers: z.object({ 'Cache-Control': z.literal('no-store') }), ...json(CreatedWebhookEndpoint) },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 409: ['INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+          { ...mine, 400: 'a bad URL (not https, a private address, credentials in it) or event type', 409: 'the tenant has its maximum of endpoints', 503: 'WEBHOOK_SECRET_KEY is not set on this server' }),
+      },
+    },
+    'PATCH /api/organizer/webhooks/:endpointId': {
+      tags: ['Organizer'], summary: 'Disable an endpoint (its pending deliveries end FAILED, new events are not delivered to it) or enable it again', security: BEARER,
+      requestParams: byId, requestBody: { required: true, ...json(WebhookEndpointEdit) },
+      responses: {
+        200: ok('The endpoint', z.object({ endpoint: WebhookEndpoint })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], ...bodyRefusals }, mine),
+      },
+    },
+    'DELETE /api/organizer/webhooks/:endpointId': {
+      tags: ['Organizer'], summary: 'Delete an endpoint, with its deliveries and their log', security: BEARER, requestParams: byId,
+      responses: { 204: { description: 'Deleted' }, ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, mine) },
+    },
+    'GET /api/organizer/webhooks/:endpointId/deliveries': {
+      tags: ['Organizer'], summary: "The endpoint's delivery log: its latest deliveries, newest first, each with every attempt (time, duration, status code, error)", security: BEARER,
+      requestParams: { path: WebhookEndpointParams, query: WebhookDeliveryQuery },
+      responses: { 200: ok('The deliveries', WebhookDeliveryList), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, mine) },
+    },
+    'POST /api/payments/stripe/webhook': {
+      tags: ['Operations'], summary: "Stripe's webhook events: verified, recorded once",
+      description: 'The Stripe-Signature header is verified with the Stripe SDK under STRIPE_WEBHOOK_SECRET; its timestamp must lie within '
+        + 'STRIPE_WEBHOOK_TOLERANCE_SECONDS of now; an event id accepted before is refused (a replay). Needs no token.',
+      requestParams: { header: StripeSignatureHeader },
+      requestBody: { required: true, ...json(z.record(z.string(), z.unknown()).meta({ description: 'A Stripe Event object, byte for byte as Stripe signed it' })) },
+      responses: {
+        200: ok('Accepted', PaymentWebhookAccepted),
+        ...errors({ 400: ['WEBHOOK_SIGNATURE_INVALID', 'VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 409: ['WEBHOOK_REPLAYED'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals }, {
+          400: 'no or a wrong signature, or a timestamp outside the tolerance (`details.reason`: MISSING, MISMATCH, TIMESTAMP_OUTSIDE_TOLERANCE)',
+          401: sentBadToken, 409: 'this event was accepted before', 503: 'STRIPE_WEBHOOK_SECRET is not set on this server',
+        }),
+      },
+    },
+  };
+}
+
 function operationsOperations(): Operations {
   return {
     'GET /api/health': {
@@ -628,7 +689,7 @@ export type OpenApiDocument = ReturnType<typeof createDocument>;
 export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
   const operations: Operations = {
     ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...bookingOperations(),
-    ...supportOperations(), ...discountOperations(), ...adminOperations(), ...organizerOperations(), ...organizerSalesOperations(), ...operationsOperations(),
+    ...supportOperations(), ...discountOperations(), ...adminOperations(), ...organizerOperations(), ...organizerSalesOperations(), ...webhookOperations(), ...operationsOperations(),
   };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {

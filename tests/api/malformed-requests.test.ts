@@ -20,6 +20,8 @@ import { supportRoutes } from '../../src/api/routes/support.ts';
 import { discountRoutes } from '../../src/api/routes/discounts.ts';
 import { ticketRoutes } from '../../src/api/routes/tickets.ts';
 import { bookingRoutes } from '../../src/api/routes/bookings.ts';
+import { organizerWebhookRoutes, paymentWebhookRoutes } from '../../src/api/routes/webhooks.ts';
+import { STRIPE_WEBHOOK_TEST_SECRET } from '../helpers/stripe-webhooks.ts';
 import { sql } from '../../src/db/sql.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
@@ -27,7 +29,7 @@ let engine: TestEngine;
 let fixture: { eventId: string; sectionId: string; seatIds: string[]; reservationId: string; customer: string; support: string; admin: string; organizer: string; userId: string; ghost: string };
 
 beforeAll(async () => {
-  engine = await startTestEngine('malformed', { RATE_LIMIT_FAILED_LOGINS: '0', RATE_LIMIT_HOLDS_PER_MINUTE: '0' });
+  engine = await startTestEngine('malformed', { RATE_LIMIT_FAILED_LOGINS: '0', RATE_LIMIT_HOLDS_PER_MINUTE: '0', STRIPE_WEBHOOK_SECRET: STRIPE_WEBHOOK_TEST_SECRET });
   const event = await engine.createEvent();
   const customer = await engine.register();
   const support = await engine.register('support');
@@ -134,6 +136,14 @@ const ROUTES: Route[] = [
     body: () => ({ code: 'SPRING', kind: 'PERCENT', value: 10, validFrom: '2024-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', maxUses: 5 }),
   },
   { method: 'DELETE', pattern: '/api/organizer/events/:eventId', path: () => `/api/organizer/events/${NO_EVENT}`, who: 'organizer' },
+  // webhook endpoints: an id no endpoint has (404 when valid); a registration is refused on its URL's variants
+  { method: 'GET', pattern: '/api/organizer/webhooks', path: () => '/api/organizer/webhooks', who: 'organizer' },
+  { method: 'POST', pattern: '/api/organizer/webhooks', path: () => '/api/organizer/webhooks', who: 'organizer', body: () => ({ url: 'https://hooks.example.com/booking-events', description: 'CRM', eventTypes: ['booking.confirmed'] }) },
+  { method: 'PATCH', pattern: '/api/organizer/webhooks/:endpointId', path: () => `/api/organizer/webhooks/${NO_EVENT}`, who: 'organizer', body: () => ({ enabled: false }) },
+  { method: 'DELETE', pattern: '/api/organizer/webhooks/:endpointId', path: () => `/api/organizer/webhooks/${NO_EVENT}`, who: 'organizer' },
+  { method: 'GET', pattern: '/api/organizer/webhooks/:endpointId/deliveries', path: () => `/api/organizer/webhooks/${NO_EVENT}/deliveries`, who: 'organizer', query: { limit: '10' } },
+  // the payment provider's webhook: nothing sent here is signed, so every variant is refused (400) before anything is stored
+  { method: 'POST', pattern: '/api/payments/stripe/webhook', path: () => '/api/payments/stripe/webhook', who: 'none' },
   { method: 'DELETE', pattern: '/api/admin/users/:id/roles/:role', path: () => `/api/admin/users/${fixture.userId}/roles/support`, who: 'admin' },
 ];
 /** The routes that take a body (POST, PUT, PATCH; publish and cancel take none, so an empty one, even a decoded one, is right there). */
@@ -268,7 +278,8 @@ describe('malformed requests to every route answer below 500, in the error shape
 
   test('the route table here covers every route the API registers', () => {
     const deps = {} as never;
-    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), organizerRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps), bookingRoutes(deps), discountRoutes(deps)]
+    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), organizerRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps), bookingRoutes(deps), discountRoutes(deps),
+      organizerWebhookRoutes({ pool: deps, settings: { secretKey: undefined, allowHttpLoopback: false } }), paymentWebhookRoutes({ pool: deps, secret: undefined, toleranceSeconds: 300 })]
       .flatMap((router) => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`)));
     expect(new Set(registered)).toEqual(new Set(ROUTES.map((r) => `${r.method} ${r.pattern}`)));
   });
