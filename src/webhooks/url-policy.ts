@@ -15,14 +15,24 @@ for (const [network, prefix] of [
   ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
   ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) notPublic.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [['::', 128], ['::1', 128], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+for (const [network, prefix] of [['::', 128], ['::1', 128], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
   notPublic.addSubnet(network, prefix, 'ipv6');
 }
 const loopback = new BlockList();
 loopback.addSubnet('127.0.0.0', 8, 'ipv4');
 loopback.addAddress('::1', 'ipv6');
 
-const bare = (host: string) => host.replace(/^\[(.*)\]$/, '$1');
+/** The address without brackets; an IPv4-mapped IPv6 address (::ffff:7f00:1, ::ffff:127.0.0.1) as its IPv4 address. */
+function bare(host: string): string {
+  const ip = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const mapped = /^(?:0{0,4}:){0,4}:?(?:0{0,4}:)?ffff:(.+)$/.exec(ip)?.[1];
+  if (!mapped || isIP(ip) !== 6) return ip;
+  if (isIP(mapped) === 4) return mapped;
+  const groups = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(mapped);
+  if (!groups) return ip;
+  const [high, low] = [parseInt(groups[1], 16), parseInt(groups[2], 16)];
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
 const family = (address: string) => (isIP(address) === 6 ? 'ipv6' : 'ipv4');
 
 /** Why a delivery must not connect to this address, or undefined when it may. */
