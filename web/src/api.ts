@@ -1,6 +1,7 @@
 import { expiresSoon, loadSession, saveSession, type Session } from './session';
 import type { DiscountQuote } from '../../src/contract/discounts';
 import type { EventStats } from '../../src/contract/stats';
+import type { CreatedWebhookEndpoint, WebhookDelivery, WebhookEndpoint, WebhookEventType } from '../../src/contract/webhooks';
 import type {
   AuthResponse,
   Booking,
@@ -294,6 +295,22 @@ export const api = {
   organizerPublish: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/publish`),
 
   organizerCancel: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/cancel`),
+
+  /** The organizer's tenant's webhook endpoints (never their secrets). */
+  organizerListWebhooks: async (signal?: AbortSignal) => (await request<{ items: WebhookEndpoint[] }>('GET', '/api/organizer/webhooks', { signal })).items,
+
+  /** A new endpoint and its signing secret, which the server shows only in this answer. */
+  organizerCreateWebhook: (body: { url: string; description: string; eventTypes: WebhookEventType[] }) =>
+    request<CreatedWebhookEndpoint>('POST', '/api/organizer/webhooks', { body }),
+
+  organizerSetWebhookEnabled: async (endpointId: string, enabled: boolean) =>
+    (await request<{ endpoint: WebhookEndpoint }>('PATCH', `/api/organizer/webhooks/${id(endpointId)}`, { body: { enabled } })).endpoint,
+
+  organizerDeleteWebhook: (endpointId: string) => request<void>('DELETE', `/api/organizer/webhooks/${id(endpointId)}`),
+
+  /** The endpoint's delivery log, newest first, each delivery with every attempt. */
+  organizerWebhookDeliveries: async (endpointId: string, signal?: AbortSignal) =>
+    (await request<{ items: WebhookDelivery[] }>('GET', `/api/organizer/webhooks/${id(endpointId)}/deliveries`, { signal })).items,
 
   /** Reservations for support, and the same filter as a Temporal Web UI link (null without a UI). */
   supportListReservations: (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>
