@@ -56,7 +56,7 @@ export function WebhooksPage() {
           <strong>Endpoint added. Its signing secret is shown only now: copy it into your receiver.</strong>
           <code className="webhook-secret__value">{created.secret}</code>
           <div className="table__actions">
-            <button type="button" className="btn btn--sm" onClick={() => void navigator.clipboard?.writeText(created.secret)}>Copy secret</button>
+            <button type="button" className="btn btn--primary btn--sm" onClick={() => void navigator.clipboard?.writeText(created.secret)}>Copy secret</button>
             <button type="button" className="btn btn--ghost btn--sm" onClick={() => setCreated(null)}>I have copied it</button>
           </div>
         </div>
@@ -153,7 +153,7 @@ function NewEndpointForm({ onCreated }: { onCreated: (result: { endpoint: Webhoo
         ))}
       </fieldset>
       <ErrorAlert error={error} title="The endpoint was not added." />
-      <button type="submit" className="btn" disabled={busy || types.length === 0}>{busy ? 'Adding…' : 'Add endpoint'}</button>
+      <button type="submit" className="btn btn--primary" disabled={busy || types.length === 0}>{busy ? 'Adding…' : 'Add endpoint'}</button>
     </form>
   );
 }
@@ -191,6 +191,9 @@ function DeliveryLog({ endpoint }: { endpoint: WebhookEndpoint }) {
   );
 }
 
+/** Attempts are seconds apart: their time to the second. */
+const attemptTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
 const DELIVERY_BADGE = { PENDING: 'paying', SUCCEEDED: 'confirmed', FAILED: 'failed' } as const;
 
 function DeliveryRow({ delivery }: { delivery: WebhookDelivery }) {
@@ -209,7 +212,7 @@ function DeliveryRow({ delivery }: { delivery: WebhookDelivery }) {
           {delivery.attempts.map((attempt) => (
             <li key={attempt.attempt} data-attempt={attempt.attempt} data-status-code={attempt.statusCode ?? ''}>
               <strong>#{attempt.attempt}</strong> {attempt.statusCode !== null ? `HTTP ${attempt.statusCode}` : 'no answer'}
-              <span className="muted small"> · {formatDateTime(attempt.attemptedAt)} · {attempt.durationMs} ms</span>
+              <span className="muted small"> · <time dateTime={attempt.attemptedAt}>{attemptTime.format(new Date(attempt.attemptedAt))}</time> · {attempt.durationMs} ms</span>
               {attempt.error && <div className="small webhook-attempts__error">{attempt.error}</div>}
             </li>
           ))}
