@@ -173,6 +173,8 @@ describe('the OpenAPI document', () => {
       'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/events/{eventId}/discount-codes',
       'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend', 'POST /api/tickets/{ticketId}/transfer',
       'PUT /api/admin/users/{id}/roles/{role}', 'PUT /api/organizer/events/{eventId}/sections',
+      'GET /api/organizer/webhooks', 'POST /api/organizer/webhooks', 'PATCH /api/organizer/webhooks/{endpointId}', 'DELETE /api/organizer/webhooks/{endpointId}',
+      'GET /api/organizer/webhooks/{endpointId}/deliveries',
     ].sort());
     // every secured route documents its 401, and every error response refers to the one Error schema
     for (const [route, op] of documentedRoutes()) {
