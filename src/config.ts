@@ -135,8 +135,8 @@ const schema = z
     // (none in production: registering an endpoint is refused until it is set), whether plain
     // http://127.0.0.1 (loopback) endpoints are allowed (development and tests; never in production),
     // and how deliveries are tried (the delivery workflow's activity retries, exponential backoff).
-    WEBHOOK_SECRET_KEY: z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters').optional(),
-    WEBHOOK_ALLOW_HTTP_LOOPBACK: booleanString.optional(),
+    WEBHOOK_SECRET_KEY: unsetIfEmpty(z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters')),
+    WEBHOOK_ALLOW_HTTP_LOOPBACK: unsetIfEmpty(booleanString),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
     WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
