@@ -112,7 +112,9 @@ BEGIN
   FROM (SELECT booking_id, count(*)::int AS seats FROM new_booking_seats GROUP BY booking_id) n
   JOIN bookings b ON b.id = n.booking_id
   JOIN events e ON e.id = b.event_id
-  WHERE e.tenant_id IS NOT NULL;
+  -- the tenant's endpoints first: no payload is built for a tenant that has none
+  WHERE e.tenant_id IS NOT NULL AND EXISTS (
+    SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = e.tenant_id AND w.enabled AND 'booking.confirmed' = ANY (w.event_types));
   RETURN NULL;
 END;
 $$;
