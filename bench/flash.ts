@@ -362,8 +362,12 @@ async function run(): Promise<void> {
   const heldQuery = `BookingEventId="${sale.eventId}" AND ExecutionStatus="Running" AND ReservationState="HELD"`;
   progress(`waiting for ${won.length} workflows: ${heldQuery}`);
   let visibleAfterMs: number | null = null;
+  // when the starters had started every winner's workflow (their start requests all gone):
+  // with the visibility time it tells a slow start from a slow visibility record
+  let startsDrainedAfterMs: number | null = null;
   let lastCount = -1;
   while (performance.now() - lastAnswerAt < VISIBILITY_GIVE_UP_MS) {
+    if (startsDrainedAfterMs === null && await pendingStarts(db.pool, sale.eventId) === 0) startsDrainedAfterMs = performance.now() - lastAnswerAt;
     lastCount = (await client.workflow.count(heldQuery)).count;
     if (lastCount >= won.length) {
       visibleAfterMs = performance.now() - lastAnswerAt;
@@ -376,7 +380,8 @@ async function run(): Promise<void> {
   const sessionsAfter = await databaseSessions(stats, databaseName);
   const sessionGrowth = sessionsAfter.sessions - sessionsBefore.sessions;
   const poolBudget = ENGINE_POOL_SIZE * ENGINE_PROCESSES[options.topology];
-  progress(`  ${lastCount} of ${won.length} listed ${visibleAfterMs === null ? `after ${VISIBILITY_GIVE_UP_MS / 1000} s (gave up)` : `${(visibleAfterMs / 1000).toFixed(2)} s after the last answer`}; sessions of ${databaseName} grew by ${sessionGrowth} during the sale`);
+  progress(`  ${lastCount} of ${won.length} listed ${visibleAfterMs === null ? `after ${VISIBILITY_GIVE_UP_MS / 1000} s (gave up)` : `${(visibleAfterMs / 1000).toFixed(2)} s after the last answer`}`
+    + ` (start requests drained ${startsDrainedAfterMs === null ? 'later' : `after ${(startsDrainedAfterMs / 1000).toFixed(2)} s`}); sessions of ${databaseName} grew by ${sessionGrowth} during the sale`);
 
   // ---- checks of the sale
   progress('checking the sale...');
@@ -480,7 +485,7 @@ async function run(): Promise<void> {
     bareStart: { requests: options.bareStarts, ms: bareStart.ms, rate: bareStart.rate, latency: bareStart.summary, errors: bareStart.errors, concurrency: BARE_START_CONCURRENCY },
     bareUpdate: bareUpdate ? { requests: bareUpdate.samples.length, ms: bareUpdate.ms, rate: bareUpdate.rate, latency: bareUpdate.summary, errors: bareUpdate.errors, concurrency: options.concurrency } : null,
     bareClaim: { requests: options.buyers, ms: bareClaim.ms, rate: bareClaim.rate, latency: bareClaim.summary, errors: bareClaim.errors, won: bareClaim.outcomes.won ?? 0, taken: bareClaim.outcomes.taken ?? 0, concurrency: options.concurrency, poolSize: ENGINE_POOL_SIZE, sessionGrowth: claimSessionGrowth },
-    visibility: { query: heldQuery, heldRunningAfterMs: visibleAfterMs, listed: lastCount, winners: won.length },
+    visibility: { query: heldQuery, heldRunningAfterMs: visibleAfterMs, startsDrainedAfterMs, listed: lastCount, winners: won.length },
     sessions: { database: databaseName, before: sessionsBefore, after: sessionsAfter, growth: sessionGrowth, poolBudget },
   };
 
@@ -575,6 +580,13 @@ async function databaseSessions(client: pg.Client, database: string): Promise<{ 
   const { rows } = await client.query<{ sessions: string; backends: string }>(
     'SELECT sessions::int8 AS sessions, numbackends::int8 AS backends FROM pg_stat_database WHERE datname = $1', [database]);
   return { sessions: Number(rows[0]?.sessions ?? Number.NaN), backends: Number(rows[0]?.backends ?? Number.NaN) };
+}
+
+/** Start requests of the event's reservations that the starters have not yet turned into workflows. */
+async function pendingStarts(pool: DatabasePool, eventId: string): Promise<number> {
+  return pool.oneFirst(sql.type(z.object({ pending: z.number() }))`
+    SELECT count(*)::int AS pending FROM workflow_starts ws JOIN reservations r ON r.id = ws.reservation_id WHERE r.event_id = ${eventId}
+  `);
 }
 
 const live = sql.fragment`('HELD', 'PAYING', 'CONFIRMED')`;
