@@ -804,6 +804,20 @@ function fmtMs(v: number): string {
 const fmtRate = (v: number) => (Number.isFinite(v) ? (v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')) : '–');
 const fmtRatio = (v: number) => (Number.isFinite(v) ? `×${v < 0.1 ? v.toFixed(3) : v.toFixed(2)}` : '–');
 
+/**
+ * Where the floor is: each process group's CPU per request of a phase (ms), their sum, and the
+ * rate these CPUs could reach at that cost if nothing else ran on them.
+ */
+function cpuPerRequest(phase: Phase | undefined, requests: number): string {
+  if (!phase || requests === 0) return '';
+  const groups: Record<string, string> = { engine: 'engine', temporal: 'Temporal', postgres: 'PostgreSQL', redis: 'Redis', 'load generator': 'load generator' };
+  const perRequest = Object.entries(groups).map(([group, label]) => ({ label, ms: ((phase.cpu[group] ?? 0) / 100) * phase.durationMs / requests }));
+  const total = perRequest.reduce((sum, g) => sum + g.ms, 0);
+  const cores = cpus().length;
+  return `CPU per hold request during the sale: ${perRequest.map((g) => `${g.label} ${g.ms.toFixed(2)} ms`).join(' · ')}; `
+    + `${total.toFixed(2)} ms in all, so ${cores} CPUs could answer at most ${fmtRate((cores * 1000) / total)} requests/s at this cost (PostgreSQL counts every database's backends).`;
+}
+
 function cpuCell(phase: Phase | undefined): string {
   if (!phase) return '–';
   const short: Record<string, string> = { engine: 'engine', temporal: 'temporal', postgres: 'pg', redis: 'redis', 'load generator': 'loadgen' };
@@ -837,7 +851,9 @@ function markdown(): string {
     row(`bare Temporal start (empty workflow, ${f.bareStart.concurrency} in flight)`, f.bareStart.requests, fmtRate(f.bareStart.rate), f.bareStart.latency, String(f.bareStart.errors), cpuCell(phase('bare Temporal start')), `×1 / ${fmtRatio(f.bareStart.rate / f.bareClaim.rate)}`),
     row(`bare PostgreSQL claim (${f.bareClaim.won} won, ${f.bareClaim.taken} taken; pool ${f.bareClaim.poolSize}, sessions +${f.bareClaim.sessionGrowth})`, f.bareClaim.requests, fmtRate(f.bareClaim.rate), f.bareClaim.latency, String(f.bareClaim.errors), cpuCell(phase('bare PostgreSQL claim')), `${fmtRatio(f.bareClaim.rate / f.bareStart.rate)} / ×1`),
     '',
-    `Sessions of ${f.sessions.database} (pg_stat_database.sessions) during the sale: ${f.sessions.before.sessions} → ${f.sessions.after.sessions}, growth ${f.sessions.growth} (the pools' sizes: ${f.sessions.poolBudget}). Winners' workflows Running and HELD: ${f.visibility.heldRunningAfterMs === null ? `not all after ${VISIBILITY_GIVE_UP_MS / 1000} s` : `${(f.visibility.heldRunningAfterMs / 1000).toFixed(2)} s after the last answer`}.`,
+    `Sessions of ${f.sessions.database} (pg_stat_database.sessions) during the sale: ${f.sessions.before.sessions} → ${f.sessions.after.sessions}, growth ${f.sessions.growth} (the pools' sizes: ${f.sessions.poolBudget}). Winners' workflows Running and HELD: ${f.visibility.heldRunningAfterMs === null ? `not all after ${VISIBILITY_GIVE_UP_MS / 1000} s` : `${(f.visibility.heldRunningAfterMs / 1000).toFixed(2)} s after the last answer`}${f.visibility.startsDrainedAfterMs === null ? '' : ` (every start request taken ${(f.visibility.startsDrainedAfterMs / 1000).toFixed(2)} s after it)`}.`,
+    '',
+    cpuPerRequest(phase('hold sale'), options.buyers),
     '',
     '| target | goal | this run | |',
     '|---|---|---|---|',
