@@ -93,7 +93,12 @@ describe('joining a waitlist', () => {
     const customers = await Promise.all(Array.from({ length: 8 }, () => engine.register()));
     const answers = await Promise.all(customers.map((c) => join(c, eventId, floor)));
     expect(answers.map((a) => a.status)).toEqual(customers.map(() => 201));
-    expect(answers.map((a) => a.body.entry.position).sort((a: number, b: number) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // once every join has committed, the places are 1 to 8, in join order
+    const support = await engine.register('support');
+    const line = (await engine.request('GET', `/api/support/events/${eventId}/waitlist`, { token: support.token })).body.items as Array<{ customerId: string; position: number }>;
+    expect(line.map((e) => e.position)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(new Set(line.map((e) => e.customerId))).toEqual(new Set(customers.map((c) => c.customerId)));
+    for (const c of customers) expect((await entryOf(c, floor)).position).toBe(line.findIndex((e) => e.customerId === c.customerId) + 1);
 
     const eager = await engine.register();
     const repeats = await Promise.all(Array.from({ length: 6 }, () => join(eager, eventId, floor)));
