@@ -78,4 +78,4 @@ test('on a phone, a customer joins the waitlist of a sold-out section, sees thei
   } finally {
     await context.close();
   }
-});
+}, 150_000);
