@@ -143,13 +143,13 @@ export async function eventWaitlist(db: CommonQueryMethods, eventId: string, aud
   `);
 }
 
-/** Sections with someone waiting among those where seats came free: their workflows are woken. */
+/** Sections with someone in line (waiting, or holding an offer) among those where seats came free: their workflows are woken. */
 export async function wakeWaitlistsOf(pool: DatabasePool, sectionIds: readonly string[]): Promise<number> {
   if (sectionIds.length === 0) return 0;
   const woken = await pool.anyFirst(sql.type(z.object({ sectionId: z.string() }))`
     INSERT INTO waitlist_wakeups (section_id, event_id)
     SELECT DISTINCT w.section_id, w.event_id FROM waitlist_entries w
-    WHERE w.section_id = ANY(${sql.array([...sectionIds], 'uuid')}) AND w.status = 'WAITING'
+    WHERE w.section_id = ANY(${sql.array([...sectionIds], 'uuid')}) AND w.status IN ('WAITING', 'OFFERED')
     ON CONFLICT (section_id) DO UPDATE SET requested_at = clock_timestamp(), next_attempt_at = now()
     RETURNING section_id AS "sectionId"
   `);
