@@ -5,7 +5,7 @@ import { createCustomer } from '../../src/db/customers.ts';
 import { createEvent, type EventSpec } from '../../src/db/events.ts';
 import { createHold, releaseReservation } from '../../src/db/reservations.ts';
 import { sql } from '../../src/db/sql.ts';
-import { advanceWaitlist, customerEntries, joinWaitlist, leaseWakeups, wakeWaitlistsOf } from '../../src/db/waitlist.ts';
+import { advanceWaitlist, completeWakeup, customerEntries, joinWaitlist, leaseWakeups, wakeWaitlistsOf } from '../../src/db/waitlist.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 /**
@@ -114,13 +114,22 @@ test('two rounds of one section at once never hold a seat twice nor offer an ent
   expect(offered.slice(6).map((e) => e.position)).toEqual([1, 2]);
 });
 
-test('released seats wake only sections with someone waiting', async () => {
+test('released seats wake only sections with someone in line; a wakeup requested again while it was signalled stays', async () => {
   const quiet = await gaEvent(1);
   const busy = await gaEvent(1);
   await holdAll(busy.eventId, busy.sectionId, 1);
   await joinAs(await customer(), busy.eventId, busy.sectionId, 1);
   await db.pool.query(sql.typeAlias('void')`DELETE FROM waitlist_wakeups`);
   expect(await wakeWaitlistsOf(db.pool, [quiet.sectionId, busy.sectionId])).toBe(1);
-  expect((await leaseWakeups(db.pool, 10, 30)).map((w) => w.sectionId)).toEqual([busy.sectionId]);
+  const [leased] = await leaseWakeups(db.pool, 10, 30);
+  expect(leased.sectionId).toBe(busy.sectionId);
   expect(await leaseWakeups(db.pool, 10, 30)).toEqual([]); // leased
+  const rows = () => db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM waitlist_wakeups`);
+  // requested again while its workflow was being signalled: the row stays for another signal
+  await wakeWaitlistsOf(db.pool, [busy.sectionId]);
+  await completeWakeup(db.pool, leased);
+  expect(await rows()).toBe(1);
+  const [again] = await leaseWakeups(db.pool, 10, 30);
+  await completeWakeup(db.pool, again);
+  expect(await rows()).toBe(0);
 });
