@@ -130,6 +130,9 @@ const schema = z
     SEED_DEMO: booleanString.optional(),
     WEB_DIST: z.string().default('dist/web'),
     OUTBOX_POLL_MS: z.coerce.number().int().positive().default(250),
+    // waitlists (src/waitlist/): how long an offer's hold lasts, and how often the waker looks for sections to wake
+    WAITLIST_OFFER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    WAITLIST_WAKER_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(200),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {

@@ -32,6 +32,7 @@ import { provideTemporalCli } from './temporal/cli.ts';
 import { connectNative, createTemporalClient } from './temporal/client.ts';
 import { startDevServer } from './temporal/dev-server.ts';
 import { createReservationWorker } from './temporal/worker.ts';
+import { startWaitlistWaker, wakeWaitlistsForReleases } from './waitlist/waker.ts';
 
 const ROLES = ['all', 'api', 'worker', 'gateway', 'migrate'] as const;
 const sqlPing = sql.typeAlias('void')`SELECT`;
@@ -102,6 +103,9 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       closers.push(reconciler.stop);
       const sweeper = startLostHoldSweeper({ pool: workerPool, log, intervalMs: config.LOST_HOLD_SWEEP_INTERVAL_SECONDS * 1000, marginSeconds: config.LOST_HOLD_SWEEP_MARGIN_SECONDS });
       closers.push(sweeper.stop);
+      // waitlists: sections where seats came back (or someone joined) get their workflow woken
+      const waker = startWaitlistWaker({ pool: workerPool, temporal, config, log, pollMs: config.WAITLIST_WAKER_POLL_MS });
+      closers.push(waker.stop);
     }
 
     let server: Server | undefined;
@@ -134,7 +138,10 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
     if (has('gateway')) {
       const gateway = createGateway({ httpServer: server!, pool, redisUrl: config.REDIS_URL, jwtSecret: config.JWT_SECRET, log, corsOrigins: config.CORS_ORIGINS });
       closers.push(gateway.close);
-      const relay = startOutboxRelay({ pool, redis: redis!, log, pollMs: config.OUTBOX_POLL_MS });
+      const relay = startOutboxRelay({
+        pool, redis: redis!, log, pollMs: config.OUTBOX_POLL_MS,
+        onSeatsChanged: (changes) => wakeWaitlistsForReleases(pool, changes),
+      });
       closers.push(relay.stop);
     }
     if (server) {

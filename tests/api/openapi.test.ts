@@ -173,6 +173,9 @@ describe('the OpenAPI document', () => {
       'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/events/{eventId}/discount-codes',
       'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend', 'POST /api/tickets/{ticketId}/transfer',
       'PUT /api/admin/users/{id}/roles/{role}', 'PUT /api/organizer/events/{eventId}/sections',
+      // waitlists: join, leave, mine; staff and organizer views
+      'POST /api/events/{eventId}/sections/{sectionId}/waitlist', 'DELETE /api/events/{eventId}/sections/{sectionId}/waitlist', 'GET /api/waitlist',
+      'GET /api/support/events/{eventId}/waitlist', 'GET /api/organizer/events/{eventId}/waitlist',
     ].sort());
     // every secured route documents its 401, and every error response refers to the one Error schema
     for (const [route, op] of documentedRoutes()) {

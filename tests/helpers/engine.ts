@@ -22,6 +22,7 @@ import { createReservationService } from '../../src/reservations/service.ts';
 import { createBookingService } from '../../src/bookings/service.ts';
 import { startWorkflowStarter } from '../../src/reservations/starter.ts';
 import { createReservationWorker } from '../../src/temporal/worker.ts';
+import { startWaitlistWaker, wakeWaitlistsForReleases } from '../../src/waitlist/waker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { startSplitEngineProcesses } from './split-engine.ts';
 
@@ -102,6 +103,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
         deferMs: config.WORKFLOW_START_DEFER_MS, firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS, isBusy: options.busy ?? (() => false),
       }),
       startReconciler({ pool: db.pool, temporal: client, config, log, intervalMs: 200 }),
+      startWaitlistWaker({ pool: db.pool, temporal: client, config, log, pollMs: 20 }),
     ];
   }
   async function stopWorker() {
@@ -128,7 +130,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
     const key = `socket.io-${taskQueue}`;
     const redis = new Redis(config.REDIS_URL);
     const gateway = createGateway({ httpServer: server, pool: db.pool, redisUrl: config.REDIS_URL, jwtSecret: config.JWT_SECRET, log, key, corsOrigins: config.CORS_ORIGINS });
-    const relay = startOutboxRelay({ pool: db.pool, redis, log, pollMs: 50, key });
+    const relay = startOutboxRelay({ pool: db.pool, redis, log, pollMs: 50, key, onSeatsChanged: (changes) => wakeWaitlistsForReleases(db.pool, changes) });
     closers.push(relay.stop, gateway.close, () => redis.quit());
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
