@@ -351,8 +351,9 @@ describe('the documentation page', () => {
       const response = await page.goto(`${engine.url}/api/docs`);
       expect(response?.status()).toBe(200);
       expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
-      await page.locator('.swagger-ui .information-container .title').waitFor({ timeout: 20_000 });
-      await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 20_000 });
+      // Swagger UI renders the whole document in the page: tens of seconds on a loaded 2-core machine
+      await page.locator('.swagger-ui .information-container .title').waitFor({ timeout: 60_000 });
+      await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 60_000 });
 
       const operations = [...documentedRoutes().keys()];
       const shown = await page.locator('.swagger-ui .opblock').evaluateAll((blocks) => blocks.map((block) => {
@@ -376,5 +377,5 @@ describe('the documentation page', () => {
     } finally {
       await browser.close();
     }
-  });
+  }, 180_000);
 });
