@@ -2,6 +2,8 @@ import type { DatabasePool } from 'slonik';
 import { beginPayment, finishRefund, openAttempt, type PaymentTimings, type ProviderOutcome, readSettlement, recordProviderOutcome } from '../src/db/payments.ts';
 import { completeBookingRefund, refundRecord } from '../src/db/refunds.ts';
 import { extendHold, releaseReservation } from '../src/db/reservations.ts';
+import { advanceWaitlist } from '../src/db/waitlist.ts';
+import type { WaitlistInput, WaitlistRound } from '../src/contract/waitlist.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider, TransientPaymentError } from '../src/payments/provider.ts';
 import type { HoldEnd, Settlement } from '../workflows/messages.ts';
@@ -103,6 +105,14 @@ export function createActivities({ pool, payments, timings, webhooks }: Activity
     /** The booking-refund workflow's last step: seats freed (live), tickets cancelled, reservation and record REFUNDED. */
     async completeBookingRefund({ bookingId }: { bookingId: string }) {
       return completeBookingRefund(pool, bookingId);
+    },
+
+    /**
+     * The waitlist workflow's round: closes offers whose hold ended, ends an offer past its
+     * deadline, and offers free seats of the section to the line in join order (src/db/waitlist.ts).
+     */
+    async advanceWaitlist(input: WaitlistInput): Promise<WaitlistRound> {
+      return advanceWaitlist(pool, input);
     },
 
     ...createLegacyActivities({ pool, payments }),

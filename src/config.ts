@@ -108,6 +108,7 @@ const schema = z
     WORKFLOW_STARTER_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
     WORKFLOW_STARTS_EAGER: booleanString.default(true),
     WORKFLOW_START_DEFER_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
+    WORKFLOW_FIRST_TASK_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     PAYMENT_SLOW_MS: z.coerce.number().int().min(0).default(4000),
 
     // Who takes the money (src/payments/): Stripe, or the simulated provider of development and tests.
@@ -146,6 +147,9 @@ const schema = z
     // secret (whsec_...; without it the route answers 503) and how old a signed timestamp may be.
     STRIPE_WEBHOOK_SECRET: unsetIfEmpty(z.string().regex(/^whsec_\w+$/, 'must be a Stripe webhook endpoint secret (whsec_...)')),
     STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+    // waitlists (src/waitlist/): how long an offer's hold lasts, and how often the waker looks for sections to wake
+    WAITLIST_OFFER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    WAITLIST_WAKER_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(200),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {

@@ -40,6 +40,8 @@ export type ErrorCode =
   // verify (details.reason: MISSING, MISMATCH, TIMESTAMP_OUTSIDE_TOLERANCE), an event received before
   | 'WEBHOOK_SIGNATURE_INVALID'
   | 'WEBHOOK_REPLAYED'
+  // a waitlist join for a section whose seats can be held now (src/waitlist/service.ts)
+  | 'SEATS_AVAILABLE'
   // a scan at the door that does not admit (src/contract/tickets.ts)
   | CheckinRefusal
   // HTTP-level refusals, before any route: malformed requests, methods, sizes, media types

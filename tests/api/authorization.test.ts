@@ -78,6 +78,18 @@ async function organizersEndpoint(): Promise<string> {
   expect(res.status).toBe(201);
   return res.body.endpoint.id;
 }
+let soldOut: Promise<{ eventId: string; sectionId: string }> | undefined;
+/** A general-admission section of one place, held by another customer: sold out, so anyone may join its waitlist. */
+const soldOutSection = () => (soldOut ??= (async () => {
+  const event = await engine.createEvent({ sections: [{ name: 'Tiny', kind: 'GA', priceCents: 1000, capacity: 1 }] });
+  const held = await as(await engine.register(), 'POST', '/api/reservations', { eventId: event.eventId, sectionId: event.sectionIds[0], quantity: 1 });
+  expect(held.status).toBe(201);
+  return { eventId: event.eventId, sectionId: event.sectionIds[0] };
+})());
+const waitlistOf = async () => {
+  const { eventId: id, sectionId } = await soldOutSection();
+  return `/api/events/${id}/sections/${sectionId}/waitlist`;
+};
 /** An account of its own for each call that changes one (admin routes). */
 const someone = async () => (await engine.register()).customerId;
 
@@ -188,6 +200,17 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
     const event = signedStripeEvent();
     return engine.request('POST', '/api/payments/stripe/webhook', { token: c?.token, raw: event.body, headers: { 'stripe-signature': event.header } });
   }, expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'POST /api/events/:id/sections/:sectionId/waitlist', call: async (c) => as(c, 'POST', await waitlistOf(), { quantity: 1 }),
+    expect: { anonymous: 401, owner: 201, stranger: 201, organizer: 201, support: 201, admin: 201 } },
+  { route: 'DELETE /api/events/:id/sections/:sectionId/waitlist', call: async (c) => {
+    await as(c, 'POST', await waitlistOf(), { quantity: 1 });
+    return as(c, 'DELETE', await waitlistOf());
+  }, expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/waitlist', call: (c) => as(c, 'GET', '/api/waitlist'), expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/support/events/:id/waitlist', call: async (c) => as(c, 'GET', `/api/support/events/${(await soldOutSection()).eventId}/waitlist`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
+  { route: 'GET /api/organizer/events/:id/waitlist', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}/waitlist`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
   { route: 'DELETE /api/organizer/events/:id', needsDraft: true, call: (c, id) => as(c, 'DELETE', `/api/organizer/events/${id}`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 204, support: 403, admin: 403 } },
 ];
