@@ -711,12 +711,12 @@ function waitlistOperations(): Operations {
       responses: { 200: ok('My entries', MyWaitlist), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: badToken }) },
     },
     'GET /api/support/events/:eventId/waitlist': {
-      tags: ['Support', 'Waitlist'], summary: "An event's waitlists, section by section in join order, with each customer and offer", security: BEARER,
+      tags: ['Support'], summary: "An event's waitlists, section by section in join order, with each customer and offer", security: BEARER,
       requestParams: { path: EventParams },
       responses: { 200: ok('The lines', EventWaitlist), ...errors(staffRead, { 403: 'needs the support or admin role', 404: 'no such event' }) },
     },
     'GET /api/organizer/events/:eventId/waitlist': {
-      tags: ['Organizer', 'Waitlist'], summary: "The waitlists of one of the tenant's events, section by section in join order", security: BEARER,
+      tags: ['Organizer'], summary: "The waitlists of one of the tenant's events, section by section in join order", security: BEARER,
       requestParams: { path: EventParams },
       responses: { 200: ok('The lines', EventWaitlist), ...errors(staffRead, { 403: 'needs the organizer role', 404: "no such event of the organizer's tenant" }) },
     },
