@@ -2,16 +2,21 @@ import type { DatabasePool } from 'slonik';
 import { beginPayment, finishRefund, openAttempt, type PaymentTimings, type ProviderOutcome, readSettlement, recordProviderOutcome } from '../src/db/payments.ts';
 import { completeBookingRefund, refundRecord } from '../src/db/refunds.ts';
 import { extendHold, releaseReservation } from '../src/db/reservations.ts';
+import { advanceWaitlist } from '../src/db/waitlist.ts';
+import type { WaitlistInput, WaitlistRound } from '../src/contract/waitlist.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider, TransientPaymentError } from '../src/payments/provider.ts';
 import type { HoldEnd, Settlement } from '../workflows/messages.ts';
 import { classifyErrors } from './errors.ts';
 import { createLegacyActivities } from './legacy.ts';
+import { createWebhookActivities, type WebhookSettings } from './webhooks.ts';
 
 export interface ActivityDeps {
   pool: DatabasePool;
   payments: PaymentProvider;
   timings: PaymentTimings;
+  /** Webhook deliveries (config.webhooks); without it, a delivery's attempts fail until it is given. */
+  webhooks?: WebhookSettings;
 }
 
 /** What the checkout saw of its own charge: the provider's answer, when it gave a final one. */
@@ -22,7 +27,7 @@ export type ObservedCharge = { idempotencyKey: string } & ({ outcome: 'CHARGED' 
  * the tests wire them the same way. Each is idempotent (Temporal may run one more than once)
  * and answers with PostgreSQL's state, which the workflow adopts.
  */
-export function createActivities({ pool, payments, timings }: ActivityDeps) {
+export function createActivities({ pool, payments, timings, webhooks }: ActivityDeps) {
   /**
    * Brings the reservation to what its records say: an open payment attempt is settled from
    * the provider's record (`observed` spares the question when the checkout just heard the
@@ -102,7 +107,16 @@ export function createActivities({ pool, payments, timings }: ActivityDeps) {
       return completeBookingRefund(pool, bookingId);
     },
 
+    /**
+     * The waitlist workflow's round: closes offers whose hold ended, ends an offer past its
+     * deadline, and offers free seats of the section to the line in join order (src/db/waitlist.ts).
+     */
+    async advanceWaitlist(input: WaitlistInput): Promise<WaitlistRound> {
+      return advanceWaitlist(pool, input);
+    },
+
     ...createLegacyActivities({ pool, payments }),
+    ...createWebhookActivities({ pool, settings: webhooks }),
   });
 }
 

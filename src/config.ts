@@ -13,6 +13,7 @@ const booleanString = z
 
 const DEV_JWT_SECRET = 'development-only-jwt-secret-do-not-use-in-production';
 const DEV_TICKET_SIGNING_SECRET = 'development-only-ticket-signing-secret-do-not-use-in-production';
+const DEV_WEBHOOK_SECRET_KEY = 'development-only-webhook-secret-key-do-not-use-in-production';
 const NODE_ENVS = ['development', 'test', 'production'] as const;
 
 /** A comma-separated list of web origins (scheme://host[:port], nothing after it). */
@@ -107,6 +108,7 @@ const schema = z
     WORKFLOW_STARTER_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
     WORKFLOW_STARTS_EAGER: booleanString.default(true),
     WORKFLOW_START_DEFER_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
+    WORKFLOW_FIRST_TASK_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     PAYMENT_SLOW_MS: z.coerce.number().int().min(0).default(4000),
 
     // Who takes the money (src/payments/): Stripe, or the simulated provider of development and tests.
@@ -129,6 +131,25 @@ const schema = z
     SEED_DEMO: booleanString.optional(),
     WEB_DIST: z.string().default('dist/web'),
     OUTBOX_POLL_MS: z.coerce.number().int().positive().default(250),
+
+    // Outbound webhooks (src/webhooks/): the key that encrypts endpoints' signing secrets at rest
+    // (none in production: registering an endpoint is refused until it is set), whether plain
+    // http://127.0.0.1 (loopback) endpoints are allowed (development and tests; never in production),
+    // and how deliveries are tried (the delivery workflow's activity retries, exponential backoff).
+    WEBHOOK_SECRET_KEY: unsetIfEmpty(z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters')),
+    WEBHOOK_ALLOW_HTTP_LOOPBACK: unsetIfEmpty(booleanString),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+    WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(15),
+    WEBHOOK_DISPATCH_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(500),
+    // Inbound: the payment provider's webhooks (POST /api/payments/stripe/webhook): Stripe's endpoint
+    // secret (whsec_...; without it the route answers 503) and how old a signed timestamp may be.
+    STRIPE_WEBHOOK_SECRET: unsetIfEmpty(z.string().regex(/^whsec_\w+$/, 'must be a Stripe webhook endpoint secret (whsec_...)')),
+    STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+    // waitlists (src/waitlist/): how long an offer's hold lasts, and how often the waker looks for sections to wake
+    WAITLIST_OFFER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    WAITLIST_WAKER_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(200),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -164,6 +185,15 @@ const schema = z
     if (env.NODE_ENV !== 'production' && !env.TICKET_SIGNING_SECRET && !isLoopback(env.HOST)) {
       // with the public development secret anyone could make tickets that pass the door
       ctx.addIssue({ code: 'custom', path: ['TICKET_SIGNING_SECRET'], message: `TICKET_SIGNING_SECRET is required when HOST (${env.HOST}) is not a loopback address: the built-in development secret is public` });
+    }
+    if (env.NODE_ENV === 'production' && env.WEBHOOK_ALLOW_HTTP_LOOPBACK) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_HTTP_LOOPBACK'], message: 'WEBHOOK_ALLOW_HTTP_LOOPBACK=true is refused when NODE_ENV=production: webhook endpoints must be https:// URLs of public hosts' });
+    }
+    if (env.WEBHOOK_SECRET_KEY && [env.JWT_SECRET, env.TICKET_SIGNING_SECRET].includes(env.WEBHOOK_SECRET_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET_KEY'], message: 'WEBHOOK_SECRET_KEY must differ from JWT_SECRET and TICKET_SIGNING_SECRET' });
+    }
+    if (env.WEBHOOK_RETRY_INITIAL_MS > env.WEBHOOK_RETRY_MAX_MS) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_RETRY_INITIAL_MS'], message: 'must not exceed WEBHOOK_RETRY_MAX_MS' });
     }
     if (env.REFRESH_TOKEN_TTL_SECONDS <= env.ACCESS_TOKEN_TTL_SECONDS) {
       ctx.addIssue({ code: 'custom', path: ['REFRESH_TOKEN_TTL_SECONDS'], message: 'must be longer than ACCESS_TOKEN_TTL_SECONDS' });
@@ -211,6 +241,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     payments: env.PAYMENT_PROVIDER === 'stripe' || (env.PAYMENT_PROVIDER === undefined && !local)
       ? { provider: 'stripe' as const, secretKey: env.STRIPE_SECRET_KEY!, apiBase: env.STRIPE_API_BASE, currency: env.PAYMENT_CURRENCY, testMode: isTestModeKey(env.STRIPE_SECRET_KEY!) }
       : { provider: 'simulated' as const, slowMs: env.PAYMENT_SLOW_MS },
+    /** Outbound webhooks (src/webhooks/): `secretKey` undefined in production until WEBHOOK_SECRET_KEY is set. */
+    webhooks: {
+      secretKey: env.WEBHOOK_SECRET_KEY ?? (local ? DEV_WEBHOOK_SECRET_KEY : undefined),
+      allowHttpLoopback: env.WEBHOOK_ALLOW_HTTP_LOOPBACK ?? local,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retry: { initialIntervalMs: env.WEBHOOK_RETRY_INITIAL_MS, maximumIntervalMs: env.WEBHOOK_RETRY_MAX_MS, maximumAttempts: env.WEBHOOK_MAX_ATTEMPTS },
+    },
     temporalUiUrl: (env.TEMPORAL_UI_URL ?? (env.TEMPORAL_ADDRESS === undefined ? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}` : undefined))?.replace(/\/+$/, ''),
   };
 }

@@ -36,6 +36,12 @@ export type ErrorCode =
   | 'CANCELLATION_NOT_ALLOWED'
   // a ticket transfer to an email no customer has (src/tickets/service.ts)
   | 'RECIPIENT_NOT_FOUND'
+  // inbound payment-provider webhooks (src/api/routes/webhooks.ts): a signature that does not
+  // verify (details.reason: MISSING, MISMATCH, TIMESTAMP_OUTSIDE_TOLERANCE), an event received before
+  | 'WEBHOOK_SIGNATURE_INVALID'
+  | 'WEBHOOK_REPLAYED'
+  // a waitlist join for a section whose seats can be held now (src/waitlist/service.ts)
+  | 'SEATS_AVAILABLE'
   // a scan at the door that does not admit (src/contract/tickets.ts)
   | CheckinRefusal
   // HTTP-level refusals, before any route: malformed requests, methods, sizes, media types

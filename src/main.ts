@@ -28,10 +28,12 @@ import { createBookingService } from './bookings/service.ts';
 import { startReconciler } from './reservations/reconciler.ts';
 import { startWorkflowStarter } from './reservations/starter.ts';
 import { startLostHoldSweeper } from './reservations/sweeper.ts';
+import { startWebhookDispatcher } from './webhooks/dispatcher.ts';
 import { provideTemporalCli } from './temporal/cli.ts';
 import { connectNative, createTemporalClient } from './temporal/client.ts';
 import { startDevServer } from './temporal/dev-server.ts';
 import { createReservationWorker } from './temporal/worker.ts';
+import { startWaitlistWaker, wakeWaitlistsForReleases } from './waitlist/waker.ts';
 
 const ROLES = ['all', 'api', 'worker', 'gateway', 'migrate'] as const;
 const sqlPing = sql.typeAlias('void')`SELECT`;
@@ -79,7 +81,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       });
       native = await connectNative(config);
       closers.push(() => native!.close());
-      const activities = createActivities({ pool: workerPool, payments: workerPayments, timings: config.paymentTimings });
+      const activities = createActivities({ pool: workerPool, payments: workerPayments, timings: config.paymentTimings, webhooks: config.webhooks });
       const worker = await createReservationWorker({
         connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities, log,
         workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE,
@@ -95,12 +97,21 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       const starter = startWorkflowStarter({
         pool: workerPool, temporal, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: config.WORKFLOW_STARTER_POLL_MS, eager: config.WORKFLOW_STARTS_EAGER,
         deferMs: config.WORKFLOW_START_DEFER_MS,
+        firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS,
       });
       closers.push(starter.stop);
       const reconciler = startReconciler({ pool: workerPool, temporal, config, log, intervalMs: config.RECONCILE_INTERVAL_MS });
       closers.push(reconciler.stop);
       const sweeper = startLostHoldSweeper({ pool: workerPool, log, intervalMs: config.LOST_HOLD_SWEEP_INTERVAL_SECONDS * 1000, marginSeconds: config.LOST_HOLD_SWEEP_MARGIN_SECONDS });
       closers.push(sweeper.stop);
+      const webhooks = startWebhookDispatcher({
+        pool: workerPool, temporal, log, pollMs: config.WEBHOOK_DISPATCH_POLL_MS,
+        settings: { taskQueue: config.TEMPORAL_TASK_QUEUE, timeoutMs: config.webhooks.timeoutMs, retry: config.webhooks.retry },
+      });
+      closers.push(webhooks.stop);
+      // waitlists: sections where seats came back (or someone joined) get their workflow woken
+      const waker = startWaitlistWaker({ pool: workerPool, temporal, config, log, pollMs: config.WAITLIST_WAKER_POLL_MS });
+      closers.push(waker.stop);
     }
 
     let server: Server | undefined;
@@ -133,7 +144,10 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
     if (has('gateway')) {
       const gateway = createGateway({ httpServer: server!, pool, redisUrl: config.REDIS_URL, jwtSecret: config.JWT_SECRET, log, corsOrigins: config.CORS_ORIGINS });
       closers.push(gateway.close);
-      const relay = startOutboxRelay({ pool, redis: redis!, log, pollMs: config.OUTBOX_POLL_MS });
+      const relay = startOutboxRelay({
+        pool, redis: redis!, log, pollMs: config.OUTBOX_POLL_MS,
+        onSeatsChanged: (changes) => wakeWaitlistsForReleases(pool, changes),
+      });
       closers.push(relay.stop);
     }
     if (server) {

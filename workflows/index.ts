@@ -1,3 +1,5 @@
 // Every workflow the worker runs. Deterministic code only: side effects live in activities/.
 export { reservationWorkflow } from './reservation.ts';
 export { bookingRefundWorkflow } from './booking-refund.ts';
+export { webhookDeliveryWorkflow } from './webhook-delivery.ts';
+export { waitlistWorkflow } from './waitlist.ts';

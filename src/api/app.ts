@@ -28,6 +28,9 @@ import { createTicketService } from '../tickets/service.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { discountRoutes } from './routes/discounts.ts';
 import { healthRoutes } from './routes/health.ts';
+import { organizerWebhookRoutes, paymentWebhookRoutes } from './routes/webhooks.ts';
+import { waitlistRoutes } from './routes/waitlist.ts';
+import { createWaitlistService } from '../waitlist/service.ts';
 import { openApiDocument } from './openapi.ts';
 
 export interface ApiDeps {
@@ -77,11 +80,14 @@ export function createApi({ config, pool, service, log, health, limits, bookings
     adminRoutes({ pool }),
     organizerRoutes({ pool }),
     appRoutes({ pool }),
+    organizerWebhookRoutes({ pool, settings: config.webhooks }),
+    paymentWebhookRoutes({ pool, secret: config.STRIPE_WEBHOOK_SECRET, toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS }),
     reservationRoutes({ service, config, limits }),
     discountRoutes({ pool }),
     supportRoutes({ service, pool, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
     ticketRoutes({ tickets: createTicketService({ pool, signingSecret: config.TICKET_SIGNING_SECRET }) }),
     bookingRoutes({ bookings }),
+    waitlistRoutes({ waitlist: createWaitlistService({ pool, reservations: service, config, log }) }),
     healthRoutes(health),
     docsRoutes({ document: openApiDocument(config) }),
   ]) {

@@ -23,7 +23,13 @@ import { AppliedDiscount, DiscountCode, DiscountQuote, NewDiscountCode } from '.
 import { EventStats } from '../contract/stats.ts';
 import { AppParams, CreatedApp, NewApp, TenantApp, TenantAppParams, TenantParams } from '../contract/apps.ts';
 import { AuditPage, AuditQuery, EventAuditQuery } from '../contract/audit.ts';
+import { EventWaitlist, JoinWaitlistBody, MyWaitlist, WaitlistEntryAnswer, WaitlistParams } from '../contract/waitlist.ts';
 import { ExtendBody, ReservationParams } from './schemas.ts';
+import {
+  CreatedWebhookEndpoint, NewWebhookEndpoint, PaymentWebhookAccepted, WebhookDeliveryList, WebhookDeliveryQuery, WebhookEndpoint, WebhookEndpointEdit,
+  WebhookEndpointList, WebhookEndpointParams,
+} from '../contract/webhooks.ts';
+import { StripeSignatureHeader } from './routes/webhooks.ts';
 
 /**
  * The API's OpenAPI 3.1 document, built by zod-openapi from the very zod schemas the handlers
@@ -46,7 +52,7 @@ const ERROR_CODES = [
   'SEAT_TAKEN', 'UNKNOWN_SEATS', 'EVENT_NOT_ON_SALE', 'HOLD_EXPIRED', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED',
   'TICKET_LIMIT_REACHED', 'HOLD_EXTENSION_REFUSED', 'RATE_LIMITED', 'PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE',
   'DISCOUNT_CODE_UNKNOWN', 'DISCOUNT_CODE_REFUSED', 'DISCOUNT_CODE_TAKEN',
-  'CANCELLATION_NOT_ALLOWED', 'RECIPIENT_NOT_FOUND', ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
+  'CANCELLATION_NOT_ALLOWED', 'RECIPIENT_NOT_FOUND', 'SEATS_AVAILABLE', 'WEBHOOK_SIGNATURE_INVALID', 'WEBHOOK_REPLAYED', ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
 ] as const satisfies readonly ErrorCode[];
 type Unlisted = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
 const everyCodeListed: [Unlisted] extends [never] ? true : Unlisted = true;
@@ -644,6 +650,62 @@ function appAndAuditOperations(): Operations {
   };
 }
 
+/** Organizers' webhook endpoints and their delivery log; the payment provider's inbound webhook. */
+function webhookOperations(): Operations {
+  const mine = { 401: badToken, 403: 'needs the organizer role (of a tenant)', 404: "no such endpoint of the organizer's tenant (another tenant's is not found either)" };
+  const byId = { path: WebhookEndpointParams };
+  const signed = 'Deliveries follow the Standard Webhooks specification: headers `webhook-id` (the event id, the same on every retry), `webhook-timestamp` '
+    + '(Unix seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` keyed with the base64-decoded part of the secret after `whsec_`). '
+    + 'A failed attempt (no 2xx within WEBHOOK_TIMEOUT_MS) is retried with exponential backoff; every attempt is in the delivery log.';
+  return {
+    'GET /api/organizer/webhooks': {
+      tags: ['Organizer'], summary: "The tenant's webhook endpoints", security: BEARER,
+      responses: { 200: ok('The endpoints (never their secrets)', WebhookEndpointList), ...errors({ 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, mine) },
+    },
+    'POST /api/organizer/webhooks': {
+      tags: ['Organizer'], summary: 'Register a webhook endpoint: booking events of the tenant\'s events are delivered to it, signed', security: BEARER,
+      description: `${signed} The URL must be https:// and name a public host (plain http:// to 127.0.0.1 only where WEBHOOK_ALLOW_HTTP_LOOPBACK allows it).`,
+      requestBody: { required: true, ...json(NewWebhookEndpoint) },
+      responses: {
+        201: { description: 'The endpoint and its signing secret: shown this once', headers: z.object({ 'Cache-Control': z.literal('no-store') }), ...json(CreatedWebhookEndpoint) },
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 409: ['INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+          { ...mine, 400: 'a bad URL (not https, a private address, credentials in it) or event type', 409: 'the tenant has its maximum of endpoints', 503: 'WEBHOOK_SECRET_KEY is not set on this server' }),
+      },
+    },
+    'PATCH /api/organizer/webhooks/:endpointId': {
+      tags: ['Organizer'], summary: 'Disable an endpoint (its pending deliveries end FAILED, new events are not delivered to it) or enable it again', security: BEARER,
+      requestParams: byId, requestBody: { required: true, ...json(WebhookEndpointEdit) },
+      responses: {
+        200: ok('The endpoint', z.object({ endpoint: WebhookEndpoint })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], ...bodyRefusals }, mine),
+      },
+    },
+    'DELETE /api/organizer/webhooks/:endpointId': {
+      tags: ['Organizer'], summary: 'Delete an endpoint, with its deliveries and their log', security: BEARER, requestParams: byId,
+      responses: { 204: { description: 'Deleted' }, ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, mine) },
+    },
+    'GET /api/organizer/webhooks/:endpointId/deliveries': {
+      tags: ['Organizer'], summary: "The endpoint's delivery log: its latest deliveries, newest first, each with every attempt (time, duration, status code, error)", security: BEARER,
+      requestParams: { path: WebhookEndpointParams, query: WebhookDeliveryQuery },
+      responses: { 200: ok('The deliveries', WebhookDeliveryList), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, mine) },
+    },
+    'POST /api/payments/stripe/webhook': {
+      tags: ['Operations'], summary: "Stripe's webhook events: verified, recorded once",
+      description: 'The Stripe-Signature header is verified with the Stripe SDK under STRIPE_WEBHOOK_SECRET; its timestamp must lie within '
+        + 'STRIPE_WEBHOOK_TOLERANCE_SECONDS of now; an event id accepted before is refused (a replay). Needs no token.',
+      requestParams: { header: StripeSignatureHeader },
+      requestBody: { required: true, ...json(z.record(z.string(), z.unknown()).meta({ description: 'A Stripe Event object, byte for byte as Stripe signed it' })) },
+      responses: {
+        200: ok('Accepted', PaymentWebhookAccepted),
+        ...errors({ 400: ['WEBHOOK_SIGNATURE_INVALID', 'VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 409: ['WEBHOOK_REPLAYED'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals }, {
+          400: 'no or a wrong signature, or a timestamp outside the tolerance (`details.reason`: MISSING, MISMATCH, TIMESTAMP_OUTSIDE_TOLERANCE)',
+          401: sentBadToken, 409: 'this event was accepted before', 503: 'STRIPE_WEBHOOK_SECRET is not set on this server',
+        }),
+      },
+    },
+  };
+}
+
 function operationsOperations(): Operations {
   return {
     'GET /api/health': {
@@ -675,13 +737,53 @@ function openApiRoute(key: string): [method: 'get' | 'post' | 'put' | 'patch' | 
   return [method.toLowerCase() as 'get', path.replace(/:(\w+)/g, '{$1}')];
 }
 
+function waitlistOperations(): Operations {
+  const staffRead = { 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] } satisfies ErrorMap;
+  return {
+    'POST /api/events/:eventId/sections/:sectionId/waitlist': {
+      tags: ['Waitlist'], summary: 'Join the waitlist of a sold-out section (reserved seating or general admission)', security: BEARER,
+      description: 'The line is served in join order: when enough seats of the section come back (a hold expires or is cancelled, a booking is refunded), '
+        + 'the first customer waiting is offered them as an ordinary hold (`offer.reservationId`, with its deadline), checked out like any hold. '
+        + 'An offer not paid by its deadline passes to the next in line. A customer is in a line once: joining again answers 200 with the same entry.',
+      requestParams: { path: WaitlistParams },
+      requestBody: { required: false, ...json(JoinWaitlistBody) },
+      responses: {
+        201: ok('In line: the entry with its place', WaitlistEntryAnswer),
+        200: ok('Already in line (waiting or offered): the same entry', WaitlistEntryAnswer),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['SEATS_AVAILABLE', 'EVENT_NOT_ON_SALE'], ...bodyRefusals },
+          { 404: 'no such section of this event', 409: 'enough seats are free to hold now (`SEATS_AVAILABLE`), or the event is not on sale' }),
+      },
+    },
+    'DELETE /api/events/:eventId/sections/:sectionId/waitlist': {
+      tags: ['Waitlist'], summary: 'Leave the waitlist of a section (declining an open offer: its hold is cancelled and the seats pass on)', security: BEARER,
+      requestParams: { path: WaitlistParams },
+      responses: { 200: ok('The entry, now LEFT', WaitlistEntryAnswer), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 404: 'not in this line' }) },
+    },
+    'GET /api/waitlist': {
+      tags: ['Waitlist'], summary: 'My waitlist entries: place in line, and any offer with its deadline (the live ones first, then the latest 50)', security: BEARER,
+      responses: { 200: ok('My entries', MyWaitlist), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: badToken }) },
+    },
+    'GET /api/support/events/:eventId/waitlist': {
+      tags: ['Support'], summary: "An event's waitlists, section by section in join order, with each customer and offer", security: BEARER,
+      requestParams: { path: EventParams },
+      responses: { 200: ok('The lines', EventWaitlist), ...errors(staffRead, { 403: 'needs the support or admin role', 404: 'no such event' }) },
+    },
+    'GET /api/organizer/events/:eventId/waitlist': {
+      tags: ['Organizer'], summary: "The waitlists of one of the tenant's events, section by section in join order", security: BEARER,
+      requestParams: { path: EventParams },
+      responses: { 200: ok('The lines', EventWaitlist), ...errors(staffRead, { 403: 'needs the organizer role', 404: "no such event of the organizer's tenant" }) },
+    },
+  };
+}
+
 export type OpenApiDocument = ReturnType<typeof createDocument>;
 
 /** The whole document; hold limits come from the config the hold route validates with. */
 export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_MAX_SECONDS' | 'HOLD_MAX_SEATS'>): OpenApiDocument {
   const operations: Operations = {
     ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...bookingOperations(),
-    ...supportOperations(), ...discountOperations(), ...adminOperations(), ...organizerOperations(), ...organizerSalesOperations(), ...appAndAuditOperations(), ...operationsOperations(),
+    ...supportOperations(), ...discountOperations(), ...adminOperations(), ...organizerOperations(), ...organizerSalesOperations(), ...appAndAuditOperations(), ...webhookOperations(), ...operationsOperations(),
+    ...waitlistOperations(),
   };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {
@@ -700,6 +802,7 @@ export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_
     },
     servers: [{ url: '/' }],
     tags: [
+      { name: 'Waitlist', description: 'Lines for sold-out sections: the next in line is offered the seats that come back, as a hold' },
       { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' }, { name: 'Bookings', description: 'After the sale: cancellation and refund' },
       { name: 'Support', description: 'Needs the support or admin role' }, { name: 'Admin', description: 'Needs the admin role' }, { name: 'Organizer', description: "Needs the organizer role, or a tenant app's API key (Authorization: Bearer bk_…): the tenant's venues and events only" }, { name: 'Operations' },
     ],

@@ -3,6 +3,7 @@ import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.ts';
 import { reservationRow } from '../helpers/queries.ts';
+import { signedStripeEvent, STRIPE_WEBHOOK_TEST_SECRET } from '../helpers/stripe-webhooks.ts';
 
 /**
  * The README's endpoint-by-role table, cell by cell: every route asked by an anonymous caller,
@@ -24,7 +25,7 @@ let tenantId: string;
 let venueId: string;
 
 beforeAll(async () => {
-  engine = await startTestEngine('authz', { HOLD_EXTENSIONS: '10', HOLD_EXTENSION_MAX_SECONDS: '60', RATE_LIMIT_HOLDS_PER_MINUTE: '0' });
+  engine = await startTestEngine('authz', { HOLD_EXTENSIONS: '10', HOLD_EXTENSION_MAX_SECONDS: '60', RATE_LIMIT_HOLDS_PER_MINUTE: '0', STRIPE_WEBHOOK_SECRET: STRIPE_WEBHOOK_TEST_SECRET });
   // a week away: the owner may still cancel a booking under the default policy (until 24 hours before)
   ({ eventId, seatIds: seats } = await engine.createEvent({ startsAt: new Date(Date.now() + 7 * 86_400_000), sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 5000, rows: 20, seatsPerRow: 10 }] }));
   [owner, stranger, support] = [await engine.register(), await engine.register(), await engine.register('support')];
@@ -77,6 +78,24 @@ async function tenantsApp(): Promise<string> {
   expect(res.status).toBe(201);
   return res.body.app.id;
 }
+/** A fresh webhook endpoint of the organizer's tenant, for a call that changes or reads one. */
+async function organizersEndpoint(): Promise<string> {
+  const res = await as(organizer, 'POST', '/api/organizer/webhooks', { url: 'http://127.0.0.1:9/cell' });
+  expect(res.status).toBe(201);
+  return res.body.endpoint.id;
+}
+let soldOut: Promise<{ eventId: string; sectionId: string }> | undefined;
+/** A general-admission section of one place, held by another customer: sold out, so anyone may join its waitlist. */
+const soldOutSection = () => (soldOut ??= (async () => {
+  const event = await engine.createEvent({ sections: [{ name: 'Tiny', kind: 'GA', priceCents: 1000, capacity: 1 }] });
+  const held = await as(await engine.register(), 'POST', '/api/reservations', { eventId: event.eventId, sectionId: event.sectionIds[0], quantity: 1 });
+  expect(held.status).toBe(201);
+  return { eventId: event.eventId, sectionId: event.sectionIds[0] };
+})());
+const waitlistOf = async () => {
+  const { eventId: id, sectionId } = await soldOutSection();
+  return `/api/events/${id}/sections/${sectionId}/waitlist`;
+};
 /** An account of its own for each call that changes one (admin routes). */
 const someone = async () => (await engine.register()).customerId;
 
@@ -172,6 +191,32 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
   { route: 'POST /api/organizer/events/:id/discount-codes', needsDraft: true, call: (c, id) => as(c, 'POST', `/api/organizer/events/${id}/discount-codes`, { code: 'ORG10', kind: 'PERCENT', value: 10 }),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 201, support: 403, admin: 403 } },
+  { route: 'GET /api/organizer/webhooks', call: (c) => as(c, 'GET', '/api/organizer/webhooks'),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'POST /api/organizer/webhooks', call: (c) => as(c, 'POST', '/api/organizer/webhooks', { url: 'http://127.0.0.1:9/cell', eventTypes: ['booking.confirmed'] }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 201, support: 403, admin: 403 } },
+  { route: 'PATCH /api/organizer/webhooks/:endpointId', call: async (c) => as(c, 'PATCH', `/api/organizer/webhooks/${await organizersEndpoint()}`, { enabled: false }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'DELETE /api/organizer/webhooks/:endpointId', call: async (c) => as(c, 'DELETE', `/api/organizer/webhooks/${await organizersEndpoint()}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 204, support: 403, admin: 403 } },
+  { route: 'GET /api/organizer/webhooks/:endpointId/deliveries', call: async (c) => as(c, 'GET', `/api/organizer/webhooks/${await organizersEndpoint()}/deliveries`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  // the payment provider's webhook needs no account: Stripe's signature is the credential (tests/webhooks/inbound.test.ts refuses bad ones)
+  { route: 'POST /api/payments/stripe/webhook', call: (c) => {
+    const event = signedStripeEvent();
+    return engine.request('POST', '/api/payments/stripe/webhook', { token: c?.token, raw: event.body, headers: { 'stripe-signature': event.header } });
+  }, expect: { anonymous: 200, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'POST /api/events/:id/sections/:sectionId/waitlist', call: async (c) => as(c, 'POST', await waitlistOf(), { quantity: 1 }),
+    expect: { anonymous: 401, owner: 201, stranger: 201, organizer: 201, support: 201, admin: 201 } },
+  { route: 'DELETE /api/events/:id/sections/:sectionId/waitlist', call: async (c) => {
+    await as(c, 'POST', await waitlistOf(), { quantity: 1 });
+    return as(c, 'DELETE', await waitlistOf());
+  }, expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/waitlist', call: (c) => as(c, 'GET', '/api/waitlist'), expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/support/events/:id/waitlist', call: async (c) => as(c, 'GET', `/api/support/events/${(await soldOutSection()).eventId}/waitlist`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
+  { route: 'GET /api/organizer/events/:id/waitlist', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}/waitlist`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
   { route: 'DELETE /api/organizer/events/:id', needsDraft: true, call: (c, id) => as(c, 'DELETE', `/api/organizer/events/${id}`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 204, support: 403, admin: 403 } },
   { route: 'GET /api/organizer/events/:id/audit', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}/audit`),

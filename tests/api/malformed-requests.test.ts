@@ -21,6 +21,9 @@ import { discountRoutes } from '../../src/api/routes/discounts.ts';
 import { ticketRoutes } from '../../src/api/routes/tickets.ts';
 import { bookingRoutes } from '../../src/api/routes/bookings.ts';
 import { appRoutes } from '../../src/api/routes/apps.ts';
+import { organizerWebhookRoutes, paymentWebhookRoutes } from '../../src/api/routes/webhooks.ts';
+import { STRIPE_WEBHOOK_TEST_SECRET } from '../helpers/stripe-webhooks.ts';
+import { waitlistRoutes } from '../../src/api/routes/waitlist.ts';
 import { sql } from '../../src/db/sql.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
@@ -28,7 +31,7 @@ let engine: TestEngine;
 let fixture: { eventId: string; sectionId: string; seatIds: string[]; reservationId: string; customer: string; support: string; admin: string; organizer: string; userId: string; ghost: string; tenantId: string };
 
 beforeAll(async () => {
-  engine = await startTestEngine('malformed', { RATE_LIMIT_FAILED_LOGINS: '0', RATE_LIMIT_HOLDS_PER_MINUTE: '0' });
+  engine = await startTestEngine('malformed', { RATE_LIMIT_FAILED_LOGINS: '0', RATE_LIMIT_HOLDS_PER_MINUTE: '0', STRIPE_WEBHOOK_SECRET: STRIPE_WEBHOOK_TEST_SECRET });
   const event = await engine.createEvent();
   const customer = await engine.register();
   const support = await engine.register('support');
@@ -136,6 +139,14 @@ const ROUTES: Route[] = [
     body: () => ({ code: 'SPRING', kind: 'PERCENT', value: 10, validFrom: '2024-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', maxUses: 5 }),
   },
   { method: 'DELETE', pattern: '/api/organizer/events/:eventId', path: () => `/api/organizer/events/${NO_EVENT}`, who: 'organizer' },
+  // webhook endpoints: an id no endpoint has (404 when valid); a registration is refused on its URL's variants
+  { method: 'GET', pattern: '/api/organizer/webhooks', path: () => '/api/organizer/webhooks', who: 'organizer' },
+  { method: 'POST', pattern: '/api/organizer/webhooks', path: () => '/api/organizer/webhooks', who: 'organizer', body: () => ({ url: 'https://hooks.example.com/booking-events', description: 'CRM', eventTypes: ['booking.confirmed'] }) },
+  { method: 'PATCH', pattern: '/api/organizer/webhooks/:endpointId', path: () => `/api/organizer/webhooks/${NO_EVENT}`, who: 'organizer', body: () => ({ enabled: false }) },
+  { method: 'DELETE', pattern: '/api/organizer/webhooks/:endpointId', path: () => `/api/organizer/webhooks/${NO_EVENT}`, who: 'organizer' },
+  { method: 'GET', pattern: '/api/organizer/webhooks/:endpointId/deliveries', path: () => `/api/organizer/webhooks/${NO_EVENT}/deliveries`, who: 'organizer', query: { limit: '10' } },
+  // the payment provider's webhook: nothing sent here is signed, so every variant is refused (400) before anything is stored
+  { method: 'POST', pattern: '/api/payments/stripe/webhook', path: () => '/api/payments/stripe/webhook', who: 'none' },
   { method: 'DELETE', pattern: '/api/admin/users/:id/roles/:role', path: () => `/api/admin/users/${fixture.userId}/roles/support`, who: 'admin' },
   // tenants' apps: a tenant that does not exist (admin) and an app that does not exist, so nothing is created or revoked
   { method: 'GET', pattern: '/api/admin/tenants/:tenantId/apps', path: () => `/api/admin/tenants/${fixture.tenantId}/apps`, who: 'admin' },
@@ -147,6 +158,12 @@ const ROUTES: Route[] = [
   // the audit trail
   { method: 'GET', pattern: '/api/support/audit', path: () => '/api/support/audit', who: 'support', query: { eventId: '00000000-0000-4000-8000-000000000000', actorId: '00000000-0000-4000-8000-000000000000', before: '1000', limit: '10' } },
   { method: 'GET', pattern: '/api/organizer/events/:eventId/audit', path: () => `/api/organizer/events/${NO_EVENT}/audit`, who: 'organizer', query: { before: '1000', limit: '10' } },
+  // waitlists: the fixture's section has free seats, so even a valid join is refused (409 SEATS_AVAILABLE) and nothing is stored
+  { method: 'POST', pattern: '/api/events/:eventId/sections/:sectionId/waitlist', path: () => `/api/events/${fixture.eventId}/sections/${fixture.sectionId}/waitlist`, who: 'customer', body: () => ({ quantity: 1 }) },
+  { method: 'DELETE', pattern: '/api/events/:eventId/sections/:sectionId/waitlist', path: () => `/api/events/${fixture.eventId}/sections/${fixture.sectionId}/waitlist`, who: 'customer' },
+  { method: 'GET', pattern: '/api/waitlist', path: () => '/api/waitlist', who: 'customer' },
+  { method: 'GET', pattern: '/api/support/events/:eventId/waitlist', path: () => `/api/support/events/${fixture.eventId}/waitlist`, who: 'support' },
+  { method: 'GET', pattern: '/api/organizer/events/:eventId/waitlist', path: () => `/api/organizer/events/${NO_EVENT}/waitlist`, who: 'organizer' },
 ];
 /** The routes that take a body (POST, PUT, PATCH; publish and cancel take none, so an empty one, even a decoded one, is right there). */
 const POSTS = ROUTES.filter((r) => r.body);
@@ -238,6 +255,8 @@ async function storedState() {
       (SELECT count(*) FROM refresh_tokens), (SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NOT NULL OR rotated_at IS NOT NULL), (SELECT count(*) FROM reservations), (SELECT count(*) FROM payment_charges),
       (SELECT count(*) FROM payment_methods), (SELECT count(*) FROM payment_attempts), (SELECT count(*) FROM bookings), (SELECT count(*) FROM outbox), (SELECT count(*) FROM discount_codes), (SELECT count(*) FROM tenant_apps), (SELECT count(*) FROM tenant_apps WHERE revoked_at IS NOT NULL), (SELECT count(*) FROM audit_log),
       (SELECT md5(string_agg(id || state || version, ',' ORDER BY id)) FROM seats),
+      (SELECT count(*) FROM payment_methods), (SELECT count(*) FROM payment_attempts), (SELECT count(*) FROM bookings), (SELECT count(*) FROM outbox), (SELECT count(*) FROM discount_codes),
+      (SELECT md5(string_agg(id || state || version, ',' ORDER BY id)) FROM seats), (SELECT md5(string_agg(id || status, ',' ORDER BY id)) FROM waitlist_entries),
       (SELECT md5(string_agg(id || status || hold_expires_at::text || coalesce(cancel_reason, ''), ',' ORDER BY id)) FROM reservations)
     ) AS state
   `);
@@ -280,7 +299,8 @@ describe('malformed requests to every route answer below 500, in the error shape
 
   test('the route table here covers every route the API registers', () => {
     const deps = {} as never;
-    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), organizerRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps), bookingRoutes(deps), discountRoutes(deps), appRoutes(deps)]
+    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), organizerRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps), bookingRoutes(deps), discountRoutes(deps), waitlistRoutes(deps), appRoutes(deps),
+      organizerWebhookRoutes({ pool: deps, settings: { secretKey: undefined, allowHttpLoopback: false } }), paymentWebhookRoutes({ pool: deps, secret: undefined, toleranceSeconds: 300 })]
       .flatMap((router) => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`)));
     expect(new Set(registered)).toEqual(new Set(ROUTES.map((r) => `${r.method} ${r.pattern}`)));
   });

@@ -14,6 +14,7 @@ import { ConfirmationPage } from './pages/ConfirmationPage';
 import { EventPage } from './pages/EventPage';
 import { OrganizerPage } from './pages/OrganizerPage';
 import { AdminPage } from './pages/AdminPage';
+import { WebhooksPage } from './pages/WebhooksPage';
 import { EventsPage } from './pages/EventsPage';
 import { ReservationsPage } from './pages/ReservationsPage';
 import { SupportPage } from './pages/SupportPage';
@@ -41,6 +42,7 @@ export function App() {
           <Route path="/checkin" element={<RequireAuth roles={STAFF_ROLES}><CheckinPage /></RequireAuth>} />
           <Route path="/admin" element={<RequireAuth roles={['admin']}><AdminPage /></RequireAuth>} />
           <Route path="/organizer" element={<RequireAuth roles={['organizer']}><OrganizerPage /></RequireAuth>} />
+          <Route path="/organizer/webhooks" element={<RequireAuth roles={['organizer']}><WebhooksPage /></RequireAuth>} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/register" element={<RegisterPage />} />
           <Route path="*" element={<NotFound />} />

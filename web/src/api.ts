@@ -1,6 +1,7 @@
 import { expiresSoon, loadSession, saveSession, type Session } from './session';
 import type { DiscountQuote } from '../../src/contract/discounts';
 import type { EventStats } from '../../src/contract/stats';
+import type { CreatedWebhookEndpoint, WebhookDelivery, WebhookEndpoint, WebhookEventType } from '../../src/contract/webhooks';
 import type {
   AuthResponse,
   Booking,
@@ -27,6 +28,7 @@ import type {
   Role,
   Tenant,
   TenantApp,
+  WaitlistEntry,
 } from './types';
 
 /** Every failed call surfaces as an ApiError carrying the server's `{ code, message, details }`. */
@@ -264,6 +266,17 @@ export const api = {
     (await request<{ reservation: Reservation }>('POST', `/api/reservations/${id(reservationId)}/cancel`, { body: { reason } }))
       .reservation,
 
+  /** Joins the waitlist of a sold-out section (answers the same entry when already in line). */
+  joinWaitlist: async (eventId: string, sectionId: string, quantity: number) =>
+    (await request<{ entry: WaitlistEntry }>('POST', `/api/events/${id(eventId)}/sections/${id(sectionId)}/waitlist`, { body: { quantity } })).entry,
+
+  /** Leaves a section's waitlist (declining an open offer). */
+  leaveWaitlist: async (eventId: string, sectionId: string) =>
+    (await request<{ entry: WaitlistEntry }>('DELETE', `/api/events/${id(eventId)}/sections/${id(sectionId)}/waitlist`)).entry,
+
+  /** My waitlist entries: place in line, and any offer with its deadline. */
+  listWaitlist: async (signal?: AbortSignal) => (await request<{ items: WaitlistEntry[] }>('GET', '/api/waitlist', { signal })).items,
+
   listBookings: async (signal?: AbortSignal) => (await request<{ items: Booking[] }>('GET', '/api/bookings', { signal })).items,
 
   getBookingTickets: (reference: string, signal?: AbortSignal) =>
@@ -332,6 +345,21 @@ export const api = {
 
   adminRevokeApp: async (tenantId: string, appId: string) =>
     (await request<{ app: TenantApp }>('DELETE', `/api/admin/tenants/${id(tenantId)}/apps/${id(appId)}`)).app,
+  /** The organizer's tenant's webhook endpoints (never their secrets). */
+  organizerListWebhooks: async (signal?: AbortSignal) => (await request<{ items: WebhookEndpoint[] }>('GET', '/api/organizer/webhooks', { signal })).items,
+
+  /** A new endpoint and its signing secret, which the server shows only in this answer. */
+  organizerCreateWebhook: (body: { url: string; description: string; eventTypes: WebhookEventType[] }) =>
+    request<CreatedWebhookEndpoint>('POST', '/api/organizer/webhooks', { body }),
+
+  organizerSetWebhookEnabled: async (endpointId: string, enabled: boolean) =>
+    (await request<{ endpoint: WebhookEndpoint }>('PATCH', `/api/organizer/webhooks/${id(endpointId)}`, { body: { enabled } })).endpoint,
+
+  organizerDeleteWebhook: (endpointId: string) => request<void>('DELETE', `/api/organizer/webhooks/${id(endpointId)}`),
+
+  /** The endpoint's delivery log, newest first, each delivery with every attempt. */
+  organizerWebhookDeliveries: async (endpointId: string, signal?: AbortSignal) =>
+    (await request<{ items: WebhookDelivery[] }>('GET', `/api/organizer/webhooks/${id(endpointId)}/deliveries`, { signal })).items,
 
   /** Reservations for support, and the same filter as a Temporal Web UI link (null without a UI). */
   supportListReservations: (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>

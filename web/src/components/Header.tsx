@@ -41,8 +41,13 @@ export function Header() {
             My tickets
           </NavLink>
           {customer?.role === 'organizer' && (
-            <NavLink to="/organizer" className={navClass}>
+            <NavLink to="/organizer" end className={navClass}>
               My events
+            </NavLink>
+          )}
+          {customer?.role === 'organizer' && (
+            <NavLink to="/organizer/webhooks" className={navClass}>
+              Webhooks
             </NavLink>
           )}
           {isStaff(customer?.role) && (
