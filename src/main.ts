@@ -28,6 +28,7 @@ import { createBookingService } from './bookings/service.ts';
 import { startReconciler } from './reservations/reconciler.ts';
 import { startWorkflowStarter } from './reservations/starter.ts';
 import { startLostHoldSweeper } from './reservations/sweeper.ts';
+import { createEventLifecycleService, startEventWorkflowSweep } from './events/lifecycle.ts';
 import { provideTemporalCli } from './temporal/cli.ts';
 import { connectNative, createTemporalClient } from './temporal/client.ts';
 import { startDevServer } from './temporal/dev-server.ts';
@@ -101,6 +102,9 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       closers.push(reconciler.stop);
       const sweeper = startLostHoldSweeper({ pool: workerPool, log, intervalMs: config.LOST_HOLD_SWEEP_INTERVAL_SECONDS * 1000, marginSeconds: config.LOST_HOLD_SWEEP_MARGIN_SECONDS });
       closers.push(sweeper.stop);
+      // published events without a workflow (the demo seed, events published before the lifecycle, a crash after publishing) get one
+      const events = startEventWorkflowSweep(createEventLifecycleService({ pool: workerPool, temporal, config, log }), log, config.EVENT_WORKFLOW_SWEEP_MS);
+      closers.push(events.stop);
     }
 
     let server: Server | undefined;
@@ -118,9 +122,10 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       const temporal = await createTemporalClient(config, role === 'all' ? native : undefined);
       closers.push(temporal.close);
       const service = createReservationService({ pool, temporal: temporal.client, payments, config, log });
+      const bookings = createBookingService({ pool, temporal: temporal.client, config, log });
       const api = createApi({
-        config, pool, service, log,
-        bookings: createBookingService({ pool, temporal: temporal.client, config, log }),
+        config, pool, service, log, bookings,
+        lifecycle: createEventLifecycleService({ pool, temporal: temporal.client, config, log, bookings }),
         limits: createRateLimits(redis!, config, log),
         health: {
           postgres: () => pool.query(sqlPing),

@@ -1,3 +1,4 @@
 // Every workflow the worker runs. Deterministic code only: side effects live in activities/.
 export { reservationWorkflow } from './reservation.ts';
 export { bookingRefundWorkflow } from './booking-refund.ts';
+export { eventLifecycleWorkflow } from './event-lifecycle.ts';
