@@ -13,6 +13,7 @@ import type {
   CheckoutResult,
   EventDetail,
   EventStatus,
+  EventCancellation,
   EventSummary,
   HeldReservation,
   Page,
@@ -293,7 +294,9 @@ export const api = {
 
   organizerPublish: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/publish`),
 
-  organizerCancel: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/cancel`),
+  /** Cancels the event: no more holds, live holds cancelled, every booking refunded (status 202 while refunds are under way). */
+  organizerCancel: (eventId: string, reason?: string) =>
+    request<EventDetail & { cancellation: EventCancellation }>('POST', `/api/organizer/events/${id(eventId)}/cancel`, { body: reason ? { reason } : {} }),
 
   /** Reservations for support, and the same filter as a Temporal Web UI link (null without a UI). */
   supportListReservations: (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>
