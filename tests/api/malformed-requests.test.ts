@@ -141,7 +141,7 @@ const ROUTES: Route[] = [
   { method: 'DELETE', pattern: '/api/organizer/events/:eventId', path: () => `/api/organizer/events/${NO_EVENT}`, who: 'organizer' },
   { method: 'DELETE', pattern: '/api/admin/users/:id/roles/:role', path: () => `/api/admin/users/${fixture.userId}/roles/support`, who: 'admin' },
 ];
-/** The routes that take a body (POST, PUT, PATCH; publish and cancel take none, so an empty one, even a decoded one, is right there). */
+/** The routes that take a body (POST, PUT, PATCH; publish takes none, so an empty one, even a decoded one, is right there). */
 const POSTS = ROUTES.filter((r) => r.body);
 const token = (who: Who) => (who === 'none' ? undefined : { customer: fixture.customer, support: fixture.support, admin: fixture.admin, organizer: fixture.organizer }[who]);
 
