@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { sql } from '../../src/db/sql.ts';
 import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
+/** `eventually` for a check made of expectations: retried until they pass. */
+const until = (check: () => Promise<unknown>, timeoutMs: number, what: string) => eventually(async () => { await check(); return true; }, timeoutMs, what);
+
 /**
  * The organizer API (issue 10): a tenant's organizer creates, edits, lays out, publishes, cancels
  * and deletes its events; nobody else's. Against the real engine: holds are claimed by claim_hold.
@@ -178,7 +181,7 @@ describe('cancelling and deleting', () => {
     expect(withHold.status).toBe(200);
     expect(withHold.body.cancellation.holdsCancelled.map((h: { reservationId: string }) => h.reservationId)).toEqual([held.body.reservation.id]);
     expect((await eventRow(event.id))!.status).toBe('CANCELLED');
-    await eventually(async () => expect((await as(customer, 'GET', `/api/reservations/${held.body.reservation.id}`)).body.status).toBe('CANCELLED'), 10_000, 'the hold is cancelled');
+    await until(async () => expect((await as(customer, 'GET', `/api/reservations/${held.body.reservation.id}`)).body.status).toBe('CANCELLED'), 10_000, 'the hold is cancelled');
 
     const quiet = await published();
     const cancelled = await as(organizerA, 'POST', `/api/organizer/events/${quiet.id}/cancel`);

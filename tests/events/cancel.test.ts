@@ -6,6 +6,9 @@ import { EventLifecycleKey } from '../../workflows/search-attributes.ts';
 import { bookSeats, eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { reservationRow } from '../helpers/queries.ts';
 
+/** `eventually` for a check made of expectations: retried until they pass. */
+const until = (check: () => Promise<unknown>, timeoutMs: number, what: string) => eventually(async () => { await check(); return true; }, timeoutMs, what);
+
 /**
  * Cancelling an event that has sold (issue 10): every confirmed booking is refunded through its
  * refund workflow, every live hold cancelled through its reservation workflow, the seats released,
@@ -73,9 +76,9 @@ test('cancelling an event with 2 bookings and a live hold refunds both, cancels 
   expect(records[0].reason).toMatch(/the band split up/);
   expect(await providerRefunds(event.id)).toBe(2);
   // the hold is cancelled by its workflow, and every seat is free (refunded and released)
-  await eventually(async () => expect((await reservationRow(engine.db.pool, holdId)).status).toBe('CANCELLED'), 10_000, 'the hold is cancelled');
+  await until(async () => expect((await reservationRow(engine.db.pool, holdId)).status).toBe('CANCELLED'), 10_000, 'the hold is cancelled');
   expect((await reservationRow(engine.db.pool, holdId)).cancelledBy).toBe(`organizer:${organizer.email}`);
-  await eventually(async () => expect(new Set(await seatStates(event.id))).toEqual(new Set(['AVAILABLE'])), 10_000, 'the seats are free');
+  await until(async () => expect(new Set(await seatStates(event.id))).toEqual(new Set(['AVAILABLE'])), 10_000, 'the seats are free');
   // no new hold
   const late = await engine.request('POST', '/api/reservations', { token: holder.token, body: { eventId: event.id, seatIds: [a] } });
   expect(late.status).toBe(409);

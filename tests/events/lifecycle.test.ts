@@ -11,6 +11,9 @@ import { eventLifecycleWorkflowId, lifecycleQuery, refreshSignal, rescheduleUpda
 import { EventIdKey, EventLifecycleKey } from '../../workflows/search-attributes.ts';
 import { bookSeats, eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
+/** `eventually` for a check made of expectations: retried until they pass. */
+const until = (check: () => Promise<unknown>, timeoutMs: number, what: string) => eventually(async () => { await check(); return true; }, timeoutMs, what);
+
 /**
  * The event lifecycle (issue 10): one workflow per published event moves its status on timers
  * (sale start, sale end, the event's date) and SOLD_OUT ⇄ ON_SALE with the inventory; the status
@@ -56,15 +59,15 @@ describe('the timers', () => {
     const early = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId: event.id, seatIds: [event.seats[0].id] } });
     expect(early.status).toBe(409);
     expect(early.body.error.code).toBe('EVENT_NOT_ON_SALE');
-    await eventually(async () => expect(await searchAttributeOf(event.id)).toBe('UPCOMING'), 10_000, 'the workflow runs');
+    await until(async () => expect(await searchAttributeOf(event.id)).toBe('UPCOMING'), 10_000, 'the workflow runs');
     expect((await workflowOf(event.id).describe()).typedSearchAttributes.get(EventIdKey)).toBe(event.id);
 
-    await eventually(async () => expect(await statusOf(event.id)).toBe('ON_SALE'), 15_000, 'sales open');
+    await until(async () => expect(await statusOf(event.id)).toBe('ON_SALE'), 15_000, 'sales open');
     const held = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId: event.id, seatIds: [event.seats[0].id] } });
     expect(held.status).toBe(201);
-    await eventually(async () => expect(await statusOf(event.id)).toBe('CLOSED'), 15_000, 'sales close');
-    await eventually(async () => expect(await searchAttributeOf(event.id)).toBe('CLOSED'), 5_000, 'the attribute says CLOSED');
-    await eventually(async () => expect(await statusOf(event.id)).toBe('COMPLETED'), 15_000, 'the event took place');
+    await until(async () => expect(await statusOf(event.id)).toBe('CLOSED'), 15_000, 'sales close');
+    await until(async () => expect(await searchAttributeOf(event.id)).toBe('CLOSED'), 5_000, 'the attribute says CLOSED');
+    await until(async () => expect(await statusOf(event.id)).toBe('COMPLETED'), 15_000, 'the event took place');
     const result = await workflowOf(event.id).result();
     expect(result.status).toBe('COMPLETED');
     expect(await searchAttributeOf(event.id)).toBe('COMPLETED');
@@ -107,21 +110,27 @@ describe('the timers', () => {
 
 describe('SOLD_OUT follows the inventory', () => {
   test('selling every seat makes the event SOLD_OUT (no more holds); a refund puts it back ON_SALE', async () => {
-    const event = await publishedEvent({});
-    expect(event.status).toBe('ON_SALE');
+    const event = await publishedEvent({ salesStartAt: inMs(3_600_000) });
+    expect(event.status).toBe('UPCOMING');
+    await until(async () => expect(await searchAttributeOf(event.id)).toBe('UPCOMING'), 10_000, 'the workflow runs');
+    expect((await as(organizer, 'PATCH', `/api/organizer/events/${event.id}`, { salesStartAt: null })).body.status).toBe('ON_SALE');
     const [first, second] = event.seats.map((s) => s.id);
     await bookSeats(engine, customer, event.id, [first]);
     const last = await bookSeats(engine, customer, event.id, [second]);
-    await eventually(async () => expect(await statusOf(event.id)).toBe('SOLD_OUT'), 10_000, 'sold out');
-    await eventually(async () => expect(await searchAttributeOf(event.id)).toBe('SOLD_OUT'), 5_000, 'the attribute says SOLD_OUT');
+    await until(async () => expect(await statusOf(event.id)).toBe('SOLD_OUT'), 10_000, 'sold out');
+    await until(async () => expect(await searchAttributeOf(event.id)).toBe('SOLD_OUT'), 5_000, 'the attribute says SOLD_OUT');
     const refused = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId: event.id, seatIds: [second] } });
     expect(refused.status).toBe(409);
 
     const refunded = await as(support, 'POST', `/api/support/bookings/${last}/cancel`, { reason: 'cannot come' });
     expect(refunded.status).toBe(200);
-    await eventually(async () => expect(await statusOf(event.id)).toBe('ON_SALE'), 10_000, 'back on sale');
+    await until(async () => expect(await statusOf(event.id)).toBe('ON_SALE'), 10_000, 'back on sale');
     const again = await engine.request('POST', '/api/reservations', { token: customer.token, body: { eventId: event.id, seatIds: [second] } });
     expect(again.status).toBe(201);
+    // this path (rescheduled, sold out, back on sale, cancelled) is a recorded history too
+    expect((await as(organizer, 'POST', `/api/organizer/events/${event.id}/cancel`, { reason: 'recorded' })).status).toBe(200);
+    expect((await workflowOf(event.id).result()).status).toBe('CANCELLED');
+    record('v1-rescheduled-sold-out-cancelled.json', await workflowOf(event.id).fetchHistory());
   }, 60_000);
 });
 
@@ -130,7 +139,7 @@ describe('events that were never published through the API', () => {
     const seeded = await engine.createEvent(); // ON_SALE, straight into the database (the demo seed's way)
     const lifecycle = createEventLifecycleService({ pool: engine.db.pool, temporal: engine.client, config: engine.config, log: pino({ level: 'silent' }) });
     expect(await lifecycle.ensureStarted()).toBeGreaterThanOrEqual(1);
-    await eventually(async () => expect(await searchAttributeOf(seeded.eventId)).toBe('ON_SALE'), 10_000, 'the seeded event has a workflow');
+    await until(async () => expect(await searchAttributeOf(seeded.eventId)).toBe('ON_SALE'), 10_000, 'the seeded event has a workflow');
     const started = await engine.db.pool.oneFirst(sql.type(z.object({ at: z.string().nullable() }))`SELECT lifecycle_started_at::text AS at FROM events WHERE id = ${seeded.eventId}`);
     expect(started).not.toBeNull();
     expect(await lifecycle.ensureStarted()).toBe(0);
@@ -162,7 +171,7 @@ describe('the event workflow across deploys', () => {
     await Worker.runReplayHistory(bundle, history, eventLifecycleWorkflowId(event.id));
     record('v1-cancelled.json', history);
     const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
-    expect(files).toEqual(['v1-cancelled.json', 'v1-completed.json']);
+    expect(files).toEqual(['v1-cancelled.json', 'v1-completed.json', 'v1-rescheduled-sold-out-cancelled.json']);
     for (const name of files) {
       const recorded = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as Record<string, unknown>);
       await Worker.runReplayHistory(bundle, recorded, name);
