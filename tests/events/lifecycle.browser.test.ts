@@ -40,7 +40,7 @@ beforeAll(async () => {
   reference = await bookSeats(engine, await engine.register(), live.id, [live.seats[0].id]);
   context = await signedInContext(browser, organizer, { name: 'Olga Organizer', role: 'organizer' });
   page = await context.newPage();
-});
+}, 60_000);
 afterAll(async () => {
   await context?.close().catch(() => {});
   await browser?.close().catch(() => {});
