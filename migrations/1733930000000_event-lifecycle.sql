@@ -16,6 +16,10 @@ ALTER TABLE events ADD CONSTRAINT events_sale_window_check
      AND (sales_end_at IS NULL OR sales_end_at <= starts_at)
      AND (sales_start_at IS NULL OR sales_start_at < starts_at));
 
+-- Events whose sales were closed by hand keep them closed: their sale ended when they were closed
+-- (at the latest now), so their workflow does not reopen them.
+UPDATE events SET sales_end_at = LEAST(now(), starts_at) WHERE status = 'CLOSED';
+
 -- When the event's workflow was started; NULL for a published event means the worker role starts it
 -- (events published before this migration, seeded events, a crash between publish and start).
 ALTER TABLE events ADD COLUMN lifecycle_started_at timestamptz;

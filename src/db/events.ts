@@ -36,9 +36,11 @@ export async function createEvent(pool: DatabasePool, spec: EventSpec): Promise<
     const eventId = randomUUID();
     await tx.query(sql.typeAlias('void')`INSERT INTO venues (id, name) VALUES (${venueId}, ${spec.venueName})`);
     await tx.query(sql.typeAlias('void')`
-      INSERT INTO events (id, venue_id, name, description, starts_at, status, max_tickets_per_customer, refund_cutoff_hours)
+      INSERT INTO events (id, venue_id, name, description, starts_at, status, max_tickets_per_customer, refund_cutoff_hours, sales_end_at)
       VALUES (${eventId}, ${venueId}, ${spec.name}, ${spec.description ?? ''}, ${spec.startsAt.toISOString()}, ${spec.status ?? 'ON_SALE'},
-              ${spec.maxTicketsPerCustomer ?? null}, ${spec.refundCutoffHours === undefined ? 24 : spec.refundCutoffHours})
+              ${spec.maxTicketsPerCustomer ?? null}, ${spec.refundCutoffHours === undefined ? 24 : spec.refundCutoffHours},
+              -- an event created with its sales closed has had them end (its workflow, once started, keeps them closed)
+              CASE WHEN ${spec.status ?? 'ON_SALE'} = 'CLOSED' THEN LEAST(now(), ${spec.startsAt.toISOString()}::timestamptz) END)
     `);
     return { eventId, sectionIds: await insertLayout(tx, eventId, spec.sections) };
   });

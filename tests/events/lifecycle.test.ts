@@ -137,9 +137,12 @@ describe('SOLD_OUT follows the inventory', () => {
 describe('events that were never published through the API', () => {
   test("seeded events get their workflow from the worker's sweep, once", async () => {
     const seeded = await engine.createEvent(); // ON_SALE, straight into the database (the demo seed's way)
+    const closed = await engine.createEvent({ status: 'CLOSED' }); // sales closed by hand: they stay closed
     const lifecycle = createEventLifecycleService({ pool: engine.db.pool, temporal: engine.client, config: engine.config, log: pino({ level: 'silent' }) });
-    expect(await lifecycle.ensureStarted()).toBeGreaterThanOrEqual(1);
+    expect(await lifecycle.ensureStarted()).toBeGreaterThanOrEqual(2);
     await until(async () => expect(await searchAttributeOf(seeded.eventId)).toBe('ON_SALE'), 10_000, 'the seeded event has a workflow');
+    await until(async () => expect(await searchAttributeOf(closed.eventId)).toBe('CLOSED'), 10_000, 'the closed event has a workflow');
+    expect(await statusOf(closed.eventId)).toBe('CLOSED');
     const started = await engine.db.pool.oneFirst(sql.type(z.object({ at: z.string().nullable() }))`SELECT lifecycle_started_at::text AS at FROM events WHERE id = ${seeded.eventId}`);
     expect(started).not.toBeNull();
     expect(await lifecycle.ensureStarted()).toBe(0);
