@@ -103,7 +103,9 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       const sweeper = startLostHoldSweeper({ pool: workerPool, log, intervalMs: config.LOST_HOLD_SWEEP_INTERVAL_SECONDS * 1000, marginSeconds: config.LOST_HOLD_SWEEP_MARGIN_SECONDS });
       closers.push(sweeper.stop);
       // published events without a workflow (the demo seed, events published before the lifecycle, a crash after publishing) get one
-      const events = startEventWorkflowSweep(createEventLifecycleService({ pool: workerPool, temporal, config, log }), log, config.EVENT_WORKFLOW_SWEEP_MS);
+      // and cancelled events with holds or bookings left (an API that died half-way, a hold paid as it was cancelled) are finished
+      const eventBookings = createBookingService({ pool: workerPool, temporal, config, log });
+      const events = startEventWorkflowSweep(createEventLifecycleService({ pool: workerPool, temporal, config, log, bookings: eventBookings }), log, config.EVENT_WORKFLOW_SWEEP_MS);
       closers.push(events.stop);
     }
 

@@ -225,6 +225,18 @@ export async function cancelEvent(pool: DatabasePool, organizerId: string, event
   });
 }
 
+/** Cancelled events that still have live holds or confirmed bookings, with who cancelled them and why. */
+export async function unfinishedCancellations(db: CommonQueryMethods, limit: number) {
+  return [...(await db.any(sql.type(z.object({ eventId: z.string(), cancelledBy: z.string(), reason: z.string() }))`
+    SELECT e.id AS "eventId", COALESCE(e.cancelled_by, 'system') AS "cancelledBy", COALESCE(e.cancel_reason, 'the event was cancelled') AS reason
+    FROM events e
+    WHERE e.status = 'CANCELLED'
+      AND EXISTS (SELECT 1 FROM reservations r WHERE r.event_id = e.id AND r.status IN ('HELD', 'PAYING', 'CONFIRMED'))
+    ORDER BY e.cancelled_at NULLS FIRST, e.id
+    LIMIT ${limit}
+  `))];
+}
+
 /** A cancelled event's live holds and confirmed bookings (references), still to be cancelled and refunded. */
 export async function leftToUndo(db: CommonQueryMethods, eventId: string): Promise<{ holds: LiveHold[]; bookings: string[] }> {
   const holds = await db.any(sql.type(LiveHold)`

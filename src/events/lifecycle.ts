@@ -4,7 +4,7 @@ import type { Principal } from '../auth/tokens.ts';
 import type { BookingService } from '../bookings/service.ts';
 import type { Config } from '../config.ts';
 import type { EventCancellation } from '../contract/catalog.ts';
-import { cancelEvent, leftToUndo, type LiveHold } from '../db/catalog.ts';
+import { cancelEvent, leftToUndo, type LiveHold, unfinishedCancellations } from '../db/catalog.ts';
 import { markLifecycleStarted, unstartedEvents } from '../db/lifecycle.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -94,17 +94,15 @@ export function createEventLifecycleService({ pool, temporal, config, log, booki
     return { reservationId: hold.id, workflowId: options.workflowId };
   }
 
-  /** Cancels an event with whatever it sold: see the module's comment. Idempotent: asking again finishes what is left. */
-  async function cancel(principal: Principal, eventId: string, reason: string | undefined): Promise<{ status: 200 | 202; cancellation: EventCancellation }> {
-    const actor = `organizer:${principal.email}`;
-    const result = await cancelEvent(pool, principal.customerId, eventId, { actor, reason: reason ?? 'the event was cancelled by its organizer' });
-    if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
-    if (result.outcome === 'COMPLETED') throw new AppError(409, 'INVALID_STATE', 'the event is over: it cannot be cancelled', { status: 'COMPLETED' });
-    const why = `event cancelled: ${result.cancellation.reason}`.slice(0, 500);
+  /**
+   * Cancels the live holds and refunds the confirmed bookings of a cancelled event, twice over: a
+   * claim that read ON_SALE just before the cancellation committed can land right after it.
+   */
+  async function undoSales(eventId: string, first: { holds: LiveHold[]; bookings: string[] }, actor: string, reason: string) {
+    const why = `event cancelled: ${reason}`.slice(0, 500);
     const signalled = new Map<string, { reservationId: string; workflowId: string }>();
     const refundsOf = new Map<string, EventCancellation['refunds'][number]>();
-    let { holds, bookings: references } = result;
-    // twice: a claim that read ON_SALE just before the commit can still land right after it
+    let { holds, bookings: references } = first;
     for (let pass = 0; pass < 2; pass++) {
       for (const hold of holds.filter((h) => !signalled.has(h.id))) signalled.set(hold.id, await cancelHold(hold, actor, why));
       const due = references.filter((r) => !refundsOf.has(r));
@@ -118,14 +116,39 @@ export function createEventLifecycleService({ pool, temporal, config, log, booki
       }
       ({ holds, bookings: references } = await leftToUndo(pool, eventId));
     }
+    return { refunds: [...refundsOf.values()], holdsCancelled: [...signalled.values()] };
+  }
+
+  /** Cancels an event with whatever it sold: see the module's comment. Idempotent: asking again finishes what is left. */
+  async function cancel(principal: Principal, eventId: string, reason: string | undefined): Promise<{ status: 200 | 202; cancellation: EventCancellation }> {
+    const actor = `organizer:${principal.email}`;
+    const result = await cancelEvent(pool, principal.customerId, eventId, { actor, reason: reason ?? 'the event was cancelled by its organizer' });
+    if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
+    if (result.outcome === 'COMPLETED') throw new AppError(409, 'INVALID_STATE', 'the event is over: it cannot be cancelled', { status: 'COMPLETED' });
+    // the first cancellation's actor is the one its holds and refunds name, whoever asks again
+    const { refunds, holdsCancelled } = await undoSales(eventId, result, result.cancellation.cancelledBy, result.cancellation.reason);
     await refresh(eventId);
-    const refunds = [...refundsOf.values()];
     return {
       status: refunds.every((r) => r.status === 'REFUNDED') ? 200 : 202,
-      cancellation: {
-        status: 'CANCELLED', ...result.cancellation, refunds, holdsCancelled: [...signalled.values()], workflowId: eventLifecycleWorkflowId(eventId),
-      },
+      cancellation: { status: 'CANCELLED', ...result.cancellation, refunds, holdsCancelled, workflowId: eventLifecycleWorkflowId(eventId) },
     };
+  }
+
+  /**
+   * The worker's part of a cancellation: cancelled events that still have live holds or confirmed
+   * bookings (the API died half-way, or a hold being paid became a booking after the cancel) have
+   * them cancelled and refunded, as the cancellation's actor.
+   */
+  async function finishCancellations(): Promise<number> {
+    const unfinished = await unfinishedCancellations(pool, 20);
+    for (const event of unfinished) {
+      try {
+        await undoSales(event.eventId, await leftToUndo(pool, event.eventId), event.cancelledBy, event.reason);
+      } catch (error) {
+        log.warn({ err: error, eventId: event.eventId }, 'could not finish the cancellation of an event; will try again');
+      }
+    }
+    return unfinished.length;
   }
 
   /** The worker's part: published events whose workflow was never started get it (seeded events, a crash after publishing). */
@@ -146,10 +169,10 @@ export function createEventLifecycleService({ pool, temporal, config, log, booki
     }
   }
 
-  return { start: started, rescheduled, refresh, cancel, ensureStarted };
+  return { start: started, rescheduled, refresh, cancel, ensureStarted, finishCancellations };
 }
 
-/** Runs `ensureStarted` at start-up and then every `intervalMs` (worker role). */
+/** Runs `ensureStarted` and `finishCancellations` at start-up and then every `intervalMs` (worker role). */
 export function startEventWorkflowSweep(lifecycle: EventLifecycleService, log: Logger, intervalMs: number) {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -157,6 +180,8 @@ export function startEventWorkflowSweep(lifecycle: EventLifecycleService, log: L
   const run = () => {
     running = lifecycle.ensureStarted()
       .then((count) => { if (count > 0) log.info({ count }, 'started the workflows of published events'); })
+      .then(() => lifecycle.finishCancellations())
+      .then((count) => { if (count > 0) log.info({ count }, 'finished the cancellation of events with holds or bookings left'); })
       .catch((error: unknown) => log.warn({ err: error }, 'event workflow sweep failed; retrying'))
       .finally(() => { if (!stopped) timer = setTimeout(run, intervalMs); });
   };

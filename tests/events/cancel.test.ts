@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { pino } from 'pino';
+import { createBookingService } from '../../src/bookings/service.ts';
 import { sql } from '../../src/db/sql.ts';
+import { createEventLifecycleService } from '../../src/events/lifecycle.ts';
 import { eventLifecycleWorkflowId } from '../../workflows/event-lifecycle-messages.ts';
 import { EventLifecycleKey } from '../../workflows/search-attributes.ts';
 import { bookSeats, eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
@@ -113,3 +116,21 @@ test('a cancel body must be a reason or nothing', async () => {
   expect(plain.status).toBe(200);
   expect(plain.body.cancellation.reason).toBe('the event was cancelled by its organizer');
 });
+
+test("a cancellation cut off before its refunds (the API died) is finished by the worker's sweep, as the organizer who cancelled", async () => {
+  const event = await publishedEvent();
+  const buyer = await engine.register();
+  const reference = await bookSeats(engine, buyer, event.id, [event.seats[0].id]);
+  // what the cancel's transaction commits, with nothing after it
+  await engine.db.pool.query(sql.typeAlias('void')`
+    UPDATE events SET status = 'CANCELLED', cancelled_at = now(), cancelled_by = ${`organizer:${organizer.email}`}, cancel_reason = 'power cut' WHERE id = ${event.id}
+  `);
+  const lifecycle = createEventLifecycleService({
+    pool: engine.db.pool, temporal: engine.client, config: engine.config, log: pino({ level: 'silent' }),
+    bookings: createBookingService({ pool: engine.db.pool, temporal: engine.client, config: engine.config, log: pino({ level: 'silent' }) }),
+  });
+  expect(await lifecycle.finishCancellations()).toBe(1);
+  expect(await refundRecords(event.id)).toEqual([{ reference, status: 'REFUNDED', requestedBy: `organizer:${organizer.email}`, reason: 'event cancelled: power cut' }]);
+  expect(await providerRefunds(event.id)).toBe(1);
+  expect(await lifecycle.finishCancellations()).toBe(0);
+}, 60_000);
