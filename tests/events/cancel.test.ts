@@ -129,7 +129,9 @@ test("a cancellation cut off before its refunds (the API died) is finished by th
     pool: engine.db.pool, temporal: engine.client, config: engine.config, log: pino({ level: 'silent' }),
     bookings: createBookingService({ pool: engine.db.pool, temporal: engine.client, config: engine.config, log: pino({ level: 'silent' }) }),
   });
-  expect(await lifecycle.finishCancellations()).toBe(1);
+  // (with every role in its own process, the worker's own sweep may get there first: either finishes it)
+  expect(await lifecycle.finishCancellations()).toBeLessThanOrEqual(1);
+  await until(async () => expect((await refundRecords(event.id))[0]?.status).toBe('REFUNDED'), 20_000, 'the refund');
   expect(await refundRecords(event.id)).toEqual([{ reference, status: 'REFUNDED', requestedBy: `organizer:${organizer.email}`, reason: 'event cancelled: power cut' }]);
   expect(await providerRefunds(event.id)).toBe(1);
   expect(await lifecycle.finishCancellations()).toBe(0);
