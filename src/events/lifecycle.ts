@@ -36,10 +36,14 @@ export type EventLifecycleService = ReturnType<typeof createEventLifecycleServic
  * the row when it wakes, the worker starts workflows that never were, a repeated cancel finishes).
  */
 export function createEventLifecycleService({ pool, temporal, config, log, bookings }: EventLifecycleDeps) {
-  /** Starts the event's workflow, or finds it running (USE_EXISTING); remembers that it was started. */
+  /**
+   * Starts the event's workflow, or wakes the one running (a republished closed event must be read
+   * again): Signal-with-Start of `refresh`. Remembers that it was started.
+   */
   async function start(eventId: string): Promise<string> {
     const workflowId = eventLifecycleWorkflowId(eventId);
-    await temporal.workflow.start<typeof eventLifecycleWorkflow>('eventLifecycleWorkflow', {
+    await temporal.workflow.signalWithStart<typeof eventLifecycleWorkflow, []>('eventLifecycleWorkflow', {
+      signal: refreshSignal, signalArgs: [],
       workflowId, taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [{ eventId, inventoryCheckSeconds: config.EVENT_INVENTORY_CHECK_SECONDS }],
       // a run that ended (COMPLETED, CANCELLED) may be started again: it reads the row and ends at once

@@ -90,6 +90,17 @@ describe('the timers', () => {
     expect(await statusOf(event.id)).toBe('ON_SALE');
   }, 30_000);
 
+  test('republishing a closed event reopens its sales until the start, and its workflow (woken) follows', async () => {
+    const event = await publishedEvent({ salesEndAt: inMs(2_000) });
+    expect(event.status).toBe('ON_SALE');
+    await until(async () => expect(await searchAttributeOf(event.id)).toBe('CLOSED'), 15_000, 'sales close');
+    const reopened = await as(organizer, 'POST', `/api/organizer/events/${event.id}/publish`);
+    expect(reopened.status).toBe(200);
+    expect(reopened.body).toEqual(expect.objectContaining({ status: 'ON_SALE', salesEndAt: null }));
+    await until(async () => expect(await workflowOf(event.id).query(lifecycleQuery)).toEqual(expect.objectContaining({ status: 'ON_SALE', phase: 'ON_SALE' })), 10_000, 'the workflow follows');
+    expect(await searchAttributeOf(event.id)).toBe('ON_SALE');
+  }, 30_000);
+
   test('malformed reschedule Updates (CLI, UI) are rejected by the validator and never wedge the workflow', async () => {
     const event = await publishedEvent({ salesStartAt: inMs(3_600_000) });
     await eventually(() => workflowOf(event.id).describe(), 10_000, 'the workflow runs');
