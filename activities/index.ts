@@ -4,6 +4,8 @@ import { completeBookingRefund, refundRecord } from '../src/db/refunds.ts';
 import { syncEventStatus } from '../src/db/lifecycle.ts';
 import type { EventSync, EventSyncRequest } from '../workflows/event-lifecycle-messages.ts';
 import { extendHold, releaseReservation } from '../src/db/reservations.ts';
+import { advanceWaitlist } from '../src/db/waitlist.ts';
+import type { WaitlistInput, WaitlistRound } from '../src/contract/waitlist.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChargeRequest, PaymentDeclinedError, type PaymentProvider, TransientPaymentError } from '../src/payments/provider.ts';
 import type { HoldEnd, Settlement } from '../workflows/messages.ts';
@@ -107,6 +109,14 @@ export function createActivities({ pool, payments, timings }: ActivityDeps) {
     /** The event workflow's step: the status column brought to the timers' phase (SOLD_OUT by the inventory); answers the row. */
     async syncEventStatus(request: EventSyncRequest): Promise<EventSync> {
       return syncEventStatus(pool, request);
+    },
+
+    /**
+     * The waitlist workflow's round: closes offers whose hold ended, ends an offer past its
+     * deadline, and offers free seats of the section to the line in join order (src/db/waitlist.ts).
+     */
+    async advanceWaitlist(input: WaitlistInput): Promise<WaitlistRound> {
+      return advanceWaitlist(pool, input);
     },
 
     ...createLegacyActivities({ pool, payments }),

@@ -362,8 +362,12 @@ async function run(): Promise<void> {
   const heldQuery = `BookingEventId="${sale.eventId}" AND ExecutionStatus="Running" AND ReservationState="HELD"`;
   progress(`waiting for ${won.length} workflows: ${heldQuery}`);
   let visibleAfterMs: number | null = null;
+  // when the starters had started every winner's workflow (their start requests all gone):
+  // with the visibility time it tells a slow start from a slow visibility record
+  let startsDrainedAfterMs: number | null = null;
   let lastCount = -1;
   while (performance.now() - lastAnswerAt < VISIBILITY_GIVE_UP_MS) {
+    if (startsDrainedAfterMs === null && await pendingStarts(db.pool, sale.eventId) === 0) startsDrainedAfterMs = performance.now() - lastAnswerAt;
     lastCount = (await client.workflow.count(heldQuery)).count;
     if (lastCount >= won.length) {
       visibleAfterMs = performance.now() - lastAnswerAt;
@@ -376,7 +380,8 @@ async function run(): Promise<void> {
   const sessionsAfter = await databaseSessions(stats, databaseName);
   const sessionGrowth = sessionsAfter.sessions - sessionsBefore.sessions;
   const poolBudget = ENGINE_POOL_SIZE * ENGINE_PROCESSES[options.topology];
-  progress(`  ${lastCount} of ${won.length} listed ${visibleAfterMs === null ? `after ${VISIBILITY_GIVE_UP_MS / 1000} s (gave up)` : `${(visibleAfterMs / 1000).toFixed(2)} s after the last answer`}; sessions of ${databaseName} grew by ${sessionGrowth} during the sale`);
+  progress(`  ${lastCount} of ${won.length} listed ${visibleAfterMs === null ? `after ${VISIBILITY_GIVE_UP_MS / 1000} s (gave up)` : `${(visibleAfterMs / 1000).toFixed(2)} s after the last answer`}`
+    + ` (start requests drained ${startsDrainedAfterMs === null ? 'later' : `after ${(startsDrainedAfterMs / 1000).toFixed(2)} s`}); sessions of ${databaseName} grew by ${sessionGrowth} during the sale`);
 
   // ---- checks of the sale
   progress('checking the sale...');
@@ -480,7 +485,7 @@ async function run(): Promise<void> {
     bareStart: { requests: options.bareStarts, ms: bareStart.ms, rate: bareStart.rate, latency: bareStart.summary, errors: bareStart.errors, concurrency: BARE_START_CONCURRENCY },
     bareUpdate: bareUpdate ? { requests: bareUpdate.samples.length, ms: bareUpdate.ms, rate: bareUpdate.rate, latency: bareUpdate.summary, errors: bareUpdate.errors, concurrency: options.concurrency } : null,
     bareClaim: { requests: options.buyers, ms: bareClaim.ms, rate: bareClaim.rate, latency: bareClaim.summary, errors: bareClaim.errors, won: bareClaim.outcomes.won ?? 0, taken: bareClaim.outcomes.taken ?? 0, concurrency: options.concurrency, poolSize: ENGINE_POOL_SIZE, sessionGrowth: claimSessionGrowth },
-    visibility: { query: heldQuery, heldRunningAfterMs: visibleAfterMs, listed: lastCount, winners: won.length },
+    visibility: { query: heldQuery, heldRunningAfterMs: visibleAfterMs, startsDrainedAfterMs, listed: lastCount, winners: won.length },
     sessions: { database: databaseName, before: sessionsBefore, after: sessionsAfter, growth: sessionGrowth, poolBudget },
   };
 
@@ -575,6 +580,13 @@ async function databaseSessions(client: pg.Client, database: string): Promise<{ 
   const { rows } = await client.query<{ sessions: string; backends: string }>(
     'SELECT sessions::int8 AS sessions, numbackends::int8 AS backends FROM pg_stat_database WHERE datname = $1', [database]);
   return { sessions: Number(rows[0]?.sessions ?? Number.NaN), backends: Number(rows[0]?.backends ?? Number.NaN) };
+}
+
+/** Start requests of the event's reservations that the starters have not yet turned into workflows. */
+async function pendingStarts(pool: DatabasePool, eventId: string): Promise<number> {
+  return pool.oneFirst(sql.type(z.object({ pending: z.number() }))`
+    SELECT count(*)::int AS pending FROM workflow_starts ws JOIN reservations r ON r.id = ws.reservation_id WHERE r.event_id = ${eventId}
+  `);
 }
 
 const live = sql.fragment`('HELD', 'PAYING', 'CONFIRMED')`;
@@ -792,6 +804,20 @@ function fmtMs(v: number): string {
 const fmtRate = (v: number) => (Number.isFinite(v) ? (v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')) : '–');
 const fmtRatio = (v: number) => (Number.isFinite(v) ? `×${v < 0.1 ? v.toFixed(3) : v.toFixed(2)}` : '–');
 
+/**
+ * Where the floor is: each process group's CPU per request of a phase (ms), their sum, and the
+ * rate these CPUs could reach at that cost if nothing else ran on them.
+ */
+function cpuPerRequest(phase: Phase | undefined, requests: number): string {
+  if (!phase || requests === 0) return '';
+  const groups: Record<string, string> = { engine: 'engine', temporal: 'Temporal', postgres: 'PostgreSQL', redis: 'Redis', 'load generator': 'load generator' };
+  const perRequest = Object.entries(groups).map(([group, label]) => ({ label, ms: ((phase.cpu[group] ?? 0) / 100) * phase.durationMs / requests }));
+  const total = perRequest.reduce((sum, g) => sum + g.ms, 0);
+  const cores = cpus().length;
+  return `CPU per hold request during the sale: ${perRequest.map((g) => `${g.label} ${g.ms.toFixed(2)} ms`).join(' · ')}; `
+    + `${total.toFixed(2)} ms in all, so ${cores} CPUs could answer at most ${fmtRate((cores * 1000) / total)} requests/s at this cost (PostgreSQL counts every database's backends).`;
+}
+
 function cpuCell(phase: Phase | undefined): string {
   if (!phase) return '–';
   const short: Record<string, string> = { engine: 'engine', temporal: 'temporal', postgres: 'pg', redis: 'redis', 'load generator': 'loadgen' };
@@ -825,7 +851,9 @@ function markdown(): string {
     row(`bare Temporal start (empty workflow, ${f.bareStart.concurrency} in flight)`, f.bareStart.requests, fmtRate(f.bareStart.rate), f.bareStart.latency, String(f.bareStart.errors), cpuCell(phase('bare Temporal start')), `×1 / ${fmtRatio(f.bareStart.rate / f.bareClaim.rate)}`),
     row(`bare PostgreSQL claim (${f.bareClaim.won} won, ${f.bareClaim.taken} taken; pool ${f.bareClaim.poolSize}, sessions +${f.bareClaim.sessionGrowth})`, f.bareClaim.requests, fmtRate(f.bareClaim.rate), f.bareClaim.latency, String(f.bareClaim.errors), cpuCell(phase('bare PostgreSQL claim')), `${fmtRatio(f.bareClaim.rate / f.bareStart.rate)} / ×1`),
     '',
-    `Sessions of ${f.sessions.database} (pg_stat_database.sessions) during the sale: ${f.sessions.before.sessions} → ${f.sessions.after.sessions}, growth ${f.sessions.growth} (the pools' sizes: ${f.sessions.poolBudget}). Winners' workflows Running and HELD: ${f.visibility.heldRunningAfterMs === null ? `not all after ${VISIBILITY_GIVE_UP_MS / 1000} s` : `${(f.visibility.heldRunningAfterMs / 1000).toFixed(2)} s after the last answer`}.`,
+    `Sessions of ${f.sessions.database} (pg_stat_database.sessions) during the sale: ${f.sessions.before.sessions} → ${f.sessions.after.sessions}, growth ${f.sessions.growth} (the pools' sizes: ${f.sessions.poolBudget}). Winners' workflows Running and HELD: ${f.visibility.heldRunningAfterMs === null ? `not all after ${VISIBILITY_GIVE_UP_MS / 1000} s` : `${(f.visibility.heldRunningAfterMs / 1000).toFixed(2)} s after the last answer`}${f.visibility.startsDrainedAfterMs === null ? '' : ` (every start request taken ${(f.visibility.startsDrainedAfterMs / 1000).toFixed(2)} s after it)`}.`,
+    '',
+    cpuPerRequest(phase('hold sale'), options.buyers),
     '',
     '| target | goal | this run | |',
     '|---|---|---|---|',

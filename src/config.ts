@@ -111,6 +111,7 @@ const schema = z
     WORKFLOW_STARTER_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
     WORKFLOW_STARTS_EAGER: booleanString.default(true),
     WORKFLOW_START_DEFER_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
+    WORKFLOW_FIRST_TASK_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     PAYMENT_SLOW_MS: z.coerce.number().int().min(0).default(4000),
 
     // Who takes the money (src/payments/): Stripe, or the simulated provider of development and tests.
@@ -133,6 +134,9 @@ const schema = z
     SEED_DEMO: booleanString.optional(),
     WEB_DIST: z.string().default('dist/web'),
     OUTBOX_POLL_MS: z.coerce.number().int().positive().default(250),
+    // waitlists (src/waitlist/): how long an offer's hold lasts, and how often the waker looks for sections to wake
+    WAITLIST_OFFER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    WAITLIST_WAKER_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(200),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {

@@ -36,6 +36,8 @@ export type ErrorCode =
   | 'CANCELLATION_NOT_ALLOWED'
   // a ticket transfer to an email no customer has (src/tickets/service.ts)
   | 'RECIPIENT_NOT_FOUND'
+  // a waitlist join for a section whose seats can be held now (src/waitlist/service.ts)
+  | 'SEATS_AVAILABLE'
   // a scan at the door that does not admit (src/contract/tickets.ts)
   | CheckinRefusal
   // HTTP-level refusals, before any route: malformed requests, methods, sizes, media types

@@ -33,6 +33,7 @@ import { provideTemporalCli } from './temporal/cli.ts';
 import { connectNative, createTemporalClient } from './temporal/client.ts';
 import { startDevServer } from './temporal/dev-server.ts';
 import { createReservationWorker } from './temporal/worker.ts';
+import { startWaitlistWaker, wakeWaitlistsForReleases } from './waitlist/waker.ts';
 
 const ROLES = ['all', 'api', 'worker', 'gateway', 'migrate'] as const;
 const sqlPing = sql.typeAlias('void')`SELECT`;
@@ -96,6 +97,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       const starter = startWorkflowStarter({
         pool: workerPool, temporal, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: config.WORKFLOW_STARTER_POLL_MS, eager: config.WORKFLOW_STARTS_EAGER,
         deferMs: config.WORKFLOW_START_DEFER_MS,
+        firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS,
       });
       closers.push(starter.stop);
       const reconciler = startReconciler({ pool: workerPool, temporal, config, log, intervalMs: config.RECONCILE_INTERVAL_MS });
@@ -107,6 +109,9 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       const eventBookings = createBookingService({ pool: workerPool, temporal, config, log });
       const events = startEventWorkflowSweep(createEventLifecycleService({ pool: workerPool, temporal, config, log, bookings: eventBookings }), log, config.EVENT_WORKFLOW_SWEEP_MS);
       closers.push(events.stop);
+      // waitlists: sections where seats came back (or someone joined) get their workflow woken
+      const waker = startWaitlistWaker({ pool: workerPool, temporal, config, log, pollMs: config.WAITLIST_WAKER_POLL_MS });
+      closers.push(waker.stop);
     }
 
     let server: Server | undefined;
@@ -140,7 +145,10 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
     if (has('gateway')) {
       const gateway = createGateway({ httpServer: server!, pool, redisUrl: config.REDIS_URL, jwtSecret: config.JWT_SECRET, log, corsOrigins: config.CORS_ORIGINS });
       closers.push(gateway.close);
-      const relay = startOutboxRelay({ pool, redis: redis!, log, pollMs: config.OUTBOX_POLL_MS });
+      const relay = startOutboxRelay({
+        pool, redis: redis!, log, pollMs: config.OUTBOX_POLL_MS,
+        onSeatsChanged: (changes) => wakeWaitlistsForReleases(pool, changes),
+      });
       closers.push(relay.stop);
     }
     if (server) {

@@ -42,7 +42,7 @@ export const checkoutsTotal = outcomeCounter('booking_checkouts_total',
   'Checkouts by outcome: confirmed, or the error code in lower case (payment_declined, hold_expired, ...)');
 
 export const workflowStartsTotal = outcomeCounter('booking_workflow_starts_total',
-  'Reservation workflows started after their hold: started, already_ended (a checkout or cancel had started and finished it), failed (retried)');
+  'Reservation workflows started after their hold: started, started_delayed (first workflow task delayed while the machine was busy), already_ended (a checkout or cancel had started and finished it), failed (retried)');
 
 export const reconcilerNudgesTotal = outcomeCounter('booking_reconciler_nudges_total',
   'Payment attempts the reconciler followed up: nudged (sync sent to the workflow), acknowledged (its workflow had ended), failed (retried); terminated_released: live holds of terminated workflows it had cancelled');

@@ -2,3 +2,4 @@
 export { reservationWorkflow } from './reservation.ts';
 export { bookingRefundWorkflow } from './booking-refund.ts';
 export { eventLifecycleWorkflow } from './event-lifecycle.ts';
+export { waitlistWorkflow } from './waitlist.ts';

@@ -27,6 +27,8 @@ import { createTicketService } from '../tickets/service.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { discountRoutes } from './routes/discounts.ts';
 import { healthRoutes } from './routes/health.ts';
+import { waitlistRoutes } from './routes/waitlist.ts';
+import { createWaitlistService } from '../waitlist/service.ts';
 import { openApiDocument } from './openapi.ts';
 
 export interface ApiDeps {
@@ -80,6 +82,7 @@ export function createApi({ config, pool, service, log, health, limits, bookings
     supportRoutes({ service, pool, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
     ticketRoutes({ tickets: createTicketService({ pool, signingSecret: config.TICKET_SIGNING_SECRET }) }),
     bookingRoutes({ bookings }),
+    waitlistRoutes({ waitlist: createWaitlistService({ pool, reservations: service, config, log }) }),
     healthRoutes(health),
     docsRoutes({ document: openApiDocument(config) }),
   ]) {

@@ -21,6 +21,7 @@ import { SupportCancel, SupportQuery } from './routes/support.ts';
 import { DiscountCodeParams, DiscountQuoteQuery } from './routes/discounts.ts';
 import { AppliedDiscount, DiscountCode, DiscountQuote, NewDiscountCode } from '../contract/discounts.ts';
 import { EventStats } from '../contract/stats.ts';
+import { EventWaitlist, JoinWaitlistBody, MyWaitlist, WaitlistEntryAnswer, WaitlistParams } from '../contract/waitlist.ts';
 import { ExtendBody, ReservationParams } from './schemas.ts';
 
 /**
@@ -44,7 +45,7 @@ const ERROR_CODES = [
   'SEAT_TAKEN', 'UNKNOWN_SEATS', 'EVENT_NOT_ON_SALE', 'HOLD_EXPIRED', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED',
   'TICKET_LIMIT_REACHED', 'HOLD_EXTENSION_REFUSED', 'RATE_LIMITED', 'PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE', 'SERVICE_UNAVAILABLE',
   'DISCOUNT_CODE_UNKNOWN', 'DISCOUNT_CODE_REFUSED', 'DISCOUNT_CODE_TAKEN',
-  'CANCELLATION_NOT_ALLOWED', 'RECIPIENT_NOT_FOUND', ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
+  'CANCELLATION_NOT_ALLOWED', 'RECIPIENT_NOT_FOUND', 'SEATS_AVAILABLE', ...CHECKIN_REFUSALS, 'BAD_REQUEST', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'HEADERS_TOO_LARGE', 'INTERNAL',
 ] as const satisfies readonly ErrorCode[];
 type Unlisted = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
 const everyCodeListed: [Unlisted] extends [never] ? true : Unlisted = true;
@@ -638,6 +639,45 @@ function openApiRoute(key: string): [method: 'get' | 'post' | 'put' | 'patch' | 
   return [method.toLowerCase() as 'get', path.replace(/:(\w+)/g, '{$1}')];
 }
 
+function waitlistOperations(): Operations {
+  const staffRead = { 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] } satisfies ErrorMap;
+  return {
+    'POST /api/events/:eventId/sections/:sectionId/waitlist': {
+      tags: ['Waitlist'], summary: 'Join the waitlist of a sold-out section (reserved seating or general admission)', security: BEARER,
+      description: 'The line is served in join order: when enough seats of the section come back (a hold expires or is cancelled, a booking is refunded), '
+        + 'the first customer waiting is offered them as an ordinary hold (`offer.reservationId`, with its deadline), checked out like any hold. '
+        + 'An offer not paid by its deadline passes to the next in line. A customer is in a line once: joining again answers 200 with the same entry.',
+      requestParams: { path: WaitlistParams },
+      requestBody: { required: false, ...json(JoinWaitlistBody) },
+      responses: {
+        201: ok('In line: the entry with its place', WaitlistEntryAnswer),
+        200: ok('Already in line (waiting or offered): the same entry', WaitlistEntryAnswer),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'], 409: ['SEATS_AVAILABLE', 'EVENT_NOT_ON_SALE'], ...bodyRefusals },
+          { 404: 'no such section of this event', 409: 'enough seats are free to hold now (`SEATS_AVAILABLE`), or the event is not on sale' }),
+      },
+    },
+    'DELETE /api/events/:eventId/sections/:sectionId/waitlist': {
+      tags: ['Waitlist'], summary: 'Leave the waitlist of a section (declining an open offer: its hold is cancelled and the seats pass on)', security: BEARER,
+      requestParams: { path: WaitlistParams },
+      responses: { 200: ok('The entry, now LEFT', WaitlistEntryAnswer), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 404: ['NOT_FOUND'] }, { 404: 'not in this line' }) },
+    },
+    'GET /api/waitlist': {
+      tags: ['Waitlist'], summary: 'My waitlist entries: place in line, and any offer with its deadline (the live ones first, then the latest 50)', security: BEARER,
+      responses: { 200: ok('My entries', MyWaitlist), ...errors({ 401: ['UNAUTHENTICATED'] }, { 401: badToken }) },
+    },
+    'GET /api/support/events/:eventId/waitlist': {
+      tags: ['Support', 'Waitlist'], summary: "An event's waitlists, section by section in join order, with each customer and offer", security: BEARER,
+      requestParams: { path: EventParams },
+      responses: { 200: ok('The lines', EventWaitlist), ...errors(staffRead, { 403: 'needs the support or admin role', 404: 'no such event' }) },
+    },
+    'GET /api/organizer/events/:eventId/waitlist': {
+      tags: ['Organizer', 'Waitlist'], summary: "The waitlists of one of the tenant's events, section by section in join order", security: BEARER,
+      requestParams: { path: EventParams },
+      responses: { 200: ok('The lines', EventWaitlist), ...errors(staffRead, { 403: 'needs the organizer role', 404: "no such event of the organizer's tenant" }) },
+    },
+  };
+}
+
 export type OpenApiDocument = ReturnType<typeof createDocument>;
 
 /** The whole document; hold limits come from the config the hold route validates with. */
@@ -645,6 +685,7 @@ export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_
   const operations: Operations = {
     ...accountOperations(), ...eventOperations(), ...reservationOperations(config), ...ticketOperations(), ...bookingOperations(),
     ...supportOperations(), ...discountOperations(), ...adminOperations(), ...organizerOperations(), ...organizerSalesOperations(), ...operationsOperations(),
+    ...waitlistOperations(),
   };
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, operation] of Object.entries(operations)) {
@@ -663,6 +704,7 @@ export function openApiDocument(config: Pick<Config, 'HOLD_MIN_SECONDS' | 'HOLD_
     },
     servers: [{ url: '/' }],
     tags: [
+      { name: 'Waitlist', description: 'Lines for sold-out sections: the next in line is offered the seats that come back, as a hold' },
       { name: 'Accounts' }, { name: 'Events' }, { name: 'Reservations' }, { name: 'Bookings', description: 'After the sale: cancellation and refund' },
       { name: 'Support', description: 'Needs the support or admin role' }, { name: 'Admin', description: 'Needs the admin role' }, { name: 'Organizer', description: "Needs the organizer role: the organizer's tenant's venues and events only" }, { name: 'Operations' },
     ],

@@ -70,6 +70,12 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Channel prefix; must equal the gateways' `key`. */
   key?: string;
+  /**
+   * Told of every batch's seat changes after Redis acknowledged them and before the batch is
+   * marked published (so at least once): the waitlists follow released seats here
+   * (src/waitlist/waker.ts). If it throws, the batch is sent again later.
+   */
+  onSeatsChanged?: (messages: readonly SeatsChangedMessage[]) => Promise<void>;
 }
 
 export interface OutboxRelay {
@@ -123,6 +129,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function publish(rows: readonly OutboxRow[]): Promise<void> {
     pending = [];
+    const seatChanges: SeatsChangedMessage[] = [];
     for (const row of rows) {
       if (row.topic === 'seats.changed') {
         const payload = seatsChangedPayload.safeParse(row.payload);
@@ -138,6 +145,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           seats: payload.data.seats,
         };
         emitter.to(eventRoom(payload.data.eventId)).emit(SEATS_CHANGED_EVENT, message);
+        seatChanges.push(message);
       } else {
         const payload = reservationUpdatedPayload.safeParse(row.payload);
         if (!payload.success) {
@@ -160,6 +168,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const sent = pending;
     pending = [];
     await Promise.all(sent);
+    if (options.onSeatsChanged && seatChanges.length > 0) await options.onSeatsChanged(seatChanges);
     const now = Date.now();
     for (const row of rows) {
       outboxPublishedTotal.inc({ topic: row.topic });

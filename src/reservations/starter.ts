@@ -27,6 +27,27 @@ const LEASE_SECONDS = 30;
  */
 const BUSY = { eventLoop: 0.75, machine: 0.9 };
 
+/**
+ * Whether the starters should yield: this process's event loop (the API in the same process) or
+ * the machine's CPUs (the API in another process on the same machine) busier than BUSY, sampled
+ * at most every 250 ms.
+ */
+function loadProbe(): () => boolean {
+  const busyMachine = machineBusy();
+  let utilization = performance.eventLoopUtilization();
+  let busy = false;
+  let sampledAt = 0;
+  return () => {
+    if (Date.now() - sampledAt >= 250) {
+      const now = performance.eventLoopUtilization();
+      busy = performance.eventLoopUtilization(now, utilization).utilization > BUSY.eventLoop || busyMachine() > BUSY.machine;
+      utilization = now;
+      sampledAt = Date.now();
+    }
+    return busy;
+  };
+}
+
 /** The machine's CPU use since the previous call (0..1), from the kernel's counters. */
 function machineBusy(): () => number {
   const totals = () => cpus().reduce((sum, cpu) => {
@@ -72,6 +93,18 @@ export function startWorkflowStarter(options: {
    * the answers need; older requests are started at once. 0: never wait.
    */
   deferMs?: number;
+  /**
+   * Visible first, run next: while the machine is busy, a workflow is started with its first
+   * workflow task this much later (Temporal's start delay). The start is then one write on the
+   * server instead of a start, a task and its completion, so every hold is listed in the Temporal
+   * UI (Running, ReservationState=HELD) sooner, and its timer is set once the burst has passed.
+   * A checkout or extension (an Update), a cancel (Signal-with-Start) and the Temporal UI's
+   * Update-with-Start run the task at once; a plain signal (`temporal workflow signal`) waits
+   * for it. Never past the hold's own deadline (less a second). 0: never delay.
+   */
+  firstTaskDelayMs?: number;
+  /** Whether the machine is busy now (default: the event loop and the CPUs, see BUSY). */
+  isBusy?: () => boolean;
 }) {
   const { pool, temporal, config, inFlight, pollMs } = options;
   const log = options.log.child({ component: 'workflow-starter' });
@@ -80,10 +113,21 @@ export function startWorkflowStarter(options: {
   let started: string[] = [];
   let wake: (() => void) | undefined;
 
+  /** How long this start's first workflow task waits: only while busy, and never up to the hold's deadline. */
+  function firstTaskDelay(request: ReservationRecord): number {
+    if (!busy || !options.firstTaskDelayMs || request.status !== 'HELD') return 0;
+    const beforeDeadline = Date.parse(request.holdExpiresAt) - Date.now() - 1000;
+    return beforeDeadline >= options.firstTaskDelayMs ? options.firstTaskDelayMs : 0;
+  }
+
   async function start(request: ReservationRecord & { attempts: number }): Promise<void> {
     try {
-      await temporal.workflow.start('reservationWorkflow', { ...reservationStart(request, config), requestEagerStart: options.eager ?? false });
-      workflowStartsTotal.inc({ outcome: 'started' });
+      const delayMs = firstTaskDelay(request);
+      // eager start hands the first task straight back, so it cannot wait
+      await temporal.workflow.start('reservationWorkflow', {
+        ...reservationStart(request, config), requestEagerStart: delayMs === 0 && (options.eager ?? false), ...(delayMs > 0 ? { startDelay: delayMs } : {}),
+      });
+      workflowStartsTotal.inc({ outcome: delayMs > 0 ? 'started_delayed' : 'started' });
       started.push(request.id);
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
@@ -109,20 +153,13 @@ export function startWorkflowStarter(options: {
     await pool.query(sql.typeAlias('void')`DELETE FROM workflow_starts WHERE reservation_id = ANY(${sql.array(ids, 'uuid')})`);
   }
 
-  const busyMachine = machineBusy();
-  let utilization = performance.eventLoopUtilization();
+  const isBusy = options.isBusy ?? loadProbe();
   let busy = false;
-  let sampledAt = 0;
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       try {
         await forgetStarted();
-        if (Date.now() - sampledAt >= 250) {
-          const now = performance.eventLoopUtilization();
-          busy = performance.eventLoopUtilization(now, utilization).utilization > BUSY.eventLoop || busyMachine() > BUSY.machine;
-          utilization = now;
-          sampledAt = Date.now();
-        }
+        busy = isBusy();
         const room = inFlight - running;
         const due = room > 0 ? await leaseStartRequests(pool, room, busy ? options.deferMs ?? 0 : 0) : [];
         for (const request of due) {

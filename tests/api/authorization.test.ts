@@ -71,6 +71,18 @@ async function organizersDraft(): Promise<string> {
 const draftRow = (id: string) => engine.db.pool.maybeOne(sql.type(z.object({ status: z.string(), name: z.string(), limit: z.number().nullable(), seats: z.number() }))`
   SELECT status, name, max_tickets_per_customer AS "limit", (SELECT count(*) FROM seats WHERE event_id = e.id) AS seats FROM events e WHERE id = ${id}
 `);
+let soldOut: Promise<{ eventId: string; sectionId: string }> | undefined;
+/** A general-admission section of one place, held by another customer: sold out, so anyone may join its waitlist. */
+const soldOutSection = () => (soldOut ??= (async () => {
+  const event = await engine.createEvent({ sections: [{ name: 'Tiny', kind: 'GA', priceCents: 1000, capacity: 1 }] });
+  const held = await as(await engine.register(), 'POST', '/api/reservations', { eventId: event.eventId, sectionId: event.sectionIds[0], quantity: 1 });
+  expect(held.status).toBe(201);
+  return { eventId: event.eventId, sectionId: event.sectionIds[0] };
+})());
+const waitlistOf = async () => {
+  const { eventId: id, sectionId } = await soldOutSection();
+  return `/api/events/${id}/sections/${sectionId}/waitlist`;
+};
 /** An account of its own for each call that changes one (admin routes). */
 const someone = async () => (await engine.register()).customerId;
 
@@ -170,6 +182,17 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
   { route: 'POST /api/organizer/events/:id/discount-codes', needsDraft: true, call: (c, id) => as(c, 'POST', `/api/organizer/events/${id}/discount-codes`, { code: 'ORG10', kind: 'PERCENT', value: 10 }),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 201, support: 403, admin: 403 } },
+  { route: 'POST /api/events/:id/sections/:sectionId/waitlist', call: async (c) => as(c, 'POST', await waitlistOf(), { quantity: 1 }),
+    expect: { anonymous: 401, owner: 201, stranger: 201, organizer: 201, support: 201, admin: 201 } },
+  { route: 'DELETE /api/events/:id/sections/:sectionId/waitlist', call: async (c) => {
+    await as(c, 'POST', await waitlistOf(), { quantity: 1 });
+    return as(c, 'DELETE', await waitlistOf());
+  }, expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/waitlist', call: (c) => as(c, 'GET', '/api/waitlist'), expect: { anonymous: 401, owner: 200, stranger: 200, organizer: 200, support: 200, admin: 200 } },
+  { route: 'GET /api/support/events/:id/waitlist', call: async (c) => as(c, 'GET', `/api/support/events/${(await soldOutSection()).eventId}/waitlist`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
+  { route: 'GET /api/organizer/events/:id/waitlist', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}/waitlist`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
   { route: 'DELETE /api/organizer/events/:id', needsDraft: true, call: (c, id) => as(c, 'DELETE', `/api/organizer/events/${id}`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 204, support: 403, admin: 403 } },
 ];

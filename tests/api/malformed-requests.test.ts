@@ -20,6 +20,7 @@ import { supportRoutes } from '../../src/api/routes/support.ts';
 import { discountRoutes } from '../../src/api/routes/discounts.ts';
 import { ticketRoutes } from '../../src/api/routes/tickets.ts';
 import { bookingRoutes } from '../../src/api/routes/bookings.ts';
+import { waitlistRoutes } from '../../src/api/routes/waitlist.ts';
 import { sql } from '../../src/db/sql.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
@@ -140,6 +141,12 @@ const ROUTES: Route[] = [
   },
   { method: 'DELETE', pattern: '/api/organizer/events/:eventId', path: () => `/api/organizer/events/${NO_EVENT}`, who: 'organizer' },
   { method: 'DELETE', pattern: '/api/admin/users/:id/roles/:role', path: () => `/api/admin/users/${fixture.userId}/roles/support`, who: 'admin' },
+  // waitlists: the fixture's section has free seats, so even a valid join is refused (409 SEATS_AVAILABLE) and nothing is stored
+  { method: 'POST', pattern: '/api/events/:eventId/sections/:sectionId/waitlist', path: () => `/api/events/${fixture.eventId}/sections/${fixture.sectionId}/waitlist`, who: 'customer', body: () => ({ quantity: 1 }) },
+  { method: 'DELETE', pattern: '/api/events/:eventId/sections/:sectionId/waitlist', path: () => `/api/events/${fixture.eventId}/sections/${fixture.sectionId}/waitlist`, who: 'customer' },
+  { method: 'GET', pattern: '/api/waitlist', path: () => '/api/waitlist', who: 'customer' },
+  { method: 'GET', pattern: '/api/support/events/:eventId/waitlist', path: () => `/api/support/events/${fixture.eventId}/waitlist`, who: 'support' },
+  { method: 'GET', pattern: '/api/organizer/events/:eventId/waitlist', path: () => `/api/organizer/events/${NO_EVENT}/waitlist`, who: 'organizer' },
 ];
 /** The routes that take a body (POST, PUT, PATCH; publish takes none, so an empty one, even a decoded one, is right there). */
 const POSTS = ROUTES.filter((r) => r.body);
@@ -230,7 +237,7 @@ async function storedState() {
       (SELECT count(*) FROM venues), (SELECT md5(string_agg(id || status || name || coalesce(max_tickets_per_customer, 0), ',' ORDER BY id)) FROM events),
       (SELECT count(*) FROM refresh_tokens), (SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NOT NULL OR rotated_at IS NOT NULL), (SELECT count(*) FROM reservations), (SELECT count(*) FROM payment_charges),
       (SELECT count(*) FROM payment_methods), (SELECT count(*) FROM payment_attempts), (SELECT count(*) FROM bookings), (SELECT count(*) FROM outbox), (SELECT count(*) FROM discount_codes),
-      (SELECT md5(string_agg(id || state || version, ',' ORDER BY id)) FROM seats),
+      (SELECT md5(string_agg(id || state || version, ',' ORDER BY id)) FROM seats), (SELECT md5(string_agg(id || status, ',' ORDER BY id)) FROM waitlist_entries),
       (SELECT md5(string_agg(id || status || hold_expires_at::text || coalesce(cancel_reason, ''), ',' ORDER BY id)) FROM reservations)
     ) AS state
   `);
@@ -273,7 +280,7 @@ describe('malformed requests to every route answer below 500, in the error shape
 
   test('the route table here covers every route the API registers', () => {
     const deps = {} as never;
-    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), organizerRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps), bookingRoutes(deps), discountRoutes(deps)]
+    const registered = [authRoutes(deps), eventRoutes(deps), adminRoutes(deps), organizerRoutes(deps), reservationRoutes({ service: deps, config: { HOLD_MIN_SECONDS: 1, HOLD_MAX_SECONDS: 2, HOLD_MAX_SEATS: 1 } as never }), supportRoutes(deps), ticketRoutes(deps), bookingRoutes(deps), discountRoutes(deps), waitlistRoutes(deps)]
       .flatMap((router) => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`)));
     expect(new Set(registered)).toEqual(new Set(ROUTES.map((r) => `${r.method} ${r.pattern}`)));
   });

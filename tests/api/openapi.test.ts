@@ -173,6 +173,9 @@ describe('the OpenAPI document', () => {
       'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/events/{eventId}/discount-codes',
       'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend', 'POST /api/tickets/{ticketId}/transfer',
       'PUT /api/admin/users/{id}/roles/{role}', 'PUT /api/organizer/events/{eventId}/sections', 'PUT /api/organizer/venues/{venueId}/templates',
+      // waitlists: join, leave, mine; staff and organizer views
+      'POST /api/events/{eventId}/sections/{sectionId}/waitlist', 'DELETE /api/events/{eventId}/sections/{sectionId}/waitlist', 'GET /api/waitlist',
+      'GET /api/support/events/{eventId}/waitlist', 'GET /api/organizer/events/{eventId}/waitlist',
     ].sort());
     // every secured route documents its 401, and every error response refers to the one Error schema
     for (const [route, op] of documentedRoutes()) {
@@ -353,8 +356,9 @@ describe('the documentation page', () => {
       const response = await page.goto(`${engine.url}/api/docs`);
       expect(response?.status()).toBe(200);
       expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
-      await page.locator('.swagger-ui .information-container .title').waitFor({ timeout: 20_000 });
-      await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 20_000 });
+      // Swagger UI renders the whole document in the page: tens of seconds on a loaded 2-core machine
+      await page.locator('.swagger-ui .information-container .title').waitFor({ timeout: 60_000 });
+      await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 60_000 });
 
       const operations = [...documentedRoutes().keys()];
       const shown = await page.locator('.swagger-ui .opblock').evaluateAll((blocks) => blocks.map((block) => {
@@ -378,5 +382,5 @@ describe('the documentation page', () => {
     } finally {
       await browser.close();
     }
-  });
+  }, 180_000);
 });

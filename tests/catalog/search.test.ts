@@ -89,3 +89,31 @@ test('the keyword filter can be answered by the trigram index', async () => {
   });
   expect(plan.join('\n')).toContain('events_search_trgm_idx');
 });
+
+test('"with places left" skips sold-out events and counts a hold past its deadline as a place on sale', async () => {
+  const customerId = await db.pool.oneFirst(sql.type(z.object({ id: z.string() }))`
+    INSERT INTO customers (id, email, name, password_hash) VALUES (gen_random_uuid(), 'search-buyer@example.com', 'Buyer', 'x') RETURNING id
+  `);
+  // "jazz": both places sold; "strings": both held by a hold whose deadline has passed
+  const own = async (eventId: string, state: 'SOLD' | 'HELD', status: 'CONFIRMED' | 'HELD') => {
+    await db.pool.query(sql.typeAlias('void')`
+      WITH r AS (
+        INSERT INTO reservations (id, customer_id, event_id, status, amount_cents, seat_count, hold_expires_at, idempotency_key)
+        VALUES (gen_random_uuid(), ${customerId}, ${eventId}, ${status}, 2000, 2, now() - interval '1 minute', ${`search-${eventId}`})
+        RETURNING id)
+      UPDATE seats SET state = ${state}, reservation_id = r.id, hold_expires_at = CASE WHEN ${state} = 'HELD' THEN now() - interval '1 minute' END
+      FROM r WHERE seats.event_id = ${eventId}
+    `);
+  };
+  await own(ids.jazz, 'SOLD', 'CONFIRMED');
+  await own(ids.strings, 'HELD', 'HELD');
+  const withPlaces = await search('available=true&pageSize=50');
+  expect(withPlaces.status).toBe(200);
+  expect(withPlaces.keys).not.toContain('jazz');
+  expect(withPlaces.keys).toEqual(expect.arrayContaining(['strings', 'harbourJazz']));
+  expect(withPlaces.total).toBe(withPlaces.keys.length);
+  // the summaries of a later page are those of its own events
+  const second = await search('available=true&pageSize=1&page=2');
+  expect(second.keys).toEqual([withPlaces.keys[1]]);
+  expect(second.body.items[0].availableCount).toBe(2);
+});

@@ -23,6 +23,7 @@ import { createBookingService } from '../../src/bookings/service.ts';
 import { createEventLifecycleService } from '../../src/events/lifecycle.ts';
 import { startWorkflowStarter } from '../../src/reservations/starter.ts';
 import { createReservationWorker } from '../../src/temporal/worker.ts';
+import { startWaitlistWaker, wakeWaitlistsForReleases } from '../../src/waitlist/waker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { startSplitEngineProcesses } from './split-engine.ts';
 
@@ -56,12 +57,22 @@ export interface TestEngine {
   close(): Promise<void>;
 }
 
+export interface TestEngineOptions {
+  realtime?: boolean;
+  /**
+   * The starters as under load: whether the machine counts as busy (then starts are deferred by
+   * WORKFLOW_START_DEFER_MS and first workflow tasks delayed by WORKFLOW_FIRST_TASK_DELAY_MS).
+   * Without it the starters never yield, so tests do not depend on the machine's load.
+   */
+  busy?: () => boolean;
+}
+
 /**
  * The real engine for one test file: a fresh database, a worker on a task queue of its own
  * (so test files never run each other's workflows) against the suite's Temporal dev server,
  * and the API on a free port.
  */
-export async function startTestEngine(label: string, env: Record<string, string> = {}, options: { realtime?: boolean } = {}): Promise<TestEngine> {
+export async function startTestEngine(label: string, env: Record<string, string> = {}, options: TestEngineOptions = {}): Promise<TestEngine> {
   if (process.env.TEST_TOPOLOGY === 'split') return startSplitTestEngine(label, env, options);
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   const bundle = process.env.TEMPORAL_WORKFLOW_BUNDLE;
@@ -88,8 +99,12 @@ export async function startTestEngine(label: string, env: Record<string, string>
     worker = await createReservationWorker({ connection, namespace: 'default', taskQueue, activities, workflowBundlePath: bundle, log });
     running = worker.run();
     companions = [
-      startWorkflowStarter({ pool: db.pool, temporal: client, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: 20, eager: config.WORKFLOW_STARTS_EAGER }),
+      startWorkflowStarter({
+        pool: db.pool, temporal: client, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: 20, eager: config.WORKFLOW_STARTS_EAGER,
+        deferMs: config.WORKFLOW_START_DEFER_MS, firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS, isBusy: options.busy ?? (() => false),
+      }),
       startReconciler({ pool: db.pool, temporal: client, config, log, intervalMs: 200 }),
+      startWaitlistWaker({ pool: db.pool, temporal: client, config, log, pollMs: 20 }),
     ];
   }
   async function stopWorker() {
@@ -117,7 +132,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
     const key = `socket.io-${taskQueue}`;
     const redis = new Redis(config.REDIS_URL);
     const gateway = createGateway({ httpServer: server, pool: db.pool, redisUrl: config.REDIS_URL, jwtSecret: config.JWT_SECRET, log, key, corsOrigins: config.CORS_ORIGINS });
-    const relay = startOutboxRelay({ pool: db.pool, redis, log, pollMs: 50, key });
+    const relay = startOutboxRelay({ pool: db.pool, redis, log, pollMs: 50, key, onSeatsChanged: (changes) => wakeWaitlistsForReleases(db.pool, changes) });
     closers.push(relay.stop, gateway.close, () => redis.quit());
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -137,7 +152,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
 }
 
 /** The same engine with every role in its own process (tests/helpers/split-engine.ts). */
-async function startSplitTestEngine(label: string, env: Record<string, string>, options: { realtime?: boolean }): Promise<TestEngine> {
+async function startSplitTestEngine(label: string, env: Record<string, string>, options: TestEngineOptions): Promise<TestEngine> {
   const split = await startSplitEngineProcesses(label, env, options);
   return facade({ ...split, url: split.urls[0] });
 }

@@ -44,7 +44,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function relay(options: { pollMs?: number; batchSize?: number; redis?: Redis; log?: ReturnType<typeof silentLogger> } = {}): OutboxRelay {
+function relay(options: { pollMs?: number; batchSize?: number; redis?: Redis; log?: ReturnType<typeof silentLogger>; onSeatsChanged?: Parameters<typeof startOutboxRelay>[0]['onSeatsChanged'] } = {}): OutboxRelay {
   const started = startOutboxRelay({
     pool: db.pool,
     redis: options.redis ?? redis,
@@ -52,6 +52,7 @@ function relay(options: { pollMs?: number; batchSize?: number; redis?: Redis; lo
     pollMs: options.pollMs ?? 50,
     batchSize: options.batchSize,
     key,
+    onSeatsChanged: options.onSeatsChanged,
   });
   relays.push(started);
   return started;
@@ -150,5 +151,25 @@ describe('outbox relay', () => {
     await hold(3);
     await waitFor(() => client.seatChanges.length >= 4, 5_000, 'the standby to take over');
     expect(client.seatChanges.map((m) => m.seats[0].id)).toEqual(seatIds.slice(0, 4));
+  });
+
+  test('the seat changes of a batch are handed on (the waitlists follow released seats there); while that fails, the batch stays unpublished and is sent again', async () => {
+    const { eventId, seatIds } = await createSmallEvent(db.pool, 2);
+    const { customerId } = await createCustomer(db.pool);
+    let failing = true;
+    const seen: string[] = [];
+    relay({
+      onSeatsChanged: async (changes) => {
+        if (failing) throw new Error('the waitlist wakeups could not be written');
+        seen.push(...changes.flatMap((c) => c.seats.map((seat) => `${seat.id}:${seat.state}`)));
+      },
+    });
+    await createHold(db.pool, { customerId, eventId, seatIds: [seatIds[1]], idempotencyKey: 'handed-on', holdSeconds: 60, passiveGraceSeconds: 5 });
+    await sleep(300);
+    expect(await unpublishedOutboxIds(db.pool)).toHaveLength(1);
+    expect(seen).toEqual([]);
+    failing = false;
+    await waitFor(async () => (await unpublishedOutboxIds(db.pool)).length === 0, 10_000);
+    expect(seen).toEqual([`${seatIds[1]}:HELD`]);
   });
 });

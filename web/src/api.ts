@@ -22,6 +22,7 @@ import type {
   ReservationStatus,
   Seat,
   SupportReservation,
+  WaitlistEntry,
 } from './types';
 
 /** Every failed call surfaces as an ApiError carrying the server's `{ code, message, details }`. */
@@ -258,6 +259,17 @@ export const api = {
   cancelReservation: async (reservationId: string, reason?: string) =>
     (await request<{ reservation: Reservation }>('POST', `/api/reservations/${id(reservationId)}/cancel`, { body: { reason } }))
       .reservation,
+
+  /** Joins the waitlist of a sold-out section (answers the same entry when already in line). */
+  joinWaitlist: async (eventId: string, sectionId: string, quantity: number) =>
+    (await request<{ entry: WaitlistEntry }>('POST', `/api/events/${id(eventId)}/sections/${id(sectionId)}/waitlist`, { body: { quantity } })).entry,
+
+  /** Leaves a section's waitlist (declining an open offer). */
+  leaveWaitlist: async (eventId: string, sectionId: string) =>
+    (await request<{ entry: WaitlistEntry }>('DELETE', `/api/events/${id(eventId)}/sections/${id(sectionId)}/waitlist`)).entry,
+
+  /** My waitlist entries: place in line, and any offer with its deadline. */
+  listWaitlist: async (signal?: AbortSignal) => (await request<{ items: WaitlistEntry[] }>('GET', '/api/waitlist', { signal })).items,
 
   listBookings: async (signal?: AbortSignal) => (await request<{ items: Booking[] }>('GET', '/api/bookings', { signal })).items,
 

@@ -13,6 +13,9 @@ export type {
   TicketState,
 } from '../../src/contract/tickets';
 
+// Waitlists of sold-out sections: the engine's contract module, types only
+export type { WaitlistEntry, WaitlistStatus, WaitlistOffer } from '../../src/contract/waitlist';
+
 // Accounts and roles: the engine's contract module, types only
 export type { Role, Account as Customer } from '../../src/contract/accounts';
 import type { Role } from '../../src/contract/accounts';

@@ -8,6 +8,7 @@ import { loginPath } from '../components/RequireAuth';
 import { SeatMap } from '../components/SeatMap';
 import { SelectionBar, SelectionSummary } from '../components/SelectionSummary';
 import { StatusBadge } from '../components/StatusBadge';
+import { WaitlistPanel } from '../components/WaitlistPanel';
 import { formatTime, pluralize } from '../format';
 import { useDocumentTitle, useIdempotencyKey, useResource } from '../hooks';
 import { useEventSeats, useReservationUpdates, type LiveStatus, type SeatIndex } from '../realtime';
@@ -124,6 +125,7 @@ function EventView({ event }: { event: EventDetail }) {
       )}
       {notice && <Notice tone="warning">{notice}</Notice>}
       <ErrorAlert error={error} />
+      <WaitlistPanel eventId={event.id} sections={event.sections} seats={seats} loggedIn={customer !== null} onSale={onSale} />
       <div className="event-layout">
         <div className="event-layout__map">
           <SeatMap

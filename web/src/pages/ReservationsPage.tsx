@@ -3,6 +3,7 @@ import { api } from '../api';
 import { EmptyState, ErrorAlert, Loading } from '../components/Feedback';
 import { Money } from '../components/Money';
 import { StatusBadge } from '../components/StatusBadge';
+import { WaitlistEntries } from '../components/WaitlistEntries';
 import { formatDateTime } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 import { useReservationUpdates } from '../realtime';
@@ -20,6 +21,7 @@ export function ReservationsPage() {
   return (
     <>
       <h1 className="page-title">My reservations</h1>
+      <WaitlistEntries />
       <ErrorAlert error={reservations.error} title="Could not load your reservations." />
       {reservations.loading && !reservations.data && <Loading />}
       {reservations.data && items.length === 0 && (
