@@ -14,6 +14,7 @@ import type {
   CheckoutResult,
   EventDetail,
   EventStatus,
+  EventCancellation,
   EventSummary,
   HeldReservation,
   Page,
@@ -306,7 +307,9 @@ export const api = {
 
   organizerPublish: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/publish`),
 
-  organizerCancel: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/cancel`),
+  /** Cancels the event: no more holds, live holds cancelled, every booking refunded (status 202 while refunds are under way). */
+  organizerCancel: (eventId: string, reason?: string) =>
+    request<EventDetail & { cancellation: EventCancellation }>('POST', `/api/organizer/events/${id(eventId)}/cancel`, { body: reason ? { reason } : {} }),
 
   /** The organizer's tenant's webhook endpoints (never their secrets). */
   organizerListWebhooks: async (signal?: AbortSignal) => (await request<{ items: WebhookEndpoint[] }>('GET', '/api/organizer/webhooks', { signal })).items,
