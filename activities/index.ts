@@ -1,6 +1,8 @@
 import type { DatabasePool } from 'slonik';
 import { beginPayment, finishRefund, openAttempt, type PaymentTimings, type ProviderOutcome, readSettlement, recordProviderOutcome } from '../src/db/payments.ts';
 import { completeBookingRefund, refundRecord } from '../src/db/refunds.ts';
+import { syncEventStatus } from '../src/db/lifecycle.ts';
+import type { EventSync, EventSyncRequest } from '../workflows/event-lifecycle-messages.ts';
 import { extendHold, releaseReservation } from '../src/db/reservations.ts';
 import { advanceWaitlist } from '../src/db/waitlist.ts';
 import type { WaitlistInput, WaitlistRound } from '../src/contract/waitlist.ts';
@@ -105,6 +107,11 @@ export function createActivities({ pool, payments, timings, webhooks }: Activity
     /** The booking-refund workflow's last step: seats freed (live), tickets cancelled, reservation and record REFUNDED. */
     async completeBookingRefund({ bookingId }: { bookingId: string }) {
       return completeBookingRefund(pool, bookingId);
+    },
+
+    /** The event workflow's step: the status column brought to the timers' phase (SOLD_OUT by the inventory); answers the row. */
+    async syncEventStatus(request: EventSyncRequest): Promise<EventSync> {
+      return syncEventStatus(pool, request);
     },
 
     /**

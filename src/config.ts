@@ -104,6 +104,10 @@ const schema = z
     PAYMENT_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3600).default(120),
     PAYMENT_FOLLOW_UP_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    // event workflows (workflows/event-lifecycle.ts): how often one on sale checks for SOLD_OUT ⇄ ON_SALE,
+    // and how often the worker looks for published events whose workflow was never started
+    EVENT_INVENTORY_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    EVENT_WORKFLOW_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     WORKFLOW_STARTS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(32),
     WORKFLOW_STARTER_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
     WORKFLOW_STARTS_EAGER: booleanString.default(true),

@@ -29,6 +29,7 @@ import { startReconciler } from './reservations/reconciler.ts';
 import { startWorkflowStarter } from './reservations/starter.ts';
 import { startLostHoldSweeper } from './reservations/sweeper.ts';
 import { startWebhookDispatcher } from './webhooks/dispatcher.ts';
+import { createEventLifecycleService, startEventWorkflowSweep } from './events/lifecycle.ts';
 import { provideTemporalCli } from './temporal/cli.ts';
 import { connectNative, createTemporalClient } from './temporal/client.ts';
 import { startDevServer } from './temporal/dev-server.ts';
@@ -109,6 +110,11 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
         settings: { taskQueue: config.TEMPORAL_TASK_QUEUE, timeoutMs: config.webhooks.timeoutMs, retry: config.webhooks.retry },
       });
       closers.push(webhooks.stop);
+      // published events without a workflow (the demo seed, events published before the lifecycle, a crash after publishing) get one
+      // and cancelled events with holds or bookings left (an API that died half-way, a hold paid as it was cancelled) are finished
+      const eventBookings = createBookingService({ pool: workerPool, temporal, config, log });
+      const events = startEventWorkflowSweep(createEventLifecycleService({ pool: workerPool, temporal, config, log, bookings: eventBookings }), log, config.EVENT_WORKFLOW_SWEEP_MS);
+      closers.push(events.stop);
       // waitlists: sections where seats came back (or someone joined) get their workflow woken
       const waker = startWaitlistWaker({ pool: workerPool, temporal, config, log, pollMs: config.WAITLIST_WAKER_POLL_MS });
       closers.push(waker.stop);
@@ -129,9 +135,10 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       const temporal = await createTemporalClient(config, role === 'all' ? native : undefined);
       closers.push(temporal.close);
       const service = createReservationService({ pool, temporal: temporal.client, payments, config, log });
+      const bookings = createBookingService({ pool, temporal: temporal.client, config, log });
       const api = createApi({
-        config, pool, service, log,
-        bookings: createBookingService({ pool, temporal: temporal.client, config, log }),
+        config, pool, service, log, bookings,
+        lifecycle: createEventLifecycleService({ pool, temporal: temporal.client, config, log, bookings }),
         limits: createRateLimits(redis!, config, log),
         health: {
           postgres: () => pool.query(sqlPing),

@@ -11,6 +11,11 @@ export const ReservationStateKey = defineSearchAttributeKey('ReservationState', 
 export const SeatCountKey = defineSearchAttributeKey('SeatCount', SearchAttributeType.INT);
 export const AmountCentsKey = defineSearchAttributeKey('AmountCents', SearchAttributeType.INT);
 export const HoldDeadlineKey = defineSearchAttributeKey('HoldDeadline', SearchAttributeType.DATETIME);
+/**
+ * An event workflow's status (workflows/event-lifecycle.ts), with `BookingEventId`:
+ * `EventLifecycle="SOLD_OUT"`, `WorkflowType="eventLifecycleWorkflow" AND EventLifecycle="ON_SALE"`.
+ */
+export const EventLifecycleKey = defineSearchAttributeKey('EventLifecycle', SearchAttributeType.KEYWORD);
 
 export const RESERVATION_SEARCH_ATTRIBUTES = [
   EventIdKey,
@@ -19,4 +24,5 @@ export const RESERVATION_SEARCH_ATTRIBUTES = [
   SeatCountKey,
   AmountCentsKey,
   HoldDeadlineKey,
+  EventLifecycleKey,
 ] as const;

@@ -24,6 +24,7 @@ import { supportRoutes } from './routes/support.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { bookingRoutes } from './routes/bookings.ts';
 import type { BookingService } from '../bookings/service.ts';
+import type { EventLifecycleService } from '../events/lifecycle.ts';
 import { createTicketService } from '../tickets/service.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { discountRoutes } from './routes/discounts.ts';
@@ -44,10 +45,12 @@ export interface ApiDeps {
   limits?: RateLimits;
   /** Cancellation and refund of bookings; without it those routes answer 503. */
   bookings?: BookingService;
+  /** Event workflows (publish, reschedule, cancel with refunds); without it publishing starts none and cancelling answers 503. */
+  lifecycle?: EventLifecycleService;
 }
 
 /** The HTTP API under /api, and the built web client for every other GET. */
-export function createApi({ config, pool, service, log, health, limits, bookings }: ApiDeps): Koa<AppState, AppContext> {
+export function createApi({ config, pool, service, log, health, limits, bookings, lifecycle }: ApiDeps): Koa<AppState, AppContext> {
   const app = new Koa<AppState, AppContext>();
   // X-Forwarded-For is trusted for exactly TRUST_PROXY_HOPS proxies (the last entries, which
   // those proxies appended); with 0 the client address is the socket's. Rate limits key on it.
@@ -78,7 +81,7 @@ export function createApi({ config, pool, service, log, health, limits, bookings
     authRoutes({ pool, jwtSecret: config.JWT_SECRET, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS, limits }),
     eventRoutes({ pool }),
     adminRoutes({ pool }),
-    organizerRoutes({ pool }),
+    organizerRoutes({ pool, lifecycle }),
     appRoutes({ pool }),
     organizerWebhookRoutes({ pool, settings: config.webhooks }),
     paymentWebhookRoutes({ pool, secret: config.STRIPE_WEBHOOK_SECRET, toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS }),

@@ -11,8 +11,8 @@ import { TicketParams } from './routes/tickets.ts';
 import { BookingCancellationAnswer, CancelBookingBody, SupportCancelBookingBody } from '../contract/bookings.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
 import { RoleGrant, UserParams, UserQuery, UserRoleParams } from './routes/admin.ts';
-import { NoBody, OrganizerEventQuery } from './routes/organizer.ts';
-import { EventDraft, EventEdit, LayoutBody, NewTenant, NewVenue, Tenant, Venue } from '../contract/catalog.ts';
+import { NoBody, OrganizerEventQuery, VenueParams } from './routes/organizer.ts';
+import { EventCancelBody, EventCancellation, EventDraft, EventEdit, LayoutBody, NewTenant, NewVenue, SectionSpec, Tenant, Venue, VenueTemplatesBody } from '../contract/catalog.ts';
 import { Login, RefreshBody, Register } from './routes/auth.ts';
 import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
 import { EventParams, EventQuery } from './routes/events.ts';
@@ -537,13 +537,26 @@ function organizerOperations(): Operations {
       requestBody: { required: true, ...json(NewVenue) },
       responses: { 201: ok('The venue', z.object({ venue: Venue })), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], ...bodyRefusals }, mine) },
     },
+    'GET /api/organizer/venues/:venueId/templates': {
+      tags: ['Organizer'], summary: "A venue's reusable section templates (capacity, rows, seat numbering, price tier)", security: BEARER,
+      requestParams: { path: VenueParams },
+      responses: { 200: ok('The templates, in order', z.object({ templates: z.array(SectionSpec) })), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { ...mine, 404: 'no such venue of the tenant' }) },
+    },
+    'PUT /api/organizer/venues/:venueId/templates': {
+      tags: ['Organizer'], summary: "Replace a venue's section templates (events created from them keep their own copy)", security: BEARER,
+      requestParams: { path: VenueParams }, requestBody: { required: true, ...json(VenueTemplatesBody) },
+      responses: {
+        200: ok('The templates, in order', z.object({ templates: z.array(SectionSpec) })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], ...bodyRefusals }, { ...mine, 404: 'no such venue of the tenant' }),
+      },
+    },
     'GET /api/organizer/events': {
       tags: ['Organizer'], summary: "The tenant's events, drafts included, by date", security: BEARER,
       requestParams: { query: OrganizerEventQuery },
       responses: { 200: ok('One page of events', page), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, mine) },
     },
     'POST /api/organizer/events': {
-      tags: ['Organizer'], summary: 'Create an event as a DRAFT, with its layout (reserved and GA sections, prices in cents, free and paid mixed)', security: BEARER,
+      tags: ['Organizer'], summary: "Create an event as a DRAFT, with its layout (reserved and GA sections, prices in cents, free and paid mixed) or a copy of the venue's section templates, and its sale window", security: BEARER,
       requestBody: { required: true, ...json(EventDraft) },
       responses: {
         201: { description: 'The draft', headers: z.object({ Location: z.string() }), ...json(EventDetail) },
@@ -555,7 +568,8 @@ function organizerOperations(): Operations {
       responses: { 200: ok('The event', EventDetail), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, mine) },
     },
     'PATCH /api/organizer/events/:eventId': {
-      tags: ['Organizer'], summary: "Edit an event's details: name, description, start, venue, per-customer ticket limit (null: none)", security: BEARER,
+      tags: ['Organizer'], summary: "Edit an event's details: name, description, start, sale window, venue, per-customer ticket limit (null: none)", security: BEARER,
+      description: "A new start or sale window reaches the event's workflow (the `reschedule` Update), which moves its timers and the status.",
       requestParams: byId, requestBody: { required: true, ...json(EventEdit) },
       responses: {
         200: ok('The event', EventDetail),
@@ -573,7 +587,7 @@ function organizerOperations(): Operations {
       },
     },
     'POST /api/organizer/events/:eventId/publish': {
-      tags: ['Organizer'], summary: 'Put the event on sale (status ON_SALE)', security: BEARER, requestParams: byId,
+      tags: ['Organizer'], summary: 'Publish the event (UPCOMING until its sale window opens, then ON_SALE) and start its workflow', security: BEARER, requestParams: byId,
       requestBody: { required: false, ...json(NoBody) },
       responses: {
         200: ok('The event, on sale', EventDetail),
@@ -581,12 +595,14 @@ function organizerOperations(): Operations {
       },
     },
     'POST /api/organizer/events/:eventId/cancel': {
-      tags: ['Organizer'], summary: 'Cancel the event (no more holds); refused while it has live holds or bookings', security: BEARER, requestParams: byId,
-      requestBody: { required: false, ...json(NoBody) },
+      tags: ['Organizer'], summary: 'Cancel the event: no more holds, live holds cancelled, every booking refunded through its refund workflow', security: BEARER, requestParams: byId,
+      description: 'Asking again answers the same cancellation and finishes what an interrupted one left (holds still live, bookings not yet refunded).',
+      requestBody: { required: false, ...json(EventCancelBody) },
       responses: {
-        200: ok('The event, cancelled', EventDetail),
-        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['EVENT_HAS_SALES'], ...bodyRefusals },
-          { ...mine, 409: 'refund bookings first: live holds or bookings (`details`)' }),
+        200: ok('The event, cancelled, every booking refunded', EventDetail.extend({ cancellation: EventCancellation })),
+        202: ok('The event, cancelled; some refunds are under way (REQUESTED)', EventDetail.extend({ cancellation: EventCancellation })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], 503: ['SERVICE_UNAVAILABLE'], ...bodyRefusals },
+          { ...mine, 409: 'the event is over (COMPLETED)', 503: 'Temporal or the refunds are not available' }),
       },
     },
     'DELETE /api/organizer/events/:eventId': {

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { BookingCancellationAnswer } from '../contract/bookings.ts';
 import { bookingCancellation, leaseUnfinishedRefunds, openBookingRefund, refundStartFacts } from '../db/refunds.ts';
-import { accountActor } from '../db/audit.ts';
+import { type Actor, accountActor } from '../db/audit.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { bookingRefundWorkflow } from '../../workflows/booking-refund.ts';
@@ -53,15 +53,18 @@ export function createBookingService({ pool, temporal, config, log, waitMs = 15_
     }
   }
 
-  async function cancel(principal: Principal, reference: string, reason: string, as: 'owner' | 'support'): Promise<{ status: 200 | 202; body: BookingCancellationAnswer }> {
+  /** Who cancels, as the refund record names them. */
+  const actorOf = (principal: Principal) => (isStaff(principal.role) ? `${principal.role}:${principal.email}` : `customer:${principal.customerId}`);
+
+  async function cancel(reference: string, reason: string, by: { actor: string; owner?: string; audit?: Actor }): Promise<{ status: 200 | 202; body: BookingCancellationAnswer }> {
     const opened = await openBookingRefund(pool, {
       reference,
-      customerId: as === 'owner' ? principal.customerId : undefined,
-      actor: isStaff(principal.role) ? `${principal.role}:${principal.email}` : `customer:${principal.customerId}`,
+      customerId: by.owner,
+      actor: by.actor,
       reason,
-      enforcePolicy: as === 'owner',
+      enforcePolicy: by.owner !== undefined,
       followUpSeconds: config.PAYMENT_FOLLOW_UP_SECONDS,
-      audit: accountActor(principal),
+      audit: by.audit,
     });
     switch (opened.outcome) {
       case 'NOT_FOUND':
@@ -98,9 +101,11 @@ export function createBookingService({ pool, temporal, config, log, waitMs = 15_
   return {
     /** The customer cancels their own booking, within the event's policy. */
     cancelOwn: (principal: Principal, reference: string, reason: string | undefined) =>
-      cancel(principal, reference, reason || 'cancelled by the customer', 'owner'),
+      cancel(reference, reason || 'cancelled by the customer', { owner: principal.customerId, actor: actorOf(principal), audit: accountActor(principal) }),
     /** Support cancels any booking, at any time, saying why. */
-    cancelAny: (principal: Principal, reference: string, reason: string) => cancel(principal, reference, reason, 'support'),
+    cancelAny: (principal: Principal, reference: string, reason: string) => cancel(reference, reason, { actor: actorOf(principal), audit: accountActor(principal) }),
+    /** A cancelled event's booking (src/events/lifecycle.ts): refunded whatever the policy, recorded as `actor` (`organizer:<email>`). */
+    cancelForEvent: (actor: string, reference: string, reason: string) => cancel(reference, reason, { actor }),
     /** The reconciler's part: REQUESTED refunds past their follow-up time get their workflow (again). */
     resumeUnfinished,
   };

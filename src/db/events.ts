@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { EventStatus, type SectionSpec } from '../contract/catalog.ts';
+import { EventStatus, type SeatNumbering, type SectionSpec } from '../contract/catalog.ts';
 import { isoTimestamp, sql } from './sql.ts';
 
 /**
@@ -24,6 +24,9 @@ export interface EventSpec {
   sections: SectionSpec[];
 }
 
+/** The number of a row's i-th seat (from 1) under each numbering. */
+const seatNumbers: Record<SeatNumbering, (i: number) => number> = { CONSECUTIVE: (i) => i, ODD: (i) => 2 * i - 1, EVEN: (i) => 2 * i };
+
 const rowLabel = (index: number) => String.fromCharCode(65 + (index % 26)).repeat(1 + Math.floor(index / 26));
 
 /** Creates a venue, an event, its sections and every seat (GA places are pre-generated). */
@@ -33,9 +36,11 @@ export async function createEvent(pool: DatabasePool, spec: EventSpec): Promise<
     const eventId = randomUUID();
     await tx.query(sql.typeAlias('void')`INSERT INTO venues (id, name) VALUES (${venueId}, ${spec.venueName})`);
     await tx.query(sql.typeAlias('void')`
-      INSERT INTO events (id, venue_id, name, description, starts_at, status, max_tickets_per_customer, refund_cutoff_hours)
+      INSERT INTO events (id, venue_id, name, description, starts_at, status, max_tickets_per_customer, refund_cutoff_hours, sales_end_at)
       VALUES (${eventId}, ${venueId}, ${spec.name}, ${spec.description ?? ''}, ${spec.startsAt.toISOString()}, ${spec.status ?? 'ON_SALE'},
-              ${spec.maxTicketsPerCustomer ?? null}, ${spec.refundCutoffHours === undefined ? 24 : spec.refundCutoffHours})
+              ${spec.maxTicketsPerCustomer ?? null}, ${spec.refundCutoffHours === undefined ? 24 : spec.refundCutoffHours},
+              -- an event created with its sales closed has had them end (its workflow, once started, keeps them closed)
+              CASE WHEN ${spec.status ?? 'ON_SALE'} = 'CLOSED' THEN LEAST(now(), ${spec.startsAt.toISOString()}::timestamptz) END)
     `);
     return { eventId, sectionIds: await insertLayout(tx, eventId, spec.sections) };
   });
@@ -53,8 +58,12 @@ export async function insertLayout(tx: CommonQueryMethods, eventId: string, sect
     `);
     const seats: [string, string | null, number | null, string][] = [];
     if (section.kind === 'RESERVED') {
+      const numberOf = seatNumbers[section.numbering ?? 'CONSECUTIVE'];
       for (let r = 0; r < section.rows; r++) {
-        for (let n = 1; n <= section.seatsPerRow; n++) seats.push([randomUUID(), rowLabel(r), n, `${section.name} ${rowLabel(r)}${n}`]);
+        for (let i = 1; i <= section.seatsPerRow; i++) {
+          const n = numberOf(i);
+          seats.push([randomUUID(), rowLabel(r), n, `${section.name} ${rowLabel(r)}${n}`]);
+        }
       }
     } else {
       for (let n = 1; n <= section.capacity; n++) seats.push([randomUUID(), null, null, `${section.name} #${n}`]);
@@ -112,6 +121,13 @@ export const eventSummary = z.object({
   venue: z.object({ id: z.string(), name: z.string() }),
   startsAt: isoTimestamp,
   status: EventStatus,
+  /** The sale window (null start: sales opened on publishing; null end: they run until the start). */
+  salesStartAt: isoTimestamp.nullable(),
+  salesEndAt: isoTimestamp.nullable(),
+  /** Set once cancelled: when, by whom (`organizer:<email>`) and why. */
+  cancelledAt: isoTimestamp.nullable(),
+  cancelledBy: z.string().nullable(),
+  cancelReason: z.string().nullable(),
   /** Checked when a hold is claimed (claim_hold); null: no limit. */
   maxTicketsPerCustomer: z.number().nullable(),
   /** The cancellation policy: customers may cancel and are refunded until this many hours before the start; null: only support can cancel. */
@@ -124,6 +140,8 @@ export const eventSummary = z.object({
 
 const summaryColumns = sql.fragment`
   e.id, e.name, e.description, json_build_object('id', v.id, 'name', v.name) AS venue, e.starts_at AS "startsAt", e.status,
+  e.sales_start_at AS "salesStartAt", e.sales_end_at AS "salesEndAt",
+  e.cancelled_at AS "cancelledAt", e.cancelled_by AS "cancelledBy", e.cancel_reason AS "cancelReason",
   e.max_tickets_per_customer AS "maxTicketsPerCustomer", e.refund_cutoff_hours AS "refundCutoffHours",
   COALESCE((SELECT min(price_cents) FROM sections WHERE event_id = e.id), 0) AS "minPriceCents",
   COALESCE((SELECT max(price_cents) FROM sections WHERE event_id = e.id), 0) AS "maxPriceCents",

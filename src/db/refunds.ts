@@ -148,6 +148,12 @@ export async function completeBookingRefund(pool: DatabasePool, bookingId: strin
     await tx.query(sql.typeAlias('void')`
       UPDATE booking_refunds SET status = 'REFUNDED', completed_at = now() WHERE booking_id = ${bookingId}
     `);
+    // a sold-out event has a seat to sell again: back ON_SALE in the same commit, so no claim (a
+    // customer's, a waitlist offer's) is refused for SOLD_OUT meanwhile; its workflow adopts the row
+    // (workflows/event-lifecycle.ts: SOLD_OUT means every seat sold)
+    if (seats.length > 0) {
+      await tx.query(sql.typeAlias('void')`UPDATE events SET status = 'ON_SALE', updated_at = now() WHERE id = ${record.eventId} AND status = 'SOLD_OUT'`);
+    }
     await seatsChanged(tx, record.eventId, seats);
     await reservationUpdated(tx, {
       reservationId: record.reservationId, customerId: record.customerId, status: 'REFUNDED',

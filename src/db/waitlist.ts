@@ -69,7 +69,8 @@ export async function joinWaitlist(pool: DatabasePool, input: { entryId: string;
       WHERE sec.id = ${input.sectionId} AND sec.event_id = ${input.eventId} AND e.status <> 'DRAFT'
     `);
     if (!section) return { outcome: 'SECTION_NOT_FOUND' };
-    if (section.status !== 'ON_SALE') return { outcome: 'NOT_ON_SALE', status: section.status };
+    // a sold-out event is what a line is for (SOLD_OUT: every seat sold, the sale still open)
+    if (section.status !== 'ON_SALE' && section.status !== 'SOLD_OUT') return { outcome: 'NOT_ON_SALE', status: section.status };
     const existing = await tx.maybeOneFirst(sql.type(z.object({ id: z.string() }))`
       SELECT id FROM waitlist_entries WHERE section_id = ${input.sectionId} AND customer_id = ${input.customerId} AND status IN ('WAITING', 'OFFERED')
     `);

@@ -131,7 +131,12 @@ const ROUTES: Route[] = [
     body: () => ({ sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 100, rows: 1, seatsPerRow: 2 }] }),
   },
   { method: 'POST', pattern: '/api/organizer/events/:eventId/publish', path: () => `/api/organizer/events/${NO_EVENT}/publish`, who: 'organizer' },
-  { method: 'POST', pattern: '/api/organizer/events/:eventId/cancel', path: () => `/api/organizer/events/${NO_EVENT}/cancel`, who: 'organizer' },
+  { method: 'POST', pattern: '/api/organizer/events/:eventId/cancel', path: () => `/api/organizer/events/${NO_EVENT}/cancel`, who: 'organizer', body: () => ({ reason: 'the band split up' }) },
+  { method: 'GET', pattern: '/api/organizer/venues/:venueId/templates', path: () => `/api/organizer/venues/${NO_EVENT}/templates`, who: 'organizer' },
+  {
+    method: 'PUT', pattern: '/api/organizer/venues/:venueId/templates', path: () => `/api/organizer/venues/${NO_EVENT}/templates`, who: 'organizer',
+    body: () => ({ templates: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 4500, rows: 2, seatsPerRow: 4, numbering: 'ODD' }] }),
+  },
   { method: 'GET', pattern: '/api/organizer/events/:eventId/stats', path: () => `/api/organizer/events/${NO_EVENT}/stats`, who: 'organizer' },
   { method: 'GET', pattern: '/api/organizer/events/:eventId/discount-codes', path: () => `/api/organizer/events/${NO_EVENT}/discount-codes`, who: 'organizer' },
   {
@@ -165,7 +170,7 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: '/api/support/events/:eventId/waitlist', path: () => `/api/support/events/${fixture.eventId}/waitlist`, who: 'support' },
   { method: 'GET', pattern: '/api/organizer/events/:eventId/waitlist', path: () => `/api/organizer/events/${NO_EVENT}/waitlist`, who: 'organizer' },
 ];
-/** The routes that take a body (POST, PUT, PATCH; publish and cancel take none, so an empty one, even a decoded one, is right there). */
+/** The routes that take a body (POST, PUT, PATCH; publish takes none, so an empty one, even a decoded one, is right there). */
 const POSTS = ROUTES.filter((r) => r.body);
 const token = (who: Who) => (who === 'none' ? undefined : { customer: fixture.customer, support: fixture.support, admin: fixture.admin, organizer: fixture.organizer }[who]);
 

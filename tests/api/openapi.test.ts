@@ -164,7 +164,7 @@ describe('the OpenAPI document', () => {
       'DELETE /api/admin/users/{id}/roles/{role}', 'DELETE /api/organizer/events/{eventId}', 'GET /api/admin/tenants', 'GET /api/admin/users', 'GET /api/admin/users/{id}',
       'GET /api/bookings', 'GET /api/bookings/{reference}/calendar.ics', 'GET /api/bookings/{reference}/tickets',
       'GET /api/bookings/{reference}/tickets.pdf', 'GET /api/events/{eventId}/discount-codes/{code}', 'GET /api/me', 'GET /api/organizer/events',
-      'GET /api/organizer/events/{eventId}', 'GET /api/organizer/events/{eventId}/discount-codes', 'GET /api/organizer/events/{eventId}/stats', 'POST /api/organizer/events/{eventId}/discount-codes', 'GET /api/organizer/venues', 'GET /api/reservations', 'GET /api/reservations/{id}',
+      'GET /api/organizer/events/{eventId}', 'GET /api/organizer/events/{eventId}/discount-codes', 'GET /api/organizer/events/{eventId}/stats', 'POST /api/organizer/events/{eventId}/discount-codes', 'GET /api/organizer/venues', 'GET /api/organizer/venues/{venueId}/templates', 'GET /api/reservations', 'GET /api/reservations/{id}',
       'GET /api/support/events/{eventId}/attendees.csv', 'GET /api/support/events/{eventId}/discount-codes',
       'GET /api/support/events/{eventId}/stats', 'GET /api/support/reservations', 'GET /api/tickets', 'PATCH /api/organizer/events/{eventId}',
       'POST /api/admin/tenants', 'POST /api/bookings/{reference}/cancel', 'POST /api/checkin', 'POST /api/organizer/events',
@@ -172,7 +172,7 @@ describe('the OpenAPI document', () => {
       'POST /api/reservations', 'POST /api/reservations/{id}/cancel', 'POST /api/reservations/{id}/checkout', 'POST /api/reservations/{id}/extend',
       'POST /api/support/bookings/{reference}/cancel', 'POST /api/support/events/{eventId}/discount-codes',
       'POST /api/support/reservations/{id}/cancel', 'POST /api/support/reservations/{id}/extend', 'POST /api/tickets/{ticketId}/transfer',
-      'PUT /api/admin/users/{id}/roles/{role}', 'PUT /api/organizer/events/{eventId}/sections',
+      'PUT /api/admin/users/{id}/roles/{role}', 'PUT /api/organizer/events/{eventId}/sections', 'PUT /api/organizer/venues/{venueId}/templates',
       'GET /api/admin/tenants/{tenantId}/apps', 'POST /api/admin/tenants/{tenantId}/apps', 'DELETE /api/admin/tenants/{tenantId}/apps/{appId}',
       'GET /api/organizer/apps', 'POST /api/organizer/apps', 'DELETE /api/organizer/apps/{appId}', 'GET /api/support/audit', 'GET /api/organizer/events/{eventId}/audit',
       'GET /api/organizer/webhooks', 'POST /api/organizer/webhooks', 'PATCH /api/organizer/webhooks/{endpointId}', 'DELETE /api/organizer/webhooks/{endpointId}',
@@ -265,6 +265,10 @@ describe('the OpenAPI document', () => {
     const venue = await as('POST', '/api/organizer/venues', { token: organizer.token, body: { name: 'OpenAPI Hall' } });
     expectDocumentedResponse('post', '/api/organizer/venues', venue);
     expectDocumentedResponse('get', '/api/organizer/venues', await as('GET', '/api/organizer/venues', { token: organizer.token }));
+    const templatesPath = `/api/organizer/venues/${venue.body.venue.id}/templates`;
+    expectDocumentedResponse('put', '/api/organizer/venues/{venueId}/templates', await as('PUT', templatesPath, { token: organizer.token, body: { templates: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 1000, rows: 1, seatsPerRow: 2, numbering: 'ODD' }] } }));
+    expectDocumentedResponse('get', '/api/organizer/venues/{venueId}/templates', await as('GET', templatesPath, { token: organizer.token }));
+    expectDocumentedResponse('get', '/api/organizer/venues/{venueId}/templates', await as('GET', `/api/organizer/venues/${randomUUID()}/templates`, { token: organizer.token }));
     const created = await as('POST', '/api/organizer/events', { token: organizer.token, body: {
       venueId: venue.body.venue.id, name: 'OpenAPI gig', startsAt: new Date(Date.now() + 86_400_000).toISOString(),
       sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 1000, rows: 1, seatsPerRow: 3 }, { name: 'Floor', kind: 'GA', priceCents: 0, capacity: 3 }],
@@ -282,9 +286,10 @@ describe('the OpenAPI document', () => {
     const locked = await as('PUT', `${draftPath}/sections`, { token: organizer.token, body: { sections: [{ name: 'Floor', kind: 'GA', priceCents: 500, capacity: 9 }] } });
     expect(locked.status).toBe(409);
     expectDocumentedResponse('put', '/api/organizer/events/{eventId}/sections', locked);
-    const hasSales = await as('POST', `${draftPath}/cancel`, { token: organizer.token });
-    expect(hasSales.status).toBe(409);
-    expectDocumentedResponse('post', '/api/organizer/events/{eventId}/cancel', hasSales);
+    // cancelled with its live hold (the hold's workflow is signalled)
+    const withSales = await as('POST', `${draftPath}/cancel`, { token: organizer.token, body: { reason: 'OpenAPI' } });
+    expect(withSales.status).toBe(200);
+    expectDocumentedResponse('post', '/api/organizer/events/{eventId}/cancel', withSales);
     expectDocumentedResponse('delete', '/api/organizer/events/{eventId}', await as('DELETE', draftPath, { token: organizer.token }));
     const other = await engine.register('organizer');
     expectDocumentedResponse('get', '/api/organizer/events/{eventId}', await as('GET', draftPath, { token: other.token }));

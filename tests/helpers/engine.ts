@@ -20,6 +20,7 @@ import type { Role } from '../../src/contract/accounts.ts';
 import { startReconciler } from '../../src/reservations/reconciler.ts';
 import { createReservationService } from '../../src/reservations/service.ts';
 import { createBookingService } from '../../src/bookings/service.ts';
+import { createEventLifecycleService } from '../../src/events/lifecycle.ts';
 import { startWorkflowStarter } from '../../src/reservations/starter.ts';
 import { startWebhookDispatcher } from '../../src/webhooks/dispatcher.ts';
 import { createReservationWorker } from '../../src/temporal/worker.ts';
@@ -123,7 +124,8 @@ export async function startTestEngine(label: string, env: Record<string, string>
   const limitsRedis = new Redis(config.REDIS_URL);
   closers.push(() => limitsRedis.quit());
   const bookings = createBookingService({ pool: db.pool, temporal: client, config, log });
-  const app = createApi({ config, pool: db.pool, service, log, health: {}, limits: createRateLimits(limitsRedis, config, log), bookings });
+  const lifecycle = createEventLifecycleService({ pool: db.pool, temporal: client, config, log, bookings });
+  const app = createApi({ config, pool: db.pool, service, log, health: {}, limits: createRateLimits(limitsRedis, config, log), bookings, lifecycle });
   const server: Server = createServer(app.callback());
   answerRefusedRequests(server, log);
   if (options.realtime) {

@@ -14,6 +14,7 @@ import type {
   CheckoutResult,
   EventDetail,
   EventStatus,
+  EventCancellation,
   EventSummary,
   HeldReservation,
   Page,
@@ -312,7 +313,9 @@ export const api = {
 
   organizerPublish: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/publish`),
 
-  organizerCancel: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/cancel`),
+  /** Cancels the event: no more holds, live holds cancelled, every booking refunded (status 202 while refunds are under way). */
+  organizerCancel: (eventId: string, reason?: string) =>
+    request<EventDetail & { cancellation: EventCancellation }>('POST', `/api/organizer/events/${id(eventId)}/cancel`, { body: reason ? { reason } : {} }),
 
   /** The audit trail for staff: by event, reservation (with its booking), booking or actor; newest first, `before` pages on. */
   supportAudit: (query: { eventId?: string; reservationId?: string; bookingId?: string; actorId?: string; before?: string; limit?: number }, signal?: AbortSignal) =>

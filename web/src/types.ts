@@ -28,7 +28,7 @@ export const isStaff = (role: Role | undefined) => role !== undefined && (STAFF_
 export type { Session as AuthResponse } from '../../src/contract/accounts';
 
 // The event catalog: the engine's contract module, types only (DRAFT is seen by the event's organizer only)
-export type { EventStatus } from '../../src/contract/catalog';
+export type { EventStatus, EventCancellation } from '../../src/contract/catalog';
 import type { EventStatus } from '../../src/contract/catalog';
 
 export interface Venue {
@@ -43,6 +43,13 @@ export interface EventSummary {
   venue: Venue;
   startsAt: string;
   status: EventStatus;
+  /** The sale window: null start = opened on publishing, null end = until the event starts. */
+  salesStartAt: string | null;
+  salesEndAt: string | null;
+  /** Set once cancelled: when, by whom and why. */
+  cancelledAt: string | null;
+  cancelledBy: string | null;
+  cancelReason: string | null;
   /** Tickets one customer may hold and book for this event together; null: no limit. */
   maxTicketsPerCustomer: number | null;
   /** Customers may cancel (refunded in full) until this many hours before the start; null: only support can. */

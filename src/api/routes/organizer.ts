@@ -1,8 +1,10 @@
 import Router from '@koa/router';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { EventDraft, EventEdit, EventStatus, LayoutBody, NewVenue } from '../../contract/catalog.ts';
-import { cancelEvent, createDraft, createVenue, deleteEvent, editEvent, listVenues, publishEvent, replaceLayout, type Sales } from '../../db/catalog.ts';
+import { EventCancelBody, EventDraft, EventEdit, EventStatus, LayoutBody, NewVenue, VenueTemplatesBody } from '../../contract/catalog.ts';
+import { createDraft, createVenue, deleteEvent, editEvent, listVenues, publishEvent, replaceLayout, type Sales } from '../../db/catalog.ts';
+import { replaceTemplates, templatesOf } from '../../db/venues.ts';
+import type { EventLifecycleService } from '../../events/lifecycle.ts';
 import { getEvent, listEvents } from '../../db/events.ts';
 import { NewDiscountCode } from '../../contract/discounts.ts';
 import { listDiscountCodes } from '../../db/discounts.ts';
@@ -15,8 +17,10 @@ import { listAudit } from '../../db/audit.ts';
 import { queryInt } from '../schemas.ts';
 import { EventParams } from './events.ts';
 
-/** Publish and cancel take no body; anything but nothing or `{}` is refused (415, 400). */
+/** Publish takes no body; anything but nothing or `{}` is refused (415, 400). */
 export const NoBody = z.object({}).strict();
+
+export const VenueParams = z.object({ venueId: z.string().uuid() });
 
 export const OrganizerEventQuery = z.object({
   status: EventStatus.optional(),
@@ -28,11 +32,9 @@ export const OrganizerEventQuery = z.object({
  * Organizers manage their tenant's venues and events: drafts, details, the layout (sections,
  * seats, prices in cents), the per-customer ticket limit, publishing and cancelling. Every
  * operation is scoped to the organizer's tenant in SQL (src/db/catalog.ts): another tenant's
- * event is a 404, as if it did not exist. Admins do not manage tenants' events. A tenant's app
- * (its API key, src/db/apps.ts) may do all of this for its tenant, as its organizers do. Every
- * change is in the audit trail; GET .../audit reads an event's.
+ * event is a 404, as if it did not exist. Admins do not manage tenants' events.
  */
-export function organizerRoutes(deps: { pool: DatabasePool }) {
+export function organizerRoutes(deps: { pool: DatabasePool; lifecycle?: EventLifecycleService }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api/organizer' });
   router.use(requireTenantMember());
   const me = tenantScope;
@@ -56,6 +58,22 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
     ctx.body = { venue };
   });
 
+  // a venue's reusable section templates: events created on it without sections copy them
+  router.get('/venues/:venueId/templates', async (ctx) => {
+    const { venueId } = parse(VenueParams, ctx.params, 'params');
+    const templates = await templatesOf(deps.pool, me(ctx), venueId);
+    if (!templates) throw notFound('Venue', venueId);
+    ctx.body = { templates };
+  });
+
+  router.put('/venues/:venueId/templates', async (ctx) => {
+    const { venueId } = parse(VenueParams, ctx.params, 'params');
+    const { templates } = parse(VenueTemplatesBody, ctx.request.body, 'body');
+    const stored = await replaceTemplates(deps.pool, me(ctx), venueId, templates);
+    if (!stored) throw notFound('Venue', venueId);
+    ctx.body = { templates: stored };
+  });
+
   router.get('/events', async (ctx) => {
     const query = parse(OrganizerEventQuery, ctx.query, 'query');
     ctx.body = await listEvents(deps.pool, query, me(ctx));
@@ -65,6 +83,9 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
     const draft = parse(EventDraft, ctx.request.body, 'body');
     const created = await createDraft(deps.pool, me(ctx), draft, actorOf(ctx));
     if (created.outcome === 'VENUE_NOT_FOUND') throw notFound('Venue', draft.venueId);
+    if (created.outcome === 'NO_TEMPLATES') {
+      throw new AppError(400, 'VALIDATION_FAILED', 'give the sections: the venue has no section templates to copy', { issues: [{ path: 'body.sections', message: 'required when the venue has no section templates' }] });
+    }
     ctx.status = 201;
     ctx.set('Location', `/api/organizer/events/${created.eventId}`);
     ctx.body = await detail(ctx, created.eventId);
@@ -81,7 +102,17 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
     const result = await editEvent(deps.pool, me(ctx), eventId, edit, actorOf(ctx));
     if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
     if (result.outcome === 'VENUE_NOT_FOUND') throw notFound('Venue', edit.venueId!);
-    if (result.outcome === 'CANCELLED') throw new AppError(409, 'INVALID_STATE', 'the event is cancelled: it changes no more', { status: 'CANCELLED' });
+    if (result.outcome === 'CANCELLED' || result.outcome === 'COMPLETED') {
+      throw new AppError(409, 'INVALID_STATE', `the event is ${result.outcome.toLowerCase()}: it changes no more`, { status: result.outcome });
+    }
+    if (result.outcome === 'INVALID_WINDOW') {
+      throw new AppError(400, 'VALIDATION_FAILED', result.issues.map((i) => i.message).join('; '), { issues: result.issues.map((i) => ({ path: `body.${i.path}`, message: i.message })) });
+    }
+    const event = await detail(ctx, eventId);
+    // the event's workflow moves its timers (a draft has none yet)
+    if (result.outcome === 'UPDATED' && result.rescheduled && event.status !== 'DRAFT') {
+      await deps.lifecycle?.rescheduled(eventId, { startsAt: event.startsAt, salesStartAt: event.salesStartAt, salesEndAt: event.salesEndAt });
+    }
     ctx.body = await detail(ctx, eventId);
   });
 
@@ -108,19 +139,19 @@ export function organizerRoutes(deps: { pool: DatabasePool }) {
     if (result.outcome === 'REFUSED') {
       throw new AppError(409, 'INVALID_STATE', result.status === 'CANCELLED' ? 'a cancelled event cannot go on sale' : 'the event has started: it cannot go on sale', { status: result.status });
     }
+    // its workflow takes it from here (timers for the sale window and the date)
+    await deps.lifecycle?.start(eventId);
     ctx.body = await detail(ctx, eventId);
   });
 
   router.post('/events/:eventId/cancel', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
-    parse(NoBody, ctx.request.body, 'body');
-    const result = await cancelEvent(deps.pool, me(ctx), eventId, actorOf(ctx));
-    if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
-    if (result.outcome === 'HAS_SALES') {
-      // TODO(refunds): cancel the holds and refund the bookings (the booking refund workflow), then cancel
-      throw new AppError(409, 'EVENT_HAS_SALES', 'refund bookings first: the event has live holds or bookings', salesDetails(result.sales));
-    }
-    ctx.body = await detail(ctx, eventId);
+    const { reason } = parse(EventCancelBody, ctx.request.body, 'body');
+    if (!deps.lifecycle) throw new AppError(503, 'SERVICE_UNAVAILABLE', 'event cancellation is not available in this process', {});
+    // no new holds, live holds cancelled, every booking refunded through its workflow (200 when all are, 202 while some are under way)
+    const { status, cancellation } = await deps.lifecycle.cancel(me(ctx), actorOf(ctx), eventId, reason);
+    ctx.status = status;
+    ctx.body = { ...(await detail(ctx, eventId)), cancellation };
   });
 
   router.delete('/events/:eventId', async (ctx) => {

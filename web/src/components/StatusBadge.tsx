@@ -9,8 +9,11 @@ const LABELS: Record<ReservationStatus | EventStatus, string> = {
   FAILED: 'Failed',
   REFUNDED: 'Refunded',
   DRAFT: 'Draft',
+  UPCOMING: 'Upcoming',
   ON_SALE: 'On sale',
+  SOLD_OUT: 'Sold out',
   CLOSED: 'Sales closed',
+  COMPLETED: 'Completed',
 };
 
 export function StatusBadge({ status }: { status: ReservationStatus | EventStatus }) {

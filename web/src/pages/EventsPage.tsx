@@ -12,8 +12,11 @@ import type { EventStatus } from '../types';
 const PAGE_SIZE = 12;
 const STATUSES: { value: EventStatus | ''; label: string }[] = [
   { value: '', label: 'Any status' },
+  { value: 'UPCOMING', label: 'Upcoming' },
   { value: 'ON_SALE', label: 'On sale' },
+  { value: 'SOLD_OUT', label: 'Sold out' },
   { value: 'CLOSED', label: 'Sales closed' },
+  { value: 'COMPLETED', label: 'Completed' },
   { value: 'CANCELLED', label: 'Cancelled' },
 ];
 

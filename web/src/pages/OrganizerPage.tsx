@@ -8,10 +8,14 @@ import { formatDateTime, formatPriceRange } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 import type { EventStatus, EventSummary } from '../types';
 
-const STATUSES: EventStatus[] = ['DRAFT', 'ON_SALE', 'CLOSED', 'CANCELLED'];
+const STATUSES: EventStatus[] = ['DRAFT', 'UPCOMING', 'ON_SALE', 'SOLD_OUT', 'CLOSED', 'COMPLETED', 'CANCELLED'];
 const PAGE_SIZE = 20;
 
-/** The organizer's page: its tenant's events (drafts too), by date, with publish and cancel. */
+/**
+ * The organizer's page: its tenant's events (drafts too), by date, with their lifecycle (status and
+ * sale window, moved by each event's workflow), publish, and cancel behind a confirmation that says
+ * what cancelling does (bookings refunded, holds cancelled).
+ */
 export function OrganizerPage() {
   useDocumentTitle('My events');
   const [params, setParams] = useSearchParams();
@@ -28,16 +32,25 @@ export function OrganizerPage() {
     if ((next.page ?? 1) > 1) search.set('page', String(next.page));
     setParams(search);
   };
-  const act = async (event: EventSummary, action: 'publish' | 'cancel') => {
-    if (action === 'cancel' && !window.confirm(`Cancel ${event.name}? A cancelled event takes no more holds and cannot go on sale again.`)) return;
+  const [confirming, setConfirming] = useState<EventSummary | null>(null);
+  const publish = async (event: EventSummary) => {
     setMessage(null);
     try {
-      await (action === 'publish' ? api.organizerPublish(event.id) : api.organizerCancel(event.id));
-      setMessage({ tone: 'success', text: `${event.name} is ${action === 'publish' ? 'on sale' : 'cancelled'}.` });
+      const published = await api.organizerPublish(event.id);
+      setMessage({ tone: 'success', text: `${event.name} is ${published.status === 'UPCOMING' ? 'published: sales open on schedule' : 'on sale'}.` });
       events.reload();
     } catch (error) {
       setMessage({ tone: 'error', text: errorMessage(error) });
     }
+  };
+  const cancelled = (event: EventSummary, refunds: number, holds: number, pending: boolean) => {
+    setConfirming(null);
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    setMessage({
+      tone: 'success',
+      text: `${event.name} is cancelled: ${plural(refunds, 'booking')} ${pending ? 'being refunded' : 'refunded'}, ${plural(holds, 'hold')} cancelled.`,
+    });
+    events.reload();
   };
   const pages = events.data ? Math.max(1, Math.ceil(events.data.total / PAGE_SIZE)) : 1;
 
@@ -56,6 +69,7 @@ export function OrganizerPage() {
       {message && (message.tone === 'success' ? <Notice tone="success">{message.text}</Notice> : <ErrorAlert error={new Error(message.text)} />)}
       <ErrorAlert error={events.error} title="Could not load your events." />
       {events.loading && !events.data && <Loading />}
+      {confirming && <ConfirmCancel event={confirming} onDone={cancelled} onKeep={() => setConfirming(null)} />}
       {events.data && events.data.items.length === 0 && <EmptyState title="No events yet" />}
       {events.data && events.data.items.length > 0 && (
         <div className="table-wrap">
@@ -65,6 +79,7 @@ export function OrganizerPage() {
               <tr>
                 <th scope="col">Event</th>
                 <th scope="col">Starts</th>
+                <th scope="col">Sales</th>
                 <th scope="col">Venue</th>
                 <th scope="col">Prices</th>
                 <th scope="col">Sold or held</th>
@@ -78,16 +93,19 @@ export function OrganizerPage() {
                 <tr data-event-id={event.id}>
                   <td>{event.name}</td>
                   <td>{formatDateTime(event.startsAt)}</td>
+                  <td className="small" data-testid="sale-window">{saleWindow(event)}</td>
                   <td>{event.venue.name}</td>
                   <td>{formatPriceRange(event.minPriceCents, event.maxPriceCents)}</td>
                   <td>{event.totalCount - event.availableCount} of {event.totalCount}</td>
                   <td><StatusBadge status={event.status} /></td>
                   <td className="table__actions">
                     {(event.status === 'DRAFT' || event.status === 'CLOSED') && (
-                      <button type="button" className="btn btn--sm" onClick={() => void act(event, 'publish')}>Publish</button>
+                      <button type="button" className="btn btn--sm" onClick={() => void publish(event)}>Publish</button>
                     )}
-                    {event.status !== 'CANCELLED' && (
-                      <button type="button" className="btn btn--ghost btn--sm" onClick={() => void act(event, 'cancel')}>Cancel event</button>
+                    {event.status !== 'CANCELLED' && event.status !== 'COMPLETED' && (
+                      <button type="button" className="btn btn--ghost btn--sm" onClick={() => { setMessage(null); setConfirming(event); }}>
+                        Cancel event<span className="sr-only"> {event.name}</span>
+                      </button>
                     )}
                     <button type="button" className="btn btn--ghost btn--sm" aria-expanded={history === event.id} onClick={() => setHistory(history === event.id ? null : event.id)}>
                       {history === event.id ? 'Hide history' : 'History'}
@@ -115,5 +133,59 @@ export function OrganizerPage() {
         </nav>
       )}
     </>
+  );
+}
+
+/** The sale window as the event's workflow follows it. */
+function saleWindow(event: EventSummary): string {
+  if (event.status === 'CANCELLED') return event.cancelledAt ? `Cancelled ${formatDateTime(event.cancelledAt)}` : 'Cancelled';
+  const opens = event.salesStartAt ? `opens ${formatDateTime(event.salesStartAt)}` : event.status === 'DRAFT' ? 'opens when published' : 'open';
+  const closes = event.salesEndAt ? `closes ${formatDateTime(event.salesEndAt)}` : 'until the start';
+  return `${opens}, ${closes}`;
+}
+
+/**
+ * The confirmation before cancelling an event: what it does (no new holds, live holds cancelled,
+ * every confirmed booking refunded in full), what it has sold, and an optional reason for the customers.
+ */
+function ConfirmCancel({ event, onDone, onKeep }: {
+  event: EventSummary;
+  onDone: (event: EventSummary, refunds: number, holds: number, pending: boolean) => void;
+  onKeep: () => void;
+}) {
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const sold = event.totalCount - event.availableCount;
+  const cancel = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const { cancellation } = await api.organizerCancel(event.id, reason.trim() || undefined);
+      onDone(event, cancellation.refunds.length, cancellation.holdsCancelled.length, cancellation.refunds.some((r) => r.status !== 'REFUNDED'));
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" role="dialog" aria-modal="false" aria-labelledby="cancel-event-title" data-testid="cancel-event-dialog">
+      <h2 id="cancel-event-title" className="section-title">Cancel {event.name}?</h2>
+      <p>
+        The event takes no more holds and cannot go on sale again. Every confirmed booking is refunded in full
+        through its refund workflow, and live holds are cancelled. {sold > 0 ? `${sold} of ${event.totalCount} seats are sold or held now.` : 'Nothing is sold or held now.'}
+      </p>
+      <div className="field">
+        <label htmlFor="cancel-event-reason" className="field__label">Reason (told with the refunds)</label>
+        <input id="cancel-event-reason" className="input" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+      </div>
+      <ErrorAlert error={error} title="Could not cancel the event." />
+      <div className="cancel-form__row">
+        <button type="button" className="btn btn--danger btn--sm" disabled={busy} onClick={() => void cancel()}>
+          {busy ? 'Cancelling and refunding…' : 'Cancel event and refund'}
+        </button>
+        <button type="button" className="btn btn--ghost btn--sm" disabled={busy} onClick={onKeep}>Keep event</button>
+      </div>
+    </section>
   );
 }
