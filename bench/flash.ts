@@ -359,7 +359,7 @@ async function run(): Promise<void> {
   printErrors('hold', failed.map((h) => h.code ?? String(h.status)));
 
   // ---- every winner's workflow Running and HELD, as Temporal's visibility tells
-  const heldQuery = `BookingEventId="${sale.eventId}" AND ExecutionStatus="Running" AND ReservationState="HELD"`;
+  const heldQuery = `WorkflowType="reservationWorkflow" AND BookingEventId="${sale.eventId}" AND ExecutionStatus="Running" AND ReservationState="HELD"`;
   progress(`waiting for ${won.length} workflows: ${heldQuery}`);
   let visibleAfterMs: number | null = null;
   // when the starters had started every winner's workflow (their start requests all gone):
@@ -405,7 +405,7 @@ async function run(): Promise<void> {
   check('PostgreSQL: the live reservations are exactly the winners', liveMatches && pgState.allReservations === winnerIds.size,
     `${pgState.liveIds.length} live of ${pgState.allReservations} reservations for the event, ${winnerIds.size} winners`);
   const listed: string[] = [];
-  for await (const execution of client.workflow.list({ query: `BookingEventId="${sale.eventId}"` })) listed.push(execution.workflowId);
+  for await (const execution of client.workflow.list({ query: `WorkflowType="reservationWorkflow" AND BookingEventId="${sale.eventId}"` })) listed.push(execution.workflowId);
   const winnerWorkflows = new Set([...winnerIds].map((id) => reservationWorkflowId(id)));
   const strangers = listed.filter((id) => !winnerWorkflows.has(id)).length;
   check('no workflow for a loser', strangers === 0 && listed.length === winnerWorkflows.size, `${listed.length} workflows for the event, ${strangers} not a winner's, ${winnerWorkflows.size} winners`);

@@ -317,7 +317,7 @@ async function run(): Promise<void> {
   progress('waiting for visibility, then listing the flash sale\'s workflows...');
   const listWorkflows = async () => {
     let n = 0;
-    for await (const _ of client.workflow.list({ query: `BookingEventId="${flash.eventId}"` })) n++;
+    for await (const _ of client.workflow.list({ query: `WorkflowType="reservationWorkflow" AND BookingEventId="${flash.eventId}"` })) n++;
     return n;
   };
   await new Promise((r) => setTimeout(r, 1000));

@@ -44,7 +44,7 @@ export async function waitUntilSettled(options: {
       const open = await pool.oneFirst(sql.type(count)`SELECT count(*)::int AS n FROM reservations WHERE event_id = ${eventId} AND status IN ${LIVE}`);
       const pendingStarts = await pool.oneFirst(sql.type(count)`SELECT count(*)::int AS n FROM workflow_starts`);
       const running = open === 0 && pendingStarts === 0
-        ? (await client.workflow.count(`BookingEventId="${eventId}" AND ExecutionStatus="Running"`)).count
+        ? (await client.workflow.count(`WorkflowType="reservationWorkflow" AND BookingEventId="${eventId}" AND ExecutionStatus="Running"`)).count
         : -1;
       last = { open, pendingStarts, running };
       if (running === 0) return { settled: true, ms: Date.now() - started, ...last };
@@ -178,7 +178,7 @@ export async function checkWorkflows(pool: DatabasePool, client: Client, eventId
       violations.push(`${row.id}: no workflow (${(error as Error).message})`);
     }
   });
-  const running = (await client.workflow.count(`BookingEventId="${eventId}" AND ExecutionStatus="Running"`)).count;
+  const running = (await client.workflow.count(`WorkflowType="reservationWorkflow" AND BookingEventId="${eventId}" AND ExecutionStatus="Running"`)).count;
   if (running > 0) violations.push(`Temporal lists ${running} Running workflows of the event`);
   return { name: 'each workflow closed, agreeing with PostgreSQL (ReservationState = status)', figures: { workflowsChecked: checked, running }, violations };
 }

@@ -8,7 +8,7 @@ afterAll(async () => { await engine?.close(); });
 
 const workflowsOfEvent = async (eventId: string) => {
   const ids: string[] = [];
-  for await (const wf of engine.client.workflow.list({ query: `BookingEventId="${eventId}"` })) ids.push(wf.workflowId);
+  for await (const wf of engine.client.workflow.list({ query: `WorkflowType="reservationWorkflow" AND BookingEventId="${eventId}"` })) ids.push(wf.workflowId);
   return ids;
 };
 
