@@ -297,6 +297,7 @@ function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReser
         </td>
         <td>
           <StatusBadge status={r.status} />
+          {r.booking && <div className="small" data-testid="booking-reference">Booking <code>{r.booking.reference}</code></div>}
           {r.cancelReason && <div className="muted small">{r.cancelReason}</div>}
           {r.cancelledBy && <div className="muted small" data-testid="cancelled-by">by {r.cancelledBy}</div>}
           {r.workflowUrl && (
