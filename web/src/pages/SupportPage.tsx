@@ -216,7 +216,7 @@ function EventPicker({ eventId, onPick }: { eventId: string; onPick: (eventId: s
 
   if (eventId) {
     return (
-      <div className="field" data-testid="chosen-event">
+      <div className="field support__event-field" data-testid="chosen-event">
         <span className="field__label">Event</span>
         <div>
           <strong>{chosen.data?.name ?? eventId}</strong>
@@ -230,7 +230,7 @@ function EventPicker({ eventId, onPick }: { eventId: string; onPick: (eventId: s
   }
   const found = matches.data?.items ?? [];
   return (
-    <div className="field">
+    <div className="field support__event-field">
       <label htmlFor="support-event" className="field__label">
         Event
       </label>
