@@ -51,6 +51,7 @@ export function SupportPage() {
     if (next > 1) search.set('page', String(next));
     else search.delete('page');
     setParams(search);
+    window.scrollTo({ top: 0 });
   };
 
   const onCancelled = (reservation: SupportReservation) => {
