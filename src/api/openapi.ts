@@ -376,12 +376,17 @@ function supportOperations(): Operations {
   const staffOnly = { 401: badToken, 403: 'needs the support or admin role' };
   return {
     'GET /api/support/reservations': {
-      tags: ['Support'], summary: 'Any reservations, by event and state (the latest 200)', security: BEARER,
+      tags: ['Support'], summary: "Any reservations, by event, state and customer's email, newest first, a page at a time", security: BEARER,
+      description: 'Find the event by name with GET /api/events?q=..., then list its reservations by eventId. '
+        + 'customerEmail is exact and case-insensitive. Without page and pageSize the answer is the first 200, as before paging.',
       requestParams: { query: SupportQuery },
       responses: {
         200: ok('Reservations with links into the Temporal Web UI', z.object({
           items: z.array(SupportReservation),
           temporalUiUrl: z.string().nullable().meta({ description: 'The same filter in the Temporal Web UI, when it is configured' }),
+          page: z.number().int().meta({ description: 'The page, from 1' }),
+          pageSize: z.number().int(),
+          total: z.number().int().meta({ description: 'Reservations matching the filter, on every page' }),
         })),
         ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] }, staffOnly),
       },

@@ -51,19 +51,38 @@ export async function getReservation(db: CommonQueryMethods, reservationId: stri
   `);
 }
 
-export async function listReservations(db: CommonQueryMethods, filter: { customerId?: string; eventId?: string; status?: string; limit: number }): Promise<ReservationRead[]> {
+export interface ReservationFilter {
+  customerId?: string;
+  /** The customer's email, exact and case-insensitive (under customers_email_key, on lower(email)). */
+  customerEmail?: string;
+  eventId?: string;
+  status?: string;
+}
+
+const whereOf = (filter: ReservationFilter) => {
   const conditions = [sql.fragment`TRUE`];
   if (filter.customerId) conditions.push(sql.fragment`r.customer_id = ${filter.customerId}`);
+  if (filter.customerEmail) conditions.push(sql.fragment`r.customer_id = (SELECT c.id FROM customers c WHERE lower(c.email) = lower(${filter.customerEmail}))`);
   if (filter.eventId) conditions.push(sql.fragment`r.event_id = ${filter.eventId}`);
   if (filter.status) conditions.push(sql.fragment`r.status = ${filter.status}`);
+  return sql.join(conditions, sql.fragment` AND `);
+};
+
+/** Newest first; the id breaks ties, so pages neither repeat nor skip a reservation. */
+export async function listReservations(db: CommonQueryMethods, filter: ReservationFilter & { limit: number; offset?: number }): Promise<ReservationRead[]> {
   return [
     ...(await db.anyFirst(sql.type(readRow)`
       SELECT ${readColumn} AS view
       FROM reservations r JOIN events e ON e.id = r.event_id JOIN venues v ON v.id = e.venue_id
-      WHERE ${sql.join(conditions, sql.fragment` AND `)}
-      ORDER BY r.created_at DESC LIMIT ${filter.limit}
+      WHERE ${whereOf(filter)}
+      ORDER BY r.created_at DESC, r.id DESC LIMIT ${filter.limit} OFFSET ${filter.offset ?? 0}
     `)),
   ];
+}
+
+/** How many reservations the filter matches (the total of a paged list). */
+export async function countReservations(db: CommonQueryMethods, filter: ReservationFilter): Promise<number> {
+  return db.oneFirst(sql.type(z.object({ count: z.number() }))`SELECT count(*) FROM reservations r WHERE ${whereOf(filter)}`);
 }
 
 export const bookingView = z.object({

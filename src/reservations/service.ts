@@ -9,7 +9,8 @@ import type { Config } from '../config.ts';
 import { type AppliedDiscount, DISCOUNT_REFUSAL_TEXT } from '../contract/discounts.ts';
 import { applyDiscountCode } from '../db/discounts.ts';
 import { acknowledgeSettledAttempts, readSettlement } from '../db/payments.ts';
-import { getReservation, listBookings, listReservations, type ReservationRead, type ReservationView } from '../db/reservation-reads.ts';
+import { getReservation, listBookings, countReservations, listReservations, type ReservationRead, type ReservationView } from '../db/reservation-reads.ts';
+import type { SupportReservationsQuery } from '../contract/reservations.ts';
 import { createClaimBatcher } from '../db/reservations.ts';
 import { AppError, notFound, SeatTakenError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -222,7 +223,14 @@ export function createReservationService({ pool, temporal, payments, config, log
     get: (principal: Principal, reservationId: string) => reservationOf(principal, reservationId),
     list: (principal: Principal) => listReservations(pool, { customerId: principal.customerId, limit: 100 }).then((rs) => rs.map(view)),
     bookings: (principal: Principal) => listBookings(pool, principal.customerId),
-    supportList: (filter: { eventId?: string; status?: string }) => listReservations(pool, { ...filter, limit: 200 }).then((rs) => rs.map(view)),
+    /** Support's paged list (src/contract/reservations.ts SupportReservationsQuery): one page and the filter's total. */
+    supportList: async ({ page, pageSize, ...filter }: SupportReservationsQuery) => {
+      const [items, total] = await Promise.all([
+        listReservations(pool, { ...filter, limit: pageSize, offset: (page - 1) * pageSize }),
+        countReservations(pool, filter),
+      ]);
+      return { items: items.map(view), page, pageSize, total };
+    },
   };
 }
 

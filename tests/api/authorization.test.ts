@@ -127,6 +127,8 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
     expect: { anonymous: 401, owner: 202, stranger: 404, organizer: 404, support: 202, admin: 202 } },
   { route: 'GET /api/support/reservations', call: (c) => as(c, 'GET', `/api/support/reservations?eventId=${eventId}`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
+  { route: 'GET /api/support/reservations?customerEmail=&page=', call: (c) => as(c, 'GET', `/api/support/reservations?customerEmail=${encodeURIComponent(owner!.email.toUpperCase())}&page=1&pageSize=5`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 200, admin: 200 } },
   { route: 'POST /api/support/reservations/:id/cancel', needsHold: true, call: (c, id) => as(c, 'POST', `/api/support/reservations/${id}/cancel`, { reason: 'cell' }),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 202, admin: 202 } },
   { route: 'POST /api/support/reservations/:id/extend', needsHold: true, call: (c, id) => as(c, 'POST', `/api/support/reservations/${id}/extend`, { seconds: 10 }),

@@ -88,7 +88,7 @@ const ROUTES: Route[] = [
   { method: 'POST', pattern: '/api/reservations/:id/extend', path: () => `/api/reservations/${fixture.reservationId}/extend`, who: 'customer', body: () => ({ seconds: 60 }) },
   { method: 'POST', pattern: '/api/reservations/:id/cancel', path: () => `/api/reservations/${fixture.reservationId}/cancel`, who: 'customer', body: () => ({ reason: 'changed my mind' }) },
   { method: 'GET', pattern: '/api/bookings', path: () => '/api/bookings', who: 'customer' },
-  { method: 'GET', pattern: '/api/support/reservations', path: () => '/api/support/reservations', who: 'support', query: { eventId: '00000000-0000-4000-8000-000000000000', status: 'HELD' } },
+  { method: 'GET', pattern: '/api/support/reservations', path: () => '/api/support/reservations', who: 'support', query: { eventId: '00000000-0000-4000-8000-000000000000', status: 'HELD', customerEmail: 'someone@example.com', page: '1', pageSize: '20' } },
   { method: 'POST', pattern: '/api/support/reservations/:id/cancel', path: () => `/api/support/reservations/${fixture.reservationId}/cancel`, who: 'support', body: () => ({ reason: 'customer called' }) },
   { method: 'POST', pattern: '/api/support/reservations/:id/extend', path: () => `/api/support/reservations/${fixture.reservationId}/extend`, who: 'support', body: () => ({ seconds: 60 }) },
   {
@@ -367,7 +367,7 @@ describe('malformed requests to every route answer below 500, in the error shape
 
   test('query parameters with NUL bytes, out-of-range integers and dates PostgreSQL cannot store are a 400 naming the parameter', async () => {
     const bad = fc.oneof(
-      fc.record({ params: fc.constant(['q', 'from', 'to', 'available', 'minPrice', 'maxPrice', 'status', 'venueId', 'page', 'pageSize', 'eventId', 'email']), value: withNul }),
+      fc.record({ params: fc.constant(['q', 'from', 'to', 'available', 'minPrice', 'maxPrice', 'status', 'venueId', 'page', 'pageSize', 'eventId', 'email', 'customerEmail']), value: withNul }),
       fc.record({ params: fc.constant(['minPrice', 'maxPrice', 'page', 'pageSize']), value: fc.bigInt({ min: 2n ** 31n, max: 10n ** 40n }).map(String) }),
       fc.record({ params: fc.constant(['minPrice', 'maxPrice', 'page', 'pageSize']), value: fc.constantFrom('-1', '1.5', '1e3', 'Infinity', 'NaN', '0x10', '', ' 1') }),
       fc.record({ params: fc.constant(['from', 'to']), value: fc.constantFrom('0000-01-01', '0000-01-01T00:00:00Z', '0000-02-29T12:00:00+01:00') }),

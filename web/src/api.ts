@@ -365,8 +365,11 @@ export const api = {
     (await request<{ items: WebhookDelivery[] }>('GET', `/api/organizer/webhooks/${id(endpointId)}/deliveries`, { signal })).items,
 
   /** Reservations for support, and the same filter as a Temporal Web UI link (null without a UI). */
-  supportListReservations: (filters: { eventId?: string; status?: ReservationStatus | '' }, signal?: AbortSignal) =>
-    request<{ items: SupportReservation[]; temporalUiUrl: string | null }>('GET', `/api/support/reservations${toQueryString(filters)}`, { signal }),
+  /** Support: any reservations by event, state and customer's email (exact), newest first, a page at a time. */
+  supportListReservations: (
+    filters: { eventId?: string; status?: ReservationStatus | ''; customerEmail?: string; page?: number; pageSize?: number },
+    signal?: AbortSignal,
+  ) => request<Page<SupportReservation> & { temporalUiUrl: string | null }>('GET', `/api/support/reservations${toQueryString(filters)}`, { signal }),
 
   /** More time on a customer's hold (the most one extension allows); recorded as this support login. */
   supportExtend: async (reservationId: string) =>

@@ -9,12 +9,10 @@ import { actorOf, type AppContext, type AppState, parse, requireStaff } from '..
 import { AuditQuery } from '../../contract/audit.ts';
 import { listAudit, recordReservationRequest } from '../../db/audit.ts';
 import { ExtendBody, ReservationParams, text } from '../schemas.ts';
-import { ReservationStatus } from '../../contract/reservations.ts';
+import { SupportReservationsQuery, type SupportReservationsFilter } from '../../contract/reservations.ts';
 
-export const SupportQuery = z.object({
-  eventId: z.string().uuid().optional(),
-  status: ReservationStatus.optional(),
-});
+/** The list's query (eventId, status, customerEmail, page, pageSize): src/contract/reservations.ts. */
+export const SupportQuery = SupportReservationsQuery;
 export const SupportCancel = z.object({ reason: text({ min: 1, minMessage: 'say why the hold is cancelled', max: 500 }) }).strict();
 
 /**
@@ -29,9 +27,10 @@ export function supportRoutes(deps: { service: ReservationService; pool: Databas
   // links into the Temporal Web UI, for operators: one reservation's workflow, and the
   // reservations of the filter (by the custom search attributes) when there is a UI to link to
   const ui = deps.temporalUi?.url ? `${deps.temporalUi.url}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows` : null;
-  const uiQuery = (filter: z.infer<typeof SupportQuery>) => {
+  const uiQuery = (filter: SupportReservationsFilter & { customerId?: string }) => {
     const terms = ['WorkflowType="reservationWorkflow"'];
     if (filter.eventId) terms.push(`BookingEventId="${filter.eventId}"`);
+    if (filter.customerId) terms.push(`BookingCustomerId="${filter.customerId}"`);
     if (filter.status) terms.push(`ReservationState="${filter.status}"`);
     // a terminated run keeps the state it had: only running ones are live holds
     if (filter.status === 'HELD' || filter.status === 'PAYING') terms.push('ExecutionStatus="Running"');
@@ -52,10 +51,12 @@ export function supportRoutes(deps: { service: ReservationService; pool: Databas
 
   router.get('/reservations', support, async (ctx) => {
     const filter = parse(SupportQuery, ctx.query, 'query');
-    const items = await deps.service.supportList(filter);
+    const { items, page, pageSize, total } = await deps.service.supportList(filter);
     ctx.body = {
       items: items.map((r) => ({ ...r, workflowUrl: ui && r.workflowId ? `${ui}/${encodeURIComponent(r.workflowId)}` : null })),
-      temporalUiUrl: ui ? uiQuery(filter) : null,
+      // by email: the customer's id (a search attribute) comes with their reservations; none, no link
+      temporalUiUrl: ui && (!filter.customerEmail || items[0]) ? uiQuery({ ...filter, customerId: filter.customerEmail ? items[0]?.customerId : undefined }) : null,
+      page, pageSize, total,
     };
   });
 

@@ -1,10 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, attendeesCsvPath } from '../api';
 import { FileDownload } from '../components/FileDownload';
 import { AuditList } from '../components/AuditList';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { Money } from '../components/Money';
+import { Pagination } from '../components/Pagination';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDateTime } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
@@ -14,22 +15,43 @@ const STATUSES: ReservationStatus[] = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED',
 const CANCELLABLE: ReservationStatus[] = ['HELD', 'PAYING'];
 const CANCEL_SETTLE_MS = 1500;
 
+/** Reservations per page of the support list (the API allows up to 200). */
+const PAGE_SIZE = 25;
+const isEventId = (value: string) => /^[0-9a-f-]{36}$/i.test(value);
+
+interface Filters {
+  eventId: string;
+  status: string;
+  customerEmail: string;
+}
+
 export function SupportPage() {
   useDocumentTitle('Support');
   const [params, setParams] = useSearchParams();
   const eventId = params.get('eventId') ?? '';
   const status = (params.get('status') ?? '') as ReservationStatus | '';
+  const customerEmail = params.get('customerEmail') ?? '';
+  const page = Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1);
   const reservations = useResource(
-    (signal) => api.supportListReservations({ eventId: eventId || undefined, status }, signal),
-    [eventId, status],
+    (signal) => api.supportListReservations({ eventId: eventId || undefined, status, customerEmail: customerEmail || undefined, page, pageSize: PAGE_SIZE }, signal),
+    [eventId, status, customerEmail, page],
   );
   const [message, setMessage] = useState<string | null>(null);
 
-  const applyFilters = (next: { eventId: string; status: string }) => {
+  /** New filters start again on page 1. */
+  const applyFilters = (next: Filters) => {
     const search = new URLSearchParams();
     if (next.eventId.trim()) search.set('eventId', next.eventId.trim());
     if (next.status) search.set('status', next.status);
+    if (next.customerEmail.trim()) search.set('customerEmail', next.customerEmail.trim());
     setParams(search);
+  };
+  const goToPage = (next: number) => {
+    const search = new URLSearchParams(params);
+    if (next > 1) search.set('page', String(next));
+    else search.delete('page');
+    setParams(search);
+    window.scrollTo({ top: 0 });
   };
 
   const onCancelled = (reservation: SupportReservation) => {
@@ -40,10 +62,11 @@ export function SupportPage() {
     window.setTimeout(reservations.reload, CANCEL_SETTLE_MS);
   };
 
+  const data = reservations.data;
   return (
     <>
       <h1 className="page-title">Support · Reservations</h1>
-      <SupportFilters key={`${eventId}|${status}`} eventId={eventId} status={status} onApply={applyFilters} onRefresh={reservations.reload} />
+      <SupportFilters key={`${eventId}|${status}|${customerEmail}`} filters={{ eventId, status, customerEmail }} onApply={applyFilters} onRefresh={reservations.reload} />
       {eventId && (
         <p className="small">
           <Link to={`/support/events/${encodeURIComponent(eventId)}/stats`} data-testid="event-stats-link">This event's sales figures</Link>
@@ -51,29 +74,38 @@ export function SupportPage() {
       )}
       {message && <Notice tone="success">{message}</Notice>}
       <ErrorAlert error={reservations.error} title="Could not load reservations." />
-      {reservations.loading && !reservations.data && <Loading />}
-      {eventId && /^[0-9a-f-]{36}$/i.test(eventId) && (
+      {reservations.loading && !data && <Loading />}
+      {eventId && isEventId(eventId) && (
         <p className="small">
           <FileDownload href={attendeesCsvPath(eventId)} filename={`attendees-${eventId}.csv`} fetchFile={() => api.downloadAttendeesCsv(eventId)}
             label="Download bookings and attendees (CSV)" busyLabel="Preparing the list…" srSuffix=" of this event" testId="download-attendees" />
         </p>
       )}
-      {eventId && /^[0-9a-f-]{36}$/i.test(eventId) && (
+      {eventId && isEventId(eventId) && (
         <details className="card support__audit" data-testid="event-audit">
           <summary>Audit trail of this event: who changed it, and who cancelled or refunded what</summary>
           <AuditList key={eventId} label="Audit trail of the event" load={(before) => api.supportAudit({ eventId, before, limit: 20 })} />
         </details>
       )}
-      {reservations.data?.temporalUiUrl && (
+      {data?.temporalUiUrl && (
         <p className="muted small support__temporal">
           Operators:{' '}
-          <a href={reservations.data.temporalUiUrl} target="_blank" rel="noreferrer" data-testid="temporal-ui-filter">
+          <a href={data.temporalUiUrl} target="_blank" rel="noreferrer" data-testid="temporal-ui-filter">
             these reservations' workflows in the Temporal UI<span className="sr-only"> (opens in a new tab)</span>
           </a>
         </p>
       )}
-      {reservations.data && reservations.data.items.length === 0 && <EmptyState title="No reservations match these filters" />}
-      {reservations.data && reservations.data.items.length > 0 && (
+      {data && data.total === 0 && (
+        <EmptyState title={customerEmail ? `No reservations of ${customerEmail} match these filters` : 'No reservations match these filters'} />
+      )}
+      {data && data.total > 0 && (
+        <p className="muted small" data-testid="support-total" aria-live="polite">
+          {data.items.length > 0
+            ? `Reservations ${(data.page - 1) * data.pageSize + 1}–${(data.page - 1) * data.pageSize + data.items.length} of ${data.total}, newest first`
+            : `No reservations on page ${data.page}; ${data.total} in all`}
+        </p>
+      )}
+      {data && data.items.length > 0 && (
         <div className="table-wrap">
           <table className="table" aria-busy={reservations.loading}>
             <caption className="sr-only">Reservations</caption>
@@ -91,43 +123,47 @@ export function SupportPage() {
               </tr>
             </thead>
             <tbody>
-              {reservations.data.items.map((r) => (
+              {data.items.map((r) => (
                 <SupportRow key={r.id} reservation={r} onCancelled={onCancelled} />
               ))}
             </tbody>
           </table>
         </div>
       )}
+      {data && data.total > data.pageSize && <Pagination page={data.page} pageSize={data.pageSize} total={data.total} onChange={goToPage} />}
     </>
   );
 }
 
 interface FiltersProps {
-  eventId: string;
-  status: string;
-  onApply: (filters: { eventId: string; status: string }) => void;
+  filters: Filters;
+  onApply: (filters: Filters) => void;
   onRefresh: () => void;
 }
 
-function SupportFilters({ eventId: initialEventId, status: initialStatus, onApply, onRefresh }: FiltersProps) {
-  const [eventId, setEventId] = useState(initialEventId);
-  const [status, setStatus] = useState(initialStatus);
+function SupportFilters({ filters: initial, onApply, onRefresh }: FiltersProps) {
+  const [status, setStatus] = useState(initial.status);
+  const [customerEmail, setCustomerEmail] = useState(initial.customerEmail);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    onApply({ eventId, status });
+    onApply({ eventId: initial.eventId, status, customerEmail });
   };
   return (
     <form className="card toolbar" onSubmit={submit} aria-label="Filter reservations">
+      <EventPicker eventId={initial.eventId} onPick={(eventId) => onApply({ eventId, status, customerEmail })} />
       <div className="field">
-        <label htmlFor="support-event" className="field__label">
-          Event ID
+        <label htmlFor="support-email" className="field__label">
+          Customer email
         </label>
         <input
-          id="support-event"
+          id="support-email"
           className="input"
-          value={eventId}
-          placeholder="All events"
-          onChange={(e) => setEventId(e.target.value)}
+          type="email"
+          value={customerEmail}
+          placeholder="Any customer"
+          maxLength={254}
+          autoComplete="off"
+          onChange={(e) => setCustomerEmail(e.target.value)}
         />
       </div>
       <div className="field">
@@ -152,6 +188,81 @@ function SupportFilters({ eventId: initialEventId, status: initialStatus, onAppl
         </button>
       </div>
     </form>
+  );
+}
+
+/** How long typing pauses before the catalog is searched. */
+const SEARCH_PAUSE_MS = 250;
+
+/**
+ * The event by name: part of its name (or venue, or description) searches the catalog
+ * (GET /api/events?q=..., every event but drafts, which never have reservations); choosing a
+ * match filters the list by its id. The chosen event's name comes from the catalog too.
+ */
+function EventPicker({ eventId, onPick }: { eventId: string; onPick: (eventId: string) => void }) {
+  const [query, setQuery] = useState('');
+  const [typed, setTyped] = useState('');
+  useEffect(() => {
+    const timer = window.setTimeout(() => setQuery(typed.trim()), SEARCH_PAUSE_MS);
+    return () => window.clearTimeout(timer);
+  }, [typed]);
+  const matches = useResource(
+    (signal) => (query.length >= 2 ? api.listEvents({ q: query, pageSize: 8 }, signal) : Promise.resolve(null)),
+    [query],
+  );
+  const chosen = useResource(
+    (signal) => (eventId && isEventId(eventId) ? api.getEvent(eventId, signal) : Promise.resolve(null)),
+    [eventId],
+  );
+
+  if (eventId) {
+    return (
+      <div className="field support__event-field" data-testid="chosen-event">
+        <span className="field__label">Event</span>
+        <div>
+          <strong>{chosen.data?.name ?? eventId}</strong>
+          {chosen.data && <span className="muted small"> · {formatDateTime(chosen.data.startsAt)} · {chosen.data.venue.name}</span>}{' '}
+          <button type="button" className="btn btn--ghost btn--sm" onClick={() => onPick('')}>
+            Any event<span className="sr-only"> (clear the event)</span>
+          </button>
+        </div>
+      </div>
+    );
+  }
+  const found = matches.data?.items ?? [];
+  return (
+    <div className="field support__event-field">
+      <label htmlFor="support-event" className="field__label">
+        Event
+      </label>
+      <input
+        id="support-event"
+        className="input"
+        type="search"
+        value={typed}
+        placeholder="Type part of the event's name"
+        maxLength={200}
+        autoComplete="off"
+        aria-describedby="support-event-matches"
+        onChange={(e) => setTyped(e.target.value)}
+      />
+      <div id="support-event-matches" aria-live="polite" className="small">
+        {query.length >= 2 && matches.data && found.length === 0 && <span className="muted">No event matches “{query}”.</span>}
+        {found.length > 0 && (
+          <ul className="support__event-matches" aria-label="Matching events" data-testid="event-matches">
+            {found.map((e) => (
+              <li key={e.id}>
+                <button type="button" className="btn btn--ghost btn--sm" onClick={() => onPick(e.id)}>
+                  {e.name}
+                  <span className="muted"> · {formatDateTime(e.startsAt)} · {e.venue.name} · {e.status}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        {matches.data && matches.data.total > found.length && <span className="muted">{matches.data.total - found.length} more: type more of the name.</span>}
+      </div>
+    </div>
   );
 }
 
@@ -187,6 +298,7 @@ function SupportRow({ reservation: r, onCancelled }: { reservation: SupportReser
         </td>
         <td>
           <StatusBadge status={r.status} />
+          {r.booking && <div className="small" data-testid="booking-reference">Booking <code>{r.booking.reference}</code></div>}
           {r.cancelReason && <div className="muted small">{r.cancelReason}</div>}
           {r.cancelledBy && <div className="muted small" data-testid="cancelled-by">by {r.cancelledBy}</div>}
           {r.workflowUrl && (
