@@ -15,7 +15,7 @@ async function holdOne() {
   return { customer, eventId, seats: seatIds.slice(0, 2), reservationId: res.body.reservation.id as string };
 }
 const ended = (reservationId: string, status: string) =>
-  eventually(async () => (await reservationRow(engine.db.pool, reservationId)).status === status, 10_000, `status ${status}`);
+  eventually(async () => (await reservationRow(engine.db.pool, reservationId)).status === status, 30_000, `status ${status}`);
 
 describe('cancelling a hold', () => {
   test('a cancel signal sent with the Temporal client, as the CLI would, releases the seats', async () => {
