@@ -211,6 +211,8 @@ export interface EventQuery {
   minPrice?: number;
   maxPrice?: number;
   status?: EventStatus;
+  /** true: only featured events, in the order admins chose. */
+  featured?: boolean;
   page?: number;
   pageSize?: number;
 }
