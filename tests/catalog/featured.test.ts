@@ -176,9 +176,9 @@ describe('featured events', () => {
     expect(entries.every((e) => e.actorId === admin.customerId && e.actor === `admin:${admin.email}`)).toBe(true);
     expect(entries[0].details).toEqual({ position: 4 });
 
-    const { eventId: draftLike } = await engine.createEvent({ status: 'DRAFT' });
-    expect((await feature(draftLike, 1)).status).toBe(409);
-    const none = await engine.db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM audit_log WHERE event_id = ${draftLike}`);
-    expect(none).toBe(0);
+    const draft = (await as(organizer, 'POST', '/api/organizer/events', draftBody())).body.id as string;
+    expect((await feature(draft, 1)).status).toBe(409);
+    const actions = await engine.db.pool.anyFirst(sql.type(z.object({ action: z.string() }))`SELECT action FROM audit_log WHERE event_id = ${draft}`);
+    expect(actions).toEqual(['event.created']);
   });
 });
