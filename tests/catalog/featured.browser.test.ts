@@ -1,0 +1,84 @@
+/**
+ * The events page's "Featured" strip and event images (issue 10), in Chromium against the real
+ * engine. The image URLs are https:// ones of a host that does not exist offline, so the browser's
+ * requests to it are answered by Playwright (context.route) with a small SVG poster: the page's
+ * content security policy is still the engine's, so an image that shows proves it allows https images.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { sql } from '../../src/db/sql.ts';
+import { launchChromium, SCREENSHOTS } from '../helpers/browser.ts';
+import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+
+let engine: TestEngine;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const problems: string[] = [];
+const IMAGE = 'https://images.example.com/posters/harbour-lights.svg';
+const POSTER = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360" viewBox="0 0 640 360">
+  <rect width="640" height="360" fill="#1e3a8a"/><circle cx="520" cy="90" r="50" fill="#fbbf24"/>
+  <text x="40" y="300" font-family="sans-serif" font-size="48" fill="#fff">Harbour Lights</text></svg>`;
+const events = { first: '', second: '', plain: '' };
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  [engine, browser] = await Promise.all([startTestEngine('featured_browser'), launchChromium()]);
+  const admin = await engine.register('admin');
+  const day = 86_400_000;
+  events.first = (await engine.createEvent({ name: 'Harbour Lights Festival', startsAt: new Date(Date.now() + 9 * day) })).eventId;
+  events.second = (await engine.createEvent({ name: 'Quiet Strings Evening', startsAt: new Date(Date.now() + 3 * day) })).eventId;
+  events.plain = (await engine.createEvent({ name: 'Ordinary Tuesday Gig', startsAt: new Date(Date.now() + day) })).eventId;
+  // the image as an organizer would set it (the contract's checks: tests/catalog/featured.test.ts)
+  await engine.db.pool.query(sql.typeAlias('void')`UPDATE events SET image_url = ${IMAGE} WHERE id = ${events.first}`);
+  for (const [eventId, position] of [[events.first, 1], [events.second, 2]] as const) {
+    const res = await engine.request('PUT', `/api/admin/events/${eventId}/featured`, { token: admin.token, body: { position } });
+    expect(res.status).toBe(200);
+  }
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.route('https://images.example.com/**', (route) => route.fulfill({ status: 200, contentType: 'image/svg+xml', body: POSTER }));
+  page = await context.newPage();
+  page.on('console', (message) => { if (/content security policy|refused to load/i.test(message.text())) problems.push(message.text()); });
+  page.on('pageerror', (error) => problems.push(error.message));
+});
+afterAll(async () => {
+  await context?.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await engine?.close();
+});
+
+test('the events page shows the Featured strip first, in the admins\' order, with the event\'s image', async () => {
+  await page.goto(`${engine.url}/`);
+  const strip = page.getByTestId('featured-strip');
+  await strip.getByRole('heading', { name: 'Featured' }).waitFor();
+  // the strip comes before the list of results, and holds the featured events only, in position order
+  const titles = await strip.locator('.event-card__title').allTextContents();
+  expect(titles.map((t) => t.trim())).toEqual(['Harbour Lights Festival', 'Quiet Strings Evening']);
+  const stripFirst = await page.evaluate(() => {
+    const [strip, results] = [document.querySelector('[data-testid="featured-strip"]'), document.getElementById('results-title')];
+    return Boolean(strip && results && strip.compareDocumentPosition(results) & Node.DOCUMENT_POSITION_FOLLOWING);
+  });
+  expect(stripFirst).toBe(true);
+
+  const image = strip.getByRole('img', { name: 'Harbour Lights Festival' });
+  expect(await image.getAttribute('src')).toBe(IMAGE);
+  expect(await image.getAttribute('loading')).toBe('lazy');
+  // it loads (the CSP allows https images) and shows
+  await page.waitForFunction((src) => {
+    const img = document.querySelector(`[data-testid="featured-strip"] img[src="${src}"]`) as HTMLImageElement | null;
+    return Boolean(img && img.complete && img.naturalWidth > 0);
+  }, IMAGE);
+  // the event without an image has none
+  expect(await strip.locator('article', { hasText: 'Quiet Strings Evening' }).locator('img').count()).toBe(0);
+  expect(problems).toEqual([]);
+  await page.screenshot({ path: `${SCREENSHOTS}/featured-strip.png`, fullPage: true });
+});
+
+test('the event page shows the image with the event\'s name as its alt text', async () => {
+  await page.goto(`${engine.url}/events/${events.first}`);
+  await page.getByRole('heading', { name: 'Harbour Lights Festival' }).waitFor();
+  const image = page.locator('.event-header__image');
+  expect(await image.getAttribute('src')).toBe(IMAGE);
+  expect(await image.getAttribute('alt')).toBe('Harbour Lights Festival');
+  expect(problems).toEqual([]);
+});
