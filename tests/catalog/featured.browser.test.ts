@@ -7,7 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from '../../src/db/sql.ts';
-import { launchChromium, SCREENSHOTS } from '../helpers/browser.ts';
+import { z } from 'zod';
+import { launchChromium, SCREENSHOTS, signedInContext } from '../helpers/browser.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
 let engine: TestEngine;
@@ -20,11 +21,12 @@ const POSTER = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360"
   <rect width="640" height="360" fill="#1e3a8a"/><circle cx="520" cy="90" r="50" fill="#fbbf24"/>
   <text x="40" y="300" font-family="sans-serif" font-size="48" fill="#fff">Harbour Lights</text></svg>`;
 const events = { first: '', second: '', plain: '' };
+let admin: Awaited<ReturnType<TestEngine['register']>>;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   [engine, browser] = await Promise.all([startTestEngine('featured_browser'), launchChromium()]);
-  const admin = await engine.register('admin');
+  admin = await engine.register('admin');
   const day = 86_400_000;
   events.first = (await engine.createEvent({ name: 'Harbour Lights Festival', startsAt: new Date(Date.now() + 9 * day) })).eventId;
   events.second = (await engine.createEvent({ name: 'Quiet Strings Evening', startsAt: new Date(Date.now() + 3 * day) })).eventId;
@@ -81,4 +83,36 @@ test('the event page shows the image with the event\'s name as its alt text', as
   expect(await image.getAttribute('src')).toBe(IMAGE);
   expect(await image.getAttribute('alt')).toBe('Harbour Lights Festival');
   expect(problems).toEqual([]);
+});
+
+test('an admin features an event found by name and removes another, on the admin page', async () => {
+  const adminContext = await signedInContext(browser, admin, { name: 'Ada Admin', role: 'admin' });
+  try {
+    const adminPage = await adminContext.newPage();
+    await adminPage.goto(`${engine.url}/admin`);
+    const section = adminPage.getByRole('region', { name: 'Featured events' });
+    await section.locator(`li[data-featured-id="${events.first}"]`).waitFor();
+    expect(await section.locator('li[data-featured-id]').count()).toBe(2);
+
+    await section.getByLabel('Event name').fill('Ordinary Tuesday');
+    await section.getByLabel('Position').fill('0');
+    await section.getByRole('button', { name: 'Find events' }).click();
+    await section.getByRole('button', { name: 'Feature Ordinary Tuesday Gig' }).click();
+    await section.getByText('Ordinary Tuesday Gig is featured.').waitFor();
+    await section.locator(`li[data-featured-id="${events.plain}"]`).waitFor();
+
+    await section.getByRole('button', { name: 'Remove Quiet Strings Evening' }).click();
+    await section.getByText('Quiet Strings Evening is no longer featured.').waitFor();
+    await section.locator(`li[data-featured-id="${events.second}"]`).waitFor({ state: 'detached' });
+
+    const rows = await engine.db.pool.any(sql.type(z.object({ eventId: z.string(), position: z.number() }))`
+      SELECT event_id AS "eventId", position FROM featured_events ORDER BY position, event_id
+    `);
+    expect(rows).toEqual([{ eventId: events.plain, position: 0 }, { eventId: events.first, position: 1 }]);
+    expect(await section.locator('li[data-featured-id]').evaluateAll((items) => items.map((li) => li.getAttribute('data-featured-id'))))
+      .toEqual([events.plain, events.first]);
+    await adminPage.screenshot({ path: `${SCREENSHOTS}/admin-featured.png`, fullPage: true });
+  } finally {
+    await adminContext.close();
+  }
 });

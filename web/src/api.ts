@@ -337,6 +337,13 @@ export const api = {
   adminRevokeRole: async (userId: string, role: Role) =>
     (await request<{ user: Customer }>('DELETE', `/api/admin/users/${id(userId)}/roles/${id(role)}`)).user,
 
+  adminFeature: async (eventId: string, position: number) =>
+    (await request<{ featured: { eventId: string; position: number } }>('PUT', `/api/admin/events/${id(eventId)}/featured`, { body: { position } })).featured,
+
+  adminUnfeature: async (eventId: string) => {
+    await request<unknown>('DELETE', `/api/admin/events/${id(eventId)}/featured`);
+  },
+
   adminTenants: async (signal?: AbortSignal) => (await request<{ items: Tenant[] }>('GET', '/api/admin/tenants', { signal })).items,
 
   adminCreateTenant: async (name: string) => (await request<{ tenant: Tenant }>('POST', '/api/admin/tenants', { body: { name } })).tenant,
