@@ -96,7 +96,7 @@ test('an admin features an event found by name and removes another, on the admin
 
     await section.getByLabel('Event name').fill('Ordinary Tuesday');
     await section.getByLabel('Position').fill('0');
-    await section.getByRole('button', { name: 'Find events' }).click();
+    await section.getByRole('button', { name: 'Search events' }).click();
     await section.getByRole('button', { name: 'Feature Ordinary Tuesday Gig' }).click();
     await section.getByText('Ordinary Tuesday Gig is featured.').waitFor();
     await section.locator(`li[data-featured-id="${events.plain}"]`).waitFor();

@@ -335,7 +335,7 @@ function FeaturedEvents() {
           <input id="admin-featured-position" className="input" type="number" min={0} max={1000} required value={position} onChange={(e) => setPosition(e.target.value)} />
         </div>
         <div className="toolbar__actions">
-          <button type="submit" className="btn btn--secondary" disabled={state.busy}>Find events</button>
+          <button type="submit" className="btn btn--secondary" disabled={state.busy}>Search events</button>
         </div>
       </form>
       {found && found.length === 0 && <p className="muted">No published event to feature matches.</p>}
