@@ -63,7 +63,8 @@ export function createApi({ config, pool, service, log, health, limits, bookings
   // security policy, no sniffing, no framing by others); plain-HTTP local use keeps http
   const production = config.NODE_ENV === 'production';
   app.use(helmet({
-    contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': production ? [] : null } },
+    // images: the app's own, data: (helmet's default) and events' images, which are https:// URLs only (src/contract/catalog.ts ImageUrl)
+    contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'https:'], 'upgrade-insecure-requests': production ? [] : null } },
     strictTransportSecurity: production,
   }));
   // a tenant app's key is known before CORS, which allows it from that app's origins only

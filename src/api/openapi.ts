@@ -10,9 +10,9 @@ import { BookingReference, BookingTickets, CHECKIN_REFUSALS, CheckinAdmitted, Ch
 import { TicketParams } from './routes/tickets.ts';
 import { BookingCancellationAnswer, CancelBookingBody, SupportCancelBookingBody } from '../contract/bookings.ts';
 import { IdempotencyKeyHeader } from './middleware.ts';
-import { RoleGrant, UserParams, UserQuery, UserRoleParams } from './routes/admin.ts';
+import { FeaturedParams, RoleGrant, UserParams, UserQuery, UserRoleParams } from './routes/admin.ts';
 import { NoBody, OrganizerEventQuery, VenueParams } from './routes/organizer.ts';
-import { EventCancelBody, EventCancellation, EventDraft, EventEdit, LayoutBody, NewTenant, NewVenue, SectionSpec, Tenant, Venue, VenueTemplatesBody } from '../contract/catalog.ts';
+import { EventCancelBody, EventCancellation, EventDraft, EventEdit, FeaturedBody, FeaturedEvent, LayoutBody, NewTenant, NewVenue, SectionSpec, Tenant, Venue, VenueTemplatesBody } from '../contract/catalog.ts';
 import { Login, RefreshBody, Register } from './routes/auth.ts';
 import { DOCS_ASSETS, DocsAssetParams } from './routes/docs.ts';
 import { EventParams, EventQuery } from './routes/events.ts';
@@ -522,6 +522,25 @@ function adminOperations(): Operations {
         200: ok('The account, now a customer', user),
         ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'] },
           { ...adminOnly, 404: 'no such account', 409: 'the account does not have this role, the role is customer, or it is your own' }),
+      },
+    },
+    'PUT /api/admin/events/:eventId/featured': {
+      tags: ['Admin'], summary: 'Feature an event (or move it): customers find it with GET /api/events?featured=true, lower positions first', security: BEARER,
+      description: 'Only published events that are not over (not DRAFT, COMPLETED or CANCELLED). Recorded in the audit trail (`event.featured`).',
+      requestParams: { path: FeaturedParams },
+      requestBody: { required: false, ...json(FeaturedBody) },
+      responses: {
+        200: ok('The featured entry', z.object({ featured: FeaturedEvent })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['INVALID_STATE'], ...bodyRefusals },
+          { ...adminOnly, 404: 'no such event', 409: 'the event is a draft or is over' }),
+      },
+    },
+    'DELETE /api/admin/events/:eventId/featured': {
+      tags: ['Admin'], summary: 'Stop featuring an event (recorded in the audit trail: `event.unfeatured`)', security: BEARER,
+      requestParams: { path: FeaturedParams },
+      responses: {
+        200: ok('The entry that was removed', z.object({ featured: FeaturedEvent })),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, { ...adminOnly, 404: 'the event is not featured, or does not exist' }),
       },
     },
   };

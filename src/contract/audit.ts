@@ -8,6 +8,7 @@ import { queryInt } from '../api/schemas.ts';
  */
 export const AUDIT_ACTIONS = [
   'event.created', 'event.edited', 'event.layout_replaced', 'event.published', 'event.cancelled', 'event.deleted',
+  'event.featured', 'event.unfeatured',
   'discount_code.created',
   'reservation.cancel_requested', 'reservation.extend_requested',
   'booking.refund_requested',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bodyInt, instant, text } from '../api/schemas.ts';
+import { endpointUrlProblem } from '../webhooks/url-policy.ts';
 
 /**
  * The event catalog as it crosses a boundary: PostgreSQL rows (src/db/events.ts, src/db/catalog.ts),
@@ -81,6 +82,29 @@ const checkSaleWindow = (window: Parameters<typeof saleWindowIssues>[0], ctx: z.
 };
 
 /**
+ * An event's image: an https:// URL of at most 2,000 characters, without a user name or password,
+ * whose host is a name or a public address (not localhost, not a loopback or private IP literal:
+ * the same policy as webhook endpoints, src/webhooks/url-policy.ts). Browsers load it; the engine
+ * never fetches it. The web client's content security policy allows https: images (src/api/app.ts).
+ */
+export const ImageUrl = z.string().trim().max(2000).superRefine((value, ctx) => {
+  let url: URL;
+  try { url = new URL(value); } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute https:// URL, e.g. https://images.example.com/poster.jpg' });
+    return;
+  }
+  if (url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: 'must be an https:// URL' });
+    return;
+  }
+  if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry a user name or password' });
+  const problem = endpointUrlProblem(value, false);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}).meta({ description: 'An https:// image URL of a public host (at most 2,000 characters)', example: 'https://images.example.com/poster.jpg' });
+
+const imageUrl = ImageUrl.nullable().meta({ description: 'The event\'s image (https:// only); null: none' });
+
+/**
  * A new event, created as a DRAFT at one of the tenant's venues: with its own sections, or without
  * them, copying the venue's section templates.
  */
@@ -92,6 +116,7 @@ export const EventDraft = z.object({
   salesStartAt: saleStart.default(null),
   salesEndAt: saleEnd.default(null),
   maxTicketsPerCustomer: ticketLimit.default(null),
+  imageUrl: imageUrl.default(null),
   sections: Sections.optional().meta({ description: "The layout; absent: a copy of the venue's section templates" }),
 }).strict().superRefine(checkSaleWindow);
 export type EventDraft = z.infer<typeof EventDraft>;
@@ -108,6 +133,7 @@ export const EventEdit = z.object({
   salesStartAt: saleStart,
   salesEndAt: saleEnd,
   maxTicketsPerCustomer: ticketLimit,
+  imageUrl,
 }).partial().strict().refine((edit) => Object.keys(edit).length > 0, 'give at least one field to change').superRefine(checkSaleWindow);
 export type EventEdit = z.infer<typeof EventEdit>;
 
@@ -139,3 +165,17 @@ export const Venue = z.object({ id: z.string(), name: z.string() });
 export const NewTenant = z.object({ name: text({ min: 1, max: 200 }) }).strict();
 export const Tenant = z.object({ id: z.string(), name: z.string() });
 export type Tenant = z.infer<typeof Tenant>;
+
+/** Featured events: admins choose them (PUT/DELETE /api/admin/events/:eventId/featured); lower positions come first. */
+export const FEATURED_MAX_POSITION = 1000;
+export const FeaturedBody = z.object({
+  position: bodyInt({ min: 0, max: FEATURED_MAX_POSITION }).default(0)
+    .meta({ description: 'Order in the featured strip: lower first (ties by the event\'s date); 0 when absent' }),
+}).strict();
+export const FeaturedEvent = z.object({
+  eventId: z.string(),
+  position: z.number().int(),
+  featuredAt: z.string(),
+  featuredBy: z.string(),
+});
+export type FeaturedEvent = z.infer<typeof FeaturedEvent>;

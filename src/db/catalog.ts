@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { type EventDraft, type EventEdit, EventStatus, type SectionSpec, saleWindowIssues, Tenant, Venue } from '../contract/catalog.ts';
+import { type EventDraft, type EventEdit, EventStatus, type FeaturedEvent, type SectionSpec, saleWindowIssues, Tenant, Venue } from '../contract/catalog.ts';
 import { venueTemplates } from './venues.ts';
 import { insertLayout, type TenantScope, tenantOf } from './events.ts';
 import { type Actor, recordAudit } from './audit.ts';
-import { sql } from './sql.ts';
+import { isoTimestamp, sql } from './sql.ts';
 
 /**
  * The catalog as tenants manage it: tenants (admins create them), their venues, and their events'
@@ -79,9 +79,9 @@ export async function createDraft(pool: DatabasePool, scope: TenantScope, draft:
   Promise<{ outcome: 'CREATED'; eventId: string } | { outcome: 'VENUE_NOT_FOUND' } | { outcome: 'NO_TEMPLATES' }> {
   return pool.transaction(async (tx) => {
     const created = await tx.maybeOne(sql.type(z.object({ id: z.string(), tenantId: z.string() }))`
-      INSERT INTO events (id, venue_id, tenant_id, name, description, starts_at, sales_start_at, sales_end_at, status, max_tickets_per_customer)
+      INSERT INTO events (id, venue_id, tenant_id, name, description, starts_at, sales_start_at, sales_end_at, status, max_tickets_per_customer, image_url)
       SELECT ${randomUUID()}, v.id, v.tenant_id, ${draft.name}, ${draft.description}, ${draft.startsAt}, ${draft.salesStartAt}, ${draft.salesEndAt},
-             'DRAFT', ${draft.maxTicketsPerCustomer}
+             'DRAFT', ${draft.maxTicketsPerCustomer}, ${draft.imageUrl}
       FROM venues v WHERE v.id = ${draft.venueId} AND v.tenant_id = ${tenantOf(scope)}
       RETURNING id, tenant_id AS "tenantId"
     `);
@@ -138,6 +138,7 @@ export async function editEvent(pool: DatabasePool, scope: TenantScope, eventId:
     if (edit.salesStartAt !== undefined) changes.push(sql.fragment`sales_start_at = ${edit.salesStartAt}`);
     if (edit.salesEndAt !== undefined) changes.push(sql.fragment`sales_end_at = ${edit.salesEndAt}`);
     if (edit.maxTicketsPerCustomer !== undefined) changes.push(sql.fragment`max_tickets_per_customer = ${edit.maxTicketsPerCustomer}`);
+    if (edit.imageUrl !== undefined) changes.push(sql.fragment`image_url = ${edit.imageUrl}`);
     await tx.query(sql.typeAlias('void')`UPDATE events SET ${sql.join(changes, sql.fragment`, `)} WHERE id = ${eventId}`);
     await recordAudit(tx, actor, { action: 'event.edited', tenantId: event.tenantId, eventId, details: { changes: edit } });
     return { outcome: 'UPDATED', rescheduled, status: event.status };
@@ -275,5 +276,46 @@ export async function deleteEvent(pool: DatabasePool, scope: TenantScope, eventI
     await tx.query(sql.typeAlias('void')`DELETE FROM events WHERE id = ${eventId}`);
     await recordAudit(tx, actor, { action: 'event.deleted', tenantId: event.tenantId, eventId, details: { from: event.status } });
     return { outcome: 'DELETED' };
+  });
+}
+
+/** The statuses an event may be featured in: published and not over (customers see drafts never, and nothing is featured after it ended). */
+const FEATURABLE = ['UPCOMING', 'ON_SALE', 'SOLD_OUT', 'CLOSED'] as const satisfies readonly EventStatus[];
+
+const featuredRow = z.object({ eventId: z.string(), position: z.number(), featuredAt: isoTimestamp, featuredBy: z.string() });
+
+/**
+ * An admin features an event at a position (or moves it), recorded in the audit trail in the same
+ * transaction. Drafts and events that are over cannot be featured (INVALID_STATE).
+ */
+export async function featureEvent(pool: DatabasePool, eventId: string, position: number, actor: Actor):
+  Promise<{ outcome: 'FEATURED'; featured: FeaturedEvent } | NotFound | { outcome: 'INVALID_STATE'; status: EventStatus }> {
+  return pool.transaction(async (tx) => {
+    const event = await tx.maybeOne(sql.type(z.object({ status: EventStatus, tenantId: z.string().nullable() }))`
+      SELECT status, tenant_id AS "tenantId" FROM events WHERE id = ${eventId}
+    `);
+    if (!event) return { outcome: 'NOT_FOUND' };
+    if (!(FEATURABLE as readonly string[]).includes(event.status)) return { outcome: 'INVALID_STATE', status: event.status };
+    const featured = await tx.one(sql.type(featuredRow)`
+      INSERT INTO featured_events (event_id, position, featured_by) VALUES (${eventId}, ${position}, ${actor.id})
+      ON CONFLICT (event_id) DO UPDATE SET position = EXCLUDED.position, featured_by = EXCLUDED.featured_by, featured_at = now()
+      RETURNING event_id AS "eventId", position, featured_at AS "featuredAt", featured_by AS "featuredBy"
+    `);
+    await recordAudit(tx, actor, { action: 'event.featured', tenantId: event.tenantId, eventId, details: { position } });
+    return { outcome: 'FEATURED', featured };
+  });
+}
+
+/** An admin takes an event out of the featured ones (NOT_FOUND when it was not featured), recorded in the audit trail. */
+export async function unfeatureEvent(pool: DatabasePool, eventId: string, actor: Actor): Promise<{ outcome: 'UNFEATURED'; featured: FeaturedEvent } | NotFound> {
+  return pool.transaction(async (tx) => {
+    const removed = await tx.maybeOne(sql.type(featuredRow.extend({ tenantId: z.string().nullable() }))`
+      DELETE FROM featured_events f USING events e WHERE f.event_id = ${eventId} AND e.id = f.event_id
+      RETURNING f.event_id AS "eventId", f.position, f.featured_at AS "featuredAt", f.featured_by AS "featuredBy", e.tenant_id AS "tenantId"
+    `);
+    if (!removed) return { outcome: 'NOT_FOUND' };
+    const { tenantId, ...featured } = removed;
+    await recordAudit(tx, actor, { action: 'event.unfeatured', tenantId, eventId, details: { position: featured.position } });
+    return { outcome: 'UNFEATURED', featured };
   });
 }

@@ -132,6 +132,10 @@ export const eventSummary = z.object({
   maxTicketsPerCustomer: z.number().nullable(),
   /** The cancellation policy: customers may cancel and are refunded until this many hours before the start; null: only support can cancel. */
   refundCutoffHours: z.number().nullable(),
+  /** The event's image (an https:// URL, src/contract/catalog.ts ImageUrl); null: none. */
+  imageUrl: z.string().nullable(),
+  /** Its place in the featured strip (lower first), chosen by an admin; null: not featured. */
+  featuredPosition: z.number().nullable(),
   minPriceCents: z.number(),
   maxPriceCents: z.number(),
   availableCount: z.number(),
@@ -143,6 +147,7 @@ const summaryColumns = sql.fragment`
   e.sales_start_at AS "salesStartAt", e.sales_end_at AS "salesEndAt",
   e.cancelled_at AS "cancelledAt", e.cancelled_by AS "cancelledBy", e.cancel_reason AS "cancelReason",
   e.max_tickets_per_customer AS "maxTicketsPerCustomer", e.refund_cutoff_hours AS "refundCutoffHours",
+  e.image_url AS "imageUrl", (SELECT f.position FROM featured_events f WHERE f.event_id = e.id) AS "featuredPosition",
   COALESCE((SELECT min(price_cents) FROM sections WHERE event_id = e.id), 0) AS "minPriceCents",
   COALESCE((SELECT max(price_cents) FROM sections WHERE event_id = e.id), 0) AS "maxPriceCents",
   (SELECT count(*) FROM seats s WHERE s.event_id = e.id AND ${visibleState} = 'AVAILABLE') AS "availableCount",
@@ -158,6 +163,8 @@ export interface EventFilter {
   maxPrice?: number;
   status?: EventStatus;
   venueId?: string;
+  /** true: only featured events that are published and not over, in the strip's order; false: only the others. */
+  featured?: boolean;
   page: number;
   pageSize: number;
 }
@@ -198,6 +205,14 @@ export async function listEvents(pool: DatabasePool, filter: EventFilter, audien
     conditions.push(sql.fragment`(EXISTS (SELECT 1 FROM seats s WHERE s.event_id = e.id AND s.state = 'AVAILABLE')
       OR EXISTS (SELECT 1 FROM sections sec JOIN seats s ON s.section_id = sec.id WHERE sec.event_id = e.id AND s.state = 'HELD' AND s.hold_expires_at < now()))`);
   }
+  if (filter.featured === true) {
+    conditions.push(sql.fragment`EXISTS (SELECT 1 FROM featured_events f WHERE f.event_id = e.id) AND e.status NOT IN ('DRAFT', 'COMPLETED', 'CANCELLED')`);
+  }
+  if (filter.featured === false) conditions.push(sql.fragment`NOT EXISTS (SELECT 1 FROM featured_events f WHERE f.event_id = e.id)`);
+  // featured: the admins' order first (position, then date)
+  const order = filter.featured
+    ? sql.fragment`(SELECT f.position FROM featured_events f WHERE f.event_id = e.id), e.starts_at, e.id`
+    : sql.fragment`e.starts_at, e.id`;
   const where = sql.join(conditions, sql.fragment` AND `);
   const total = await pool.oneFirst(sql.type(z.object({ count: z.number() }))`
     SELECT count(*) FROM events e JOIN venues v ON v.id = e.venue_id WHERE ${where}
@@ -209,11 +224,11 @@ export async function listEvents(pool: DatabasePool, filter: EventFilter, audien
     FROM (
       SELECT e.id FROM events e JOIN venues v ON v.id = e.venue_id
       WHERE ${where}
-      ORDER BY e.starts_at, e.id
+      ORDER BY ${order}
       LIMIT ${filter.pageSize} OFFSET ${(filter.page - 1) * filter.pageSize}
     ) page
     JOIN events e ON e.id = page.id JOIN venues v ON v.id = e.venue_id
-    ORDER BY e.starts_at, e.id
+    ORDER BY ${order}
   `);
   return { items: [...items], page: filter.page, pageSize: filter.pageSize, total };
 }

@@ -168,6 +168,12 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
   { route: 'POST /api/admin/tenants', call: (c) => as(c, 'POST', '/api/admin/tenants', { name: `Cell tenant ${randomUUID()}` }),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 201 } },
+  { route: 'PUT /api/admin/events/:eventId/featured', call: (c) => as(c, 'PUT', `/api/admin/events/${eventId}/featured`, { position: 3 }),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
+  { route: 'DELETE /api/admin/events/:eventId/featured', call: async (c) => {
+    expect((await as(admin, 'PUT', `/api/admin/events/${eventId}/featured`, { position: 3 })).status).toBe(200);
+    return as(c, 'DELETE', `/api/admin/events/${eventId}/featured`);
+  }, expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 403, support: 403, admin: 200 } },
   // the organizer column: an organizer of the event's tenant (another tenant's organizer gets 404: tests/catalog/organizer.test.ts)
   { route: 'GET /api/organizer/venues', call: (c) => as(c, 'GET', '/api/organizer/venues'),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },

@@ -77,7 +77,7 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: '/api/me', path: () => '/api/me', who: 'customer' },
   {
     method: 'GET', pattern: '/api/events', path: () => '/api/events', who: 'none',
-    query: { q: 'test', from: '2024-01-01T00:00:00Z', to: '2099-12-31', available: 'true', minPrice: '0', maxPrice: '100000', status: 'ON_SALE', venueId: '00000000-0000-4000-8000-000000000000', page: '1', pageSize: '20' },
+    query: { q: 'test', from: '2024-01-01T00:00:00Z', to: '2099-12-31', available: 'true', minPrice: '0', maxPrice: '100000', status: 'ON_SALE', venueId: '00000000-0000-4000-8000-000000000000', featured: 'true', page: '1', pageSize: '20' },
   },
   { method: 'GET', pattern: '/api/events/:eventId', path: () => `/api/events/${fixture.eventId}`, who: 'none' },
   { method: 'GET', pattern: '/api/events/:eventId/seats', path: () => `/api/events/${fixture.eventId}/seats`, who: 'none' },
@@ -153,6 +153,9 @@ const ROUTES: Route[] = [
   // the payment provider's webhook: nothing sent here is signed, so every variant is refused (400) before anything is stored
   { method: 'POST', pattern: '/api/payments/stripe/webhook', path: () => '/api/payments/stripe/webhook', who: 'none' },
   { method: 'DELETE', pattern: '/api/admin/users/:id/roles/:role', path: () => `/api/admin/users/${fixture.userId}/roles/support`, who: 'admin' },
+  // featured events: an event that does not exist, so nothing is featured or unfeatured
+  { method: 'PUT', pattern: '/api/admin/events/:eventId/featured', path: () => `/api/admin/events/${NO_EVENT}/featured`, who: 'admin', body: () => ({ position: 1 }) },
+  { method: 'DELETE', pattern: '/api/admin/events/:eventId/featured', path: () => `/api/admin/events/${NO_EVENT}/featured`, who: 'admin' },
   // tenants' apps: a tenant that does not exist (admin) and an app that does not exist, so nothing is created or revoked
   { method: 'GET', pattern: '/api/admin/tenants/:tenantId/apps', path: () => `/api/admin/tenants/${fixture.tenantId}/apps`, who: 'admin' },
   { method: 'POST', pattern: '/api/admin/tenants/:tenantId/apps', path: () => `/api/admin/tenants/${NO_EVENT}/apps`, who: 'admin', body: () => ({ name: 'Box office', allowedOrigins: ['https://tickets.example.com'] }) },

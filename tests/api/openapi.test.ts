@@ -180,6 +180,8 @@ describe('the OpenAPI document', () => {
       // waitlists: join, leave, mine; staff and organizer views
       'POST /api/events/{eventId}/sections/{sectionId}/waitlist', 'DELETE /api/events/{eventId}/sections/{sectionId}/waitlist', 'GET /api/waitlist',
       'GET /api/support/events/{eventId}/waitlist', 'GET /api/organizer/events/{eventId}/waitlist',
+      // featured events (admins)
+      'PUT /api/admin/events/{eventId}/featured', 'DELETE /api/admin/events/{eventId}/featured',
     ].sort());
     // every secured route documents its 401, and every error response refers to the one Error schema
     for (const [route, op] of documentedRoutes()) {

@@ -211,6 +211,8 @@ export interface EventQuery {
   minPrice?: number;
   maxPrice?: number;
   status?: EventStatus;
+  /** true: only featured events, in the order admins chose. */
+  featured?: boolean;
   page?: number;
   pageSize?: number;
 }
@@ -334,6 +336,13 @@ export const api = {
 
   adminRevokeRole: async (userId: string, role: Role) =>
     (await request<{ user: Customer }>('DELETE', `/api/admin/users/${id(userId)}/roles/${id(role)}`)).user,
+
+  adminFeature: async (eventId: string, position: number) =>
+    (await request<{ featured: { eventId: string; position: number } }>('PUT', `/api/admin/events/${id(eventId)}/featured`, { body: { position } })).featured,
+
+  adminUnfeature: async (eventId: string) => {
+    await request<unknown>('DELETE', `/api/admin/events/${id(eventId)}/featured`);
+  },
 
   adminTenants: async (signal?: AbortSignal) => (await request<{ items: Tenant[] }>('GET', '/api/admin/tenants', { signal })).items,
 

@@ -54,6 +54,10 @@ export interface EventSummary {
   maxTicketsPerCustomer: number | null;
   /** Customers may cancel (refunded in full) until this many hours before the start; null: only support can. */
   refundCutoffHours: number | null;
+  /** The event's image (an https:// URL); null: none. */
+  imageUrl: string | null;
+  /** Its place in the featured strip (lower first); null: not featured. */
+  featuredPosition: number | null;
   minPriceCents: number | null;
   maxPriceCents: number | null;
   availableCount: number;
@@ -99,6 +103,7 @@ export interface EventDetail {
   status: EventStatus;
   maxTicketsPerCustomer: number | null;
   refundCutoffHours: number | null;
+  imageUrl: string | null;
   sections: Section[];
   seats: Seat[];
 }

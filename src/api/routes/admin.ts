@@ -2,8 +2,8 @@ import Router from '@koa/router';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { Role } from '../../contract/accounts.ts';
-import { NewTenant } from '../../contract/catalog.ts';
-import { createTenant, findTenant, listTenants } from '../../db/catalog.ts';
+import { FeaturedBody, NewTenant } from '../../contract/catalog.ts';
+import { createTenant, featureEvent, findTenant, listTenants, unfeatureEvent } from '../../db/catalog.ts';
 import { findCustomer, findCustomerByEmail, revokeRole, setRole } from '../../db/customers.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { actorOf, type AppContext, type AppState, parse, requireRole } from '../middleware.ts';
@@ -12,6 +12,7 @@ import { recordAudit } from '../../db/audit.ts';
 export const UserParams = z.object({ id: z.string().uuid() });
 /** Finding an account by its email (exact, any case): admins know people by email, the API by id. */
 export const UserQuery = z.object({ email: z.string().trim().email().max(254) });
+export const FeaturedParams = z.object({ eventId: z.string().uuid() });
 export const UserRoleParams = UserParams.extend({ role: Role });
 /** The tenant an organizer belongs to: required for the organizer role, refused for the others. */
 export const RoleGrant = z.object({
@@ -103,6 +104,24 @@ export function adminRoutes(deps: { pool: DatabasePool }) {
     }
     ctx.state.log.info({ customerId: id, role, by: ctx.state.principal!.customerId }, 'role revoked');
     ctx.body = { user: revoked };
+  });
+  /** Features an event (or moves it in the strip); customers find it with GET /api/events?featured=true. */
+  router.put('/events/:eventId/featured', async (ctx) => {
+    const { eventId } = parse(FeaturedParams, ctx.params, 'params');
+    const { position } = parse(FeaturedBody, ctx.request.body, 'body');
+    const result = await featureEvent(deps.pool, eventId, position, actorOf(ctx));
+    if (result.outcome === 'NOT_FOUND') throw notFound('Event', eventId);
+    if (result.outcome === 'INVALID_STATE') {
+      throw new AppError(409, 'INVALID_STATE', `a ${result.status} event cannot be featured: only published events that are not over`, { status: result.status });
+    }
+    ctx.body = { featured: result.featured };
+  });
+
+  router.delete('/events/:eventId/featured', async (ctx) => {
+    const { eventId } = parse(FeaturedParams, ctx.params, 'params');
+    const result = await unfeatureEvent(deps.pool, eventId, actorOf(ctx));
+    if (result.outcome === 'NOT_FOUND') throw new AppError(404, 'NOT_FOUND', `event ${eventId} is not featured (or does not exist)`, { eventId });
+    ctx.body = { featured: result.featured };
   });
   return router;
 }

@@ -16,6 +16,8 @@ export const EventQuery = z.object({
   maxPrice: queryInt().optional(),
   status: PublicEventStatus.optional(),
   venueId: z.string().uuid().optional(),
+  featured: z.enum(['true', 'false']).transform((v) => v === 'true').optional()
+    .meta({ description: 'true: only the featured events (published, not over), in the order admins chose; false: only the others' }),
   page: queryInt({ min: 1 }).default(1),
   pageSize: queryInt({ min: 1, max: 100 }).default(20),
 });

@@ -11,6 +11,8 @@ const ACTION_LABELS: Record<AuditEntry['action'], string> = {
   'event.published': 'Put the event on sale',
   'event.cancelled': 'Cancelled the event',
   'event.deleted': 'Deleted the event',
+  'event.featured': 'Featured the event',
+  'event.unfeatured': 'Stopped featuring the event',
   'discount_code.created': 'Created a discount code',
   'reservation.cancel_requested': 'Cancelled the hold',
   'reservation.extend_requested': 'Extended the hold',

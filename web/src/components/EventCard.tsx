@@ -14,6 +14,7 @@ export function EventCard({ event }: { event: EventSummary }) {
   const ratio = event.totalCount > 0 ? event.availableCount / event.totalCount : 0;
   return (
     <article className="event-card">
+      {event.imageUrl && <img className="event-card__image" src={event.imageUrl} alt={event.name} loading="lazy" />}
       <div className="event-card__date">
         <time dateTime={event.startsAt}>{formatDateTime(event.startsAt)}</time>
         {event.status !== 'ON_SALE' && <StatusBadge status={event.status} />}

@@ -4,13 +4,14 @@ import { useAuth } from '../auth';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { formatDateTime } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
-import type { CreatedApp, Customer, Role, Tenant, TenantApp } from '../types';
+import type { CreatedApp, Customer, EventSummary, Role, Tenant, TenantApp } from '../types';
 
 const ROLES: Role[] = ['customer', 'organizer', 'support', 'admin'];
 
 /**
  * The admin page: accounts and their roles (grant, revoke: PUT/DELETE /api/admin/users/:id/roles/:role),
- * tenants, and each tenant's client apps with their API keys (a new key is shown once).
+ * tenants, each tenant's client apps with their API keys (a new key is shown once), and the featured
+ * events (PUT/DELETE /api/admin/events/:eventId/featured) shown first on the events page.
  */
 export function AdminPage() {
   useDocumentTitle('Admin');
@@ -41,6 +42,7 @@ export function AdminPage() {
         )}
       </section>
       {tenant && <TenantApps key={tenant.id} tenant={tenant} />}
+      <FeaturedEvents />
     </>
   );
 }
@@ -267,6 +269,90 @@ function TenantApps({ tenant }: { tenant: Tenant }) {
           </table>
         </div>
       )}
+    </section>
+  );
+}
+
+/** The featured events in their order, each removable; an event found by name is featured at a position. */
+function FeaturedEvents() {
+  const featured = useResource((signal) => api.listEvents({ featured: true, pageSize: 100 }, signal), []);
+  const [q, setQ] = useState('');
+  const [position, setPosition] = useState('0');
+  const [found, setFound] = useState<EventSummary[] | null>(null);
+  const [state, setState] = useState<{ busy: boolean; error?: unknown; done?: string }>({ busy: false });
+  const run = async (work: () => Promise<string>) => {
+    setState({ busy: true });
+    try {
+      setState({ busy: false, done: await work() });
+    } catch (error) {
+      setState({ busy: false, error });
+    }
+  };
+  const search = (event: FormEvent) => {
+    event.preventDefault();
+    void run(async () => {
+      const page = await api.listEvents({ q: q.trim(), pageSize: 5 });
+      setFound(page.items.filter((e) => e.featuredPosition === null && !['COMPLETED', 'CANCELLED'].includes(e.status)));
+      return '';
+    });
+  };
+  const feature = (event: EventSummary) => void run(async () => {
+    await api.adminFeature(event.id, Number(position));
+    setFound((list) => list?.filter((e) => e.id !== event.id) ?? null);
+    featured.reload();
+    return `${event.name} is featured.`;
+  });
+  const unfeature = (event: EventSummary) => void run(async () => {
+    await api.adminUnfeature(event.id);
+    featured.reload();
+    return `${event.name} is no longer featured.`;
+  });
+  return (
+    <section className="card admin__section" aria-labelledby="admin-featured">
+      <h2 id="admin-featured" className="section-title">Featured events</h2>
+      <ErrorAlert error={featured.error} title="Could not load the featured events." />
+      {featured.loading && !featured.data && <Loading />}
+      {featured.data && featured.data.items.length === 0 && <EmptyState title="No featured events" />}
+      {featured.data && featured.data.items.length > 0 && (
+        <ol className="admin__tenants">
+          {featured.data.items.map((e) => (
+            <li key={e.id} data-featured-id={e.id}>
+              <span>{e.name}</span> <span className="muted small">position {e.featuredPosition} · {formatDateTime(e.startsAt)}</span>{' '}
+              <button type="button" className="btn btn--ghost btn--sm" disabled={state.busy} onClick={() => unfeature(e)}>
+                Remove<span className="sr-only"> {e.name}</span>
+              </button>
+            </li>
+          ))}
+        </ol>
+      )}
+      <form className="toolbar" onSubmit={search} aria-label="Find an event to feature">
+        <div className="field">
+          <label htmlFor="admin-featured-q" className="field__label">Event name</label>
+          <input id="admin-featured-q" className="input" maxLength={200} value={q} onChange={(e) => setQ(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="admin-featured-position" className="field__label">Position</label>
+          <input id="admin-featured-position" className="input" type="number" min={0} max={1000} required value={position} onChange={(e) => setPosition(e.target.value)} />
+        </div>
+        <div className="toolbar__actions">
+          <button type="submit" className="btn btn--secondary" disabled={state.busy}>Search events</button>
+        </div>
+      </form>
+      {found && found.length === 0 && <p className="muted">No published event to feature matches.</p>}
+      {found && found.length > 0 && (
+        <ul className="admin__tenants">
+          {found.map((e) => (
+            <li key={e.id} data-candidate-id={e.id}>
+              <span>{e.name}</span> <span className="muted small">{formatDateTime(e.startsAt)}</span>{' '}
+              <button type="button" className="btn btn--primary btn--sm" disabled={state.busy} onClick={() => feature(e)}>
+                Feature<span className="sr-only"> {e.name}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {state.done && <Notice tone="success">{state.done}</Notice>}
+      <ErrorAlert error={state.error} title="Could not change the featured events." />
     </section>
   );
 }

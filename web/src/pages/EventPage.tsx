@@ -170,6 +170,7 @@ function EventHeader({ event, status }: { event: EventDetail; status: LiveStatus
         {event.status !== 'ON_SALE' && <StatusBadge status={event.status} />}
         <LiveIndicator status={status} />
       </div>
+      {event.imageUrl && <img className="event-header__image" src={event.imageUrl} alt={event.name} loading="lazy" />}
       <EventFacts startsAt={event.startsAt} venueName={event.venue.name} className="event-header__meta" />
       {event.description && <p className="event-header__description">{event.description}</p>}
       {event.maxTicketsPerCustomer !== null && (

@@ -10,6 +10,8 @@ import { useDocumentTitle, useResource } from '../hooks';
 import type { EventStatus } from '../types';
 
 const PAGE_SIZE = 12;
+/** How many featured events the strip shows (admins order them: PUT /api/admin/events/:eventId/featured). */
+const FEATURED_COUNT = 6;
 const STATUSES: { value: EventStatus | ''; label: string }[] = [
   { value: '', label: 'Any status' },
   { value: 'UPCOMING', label: 'Upcoming' },
@@ -90,6 +92,7 @@ export function EventsPage() {
   const query = toQuery(params);
   const key = JSON.stringify(query);
   const events = useResource((signal) => api.listEvents(query, signal), [key]);
+  const featured = useResource((signal) => api.listEvents({ featured: true, pageSize: FEATURED_COUNT }, signal), []);
 
   const goToPage = (page: number) => {
     const next = new URLSearchParams(params);
@@ -105,6 +108,19 @@ export function EventsPage() {
         <p className="hero__subtitle">Concerts, theatre and more. Pick your seats and book in minutes.</p>
         <FilterForm key={params.toString()} initial={readFilters(params)} onApply={(f) => setParams(writeFilters(f))} />
       </section>
+
+      {featured.data && featured.data.items.length > 0 && (
+        <section aria-labelledby="featured-title" className="featured-strip" data-testid="featured-strip">
+          <h2 id="featured-title" className="section-title">
+            Featured
+          </h2>
+          <div className="event-grid event-grid--strip">
+            {featured.data.items.map((event) => (
+              <EventCard key={event.id} event={event} />
+            ))}
+          </div>
+        </section>
+      )}
 
       <section aria-labelledby="results-title" aria-busy={events.loading}>
         <div className="results-header">
