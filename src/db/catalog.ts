@@ -209,8 +209,10 @@ const CancelledEvent = z.object({ cancelledAt: z.string(), cancelledBy: z.string
  * Cancels an event, whatever it sold: one transaction marks it CANCELLED (claim_hold then refuses
  * every new hold) with who and why, and answers what is left to undo: its live holds (HELD, PAYING)
  * and its CONFIRMED bookings. The caller signals the holds' workflows and refunds the bookings
- * through their refund workflows (src/events/lifecycle.ts). The event's seats are locked in id order
- * first, as claims lock them: a claim in flight commits before and is listed. Cancelling it again
+ * through their refund workflows (src/events/lifecycle.ts). The event's row lock (FOR UPDATE) waits for
+ * the claims in flight, which hold it FOR KEY SHARE (migrations/1734090000000), and the claims that
+ * arrive meanwhile wait and are refused: every hold made before is listed, none lands after. The
+ * event's seats are locked too, in id order as claims lock them. Cancelling it again
  * marks nothing and lists what is still left (so a repeated cancel finishes an interrupted one).
  * A COMPLETED event is not cancelled.
  */
