@@ -40,6 +40,7 @@ export const TenantApp = z.object({
   createdAt: z.string(),
   revokedBy: z.string().nullable(),
   revokedAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable().meta({ description: 'When a request last carried the key (to the minute: recorded at most once a minute); null: never' }),
 });
 export type TenantApp = z.infer<typeof TenantApp>;
 

@@ -16,10 +16,14 @@ import { isoTimestamp, sql } from './sql.ts';
  * anyone who wants to exhaust the API). A stolen table of hashes still gives no usable key.
  */
 
-const appRow = TenantApp.extend({ createdAt: isoTimestamp, revokedAt: isoTimestamp.nullable() });
+const appRow = TenantApp.extend({ createdAt: isoTimestamp, revokedAt: isoTimestamp.nullable(), lastUsedAt: isoTimestamp.nullable() });
 const appColumns = sql.fragment`
   id, tenant_id AS "tenantId", name, key_prefix AS "keyPrefix", allowed_origins AS "allowedOrigins",
-  created_by AS "createdBy", created_at AS "createdAt", revoked_by AS "revokedBy", revoked_at AS "revokedAt"`;
+  created_by AS "createdBy", created_at AS "createdAt", revoked_by AS "revokedBy", revoked_at AS "revokedAt",
+  last_used_at AS "lastUsedAt"`;
+
+/** How stale an app's last use may get before a request with its key records it again. */
+const LAST_USE_RESOLUTION_SECONDS = 60;
 
 const sha256 = (key: string) => createHash('sha256').update(key, 'utf8').digest();
 
@@ -62,16 +66,23 @@ export async function revokeApp(pool: DatabasePool, tenantId: string, appId: str
   });
 }
 
-/** The live app a key belongs to; null for a malformed, unknown, wrong or revoked key. */
+/**
+ * The live app a key belongs to; null for a malformed, unknown, wrong or revoked key. A right key
+ * records the app's last use, when the one recorded is older than a minute (a wrong key records nothing).
+ */
 export async function appOfKey(db: CommonQueryMethods, key: string) {
   const prefix = APP_KEY_PATTERN.exec(key)?.[1];
   if (!prefix) return null;
-  const row = await db.maybeOne(sql.type(z.object({ id: z.string(), tenantId: z.string(), name: z.string(), keyPrefix: z.string(), allowedOrigins: z.array(z.string()), keyHash: z.instanceof(Buffer) }))`
-    SELECT id, tenant_id AS "tenantId", name, key_prefix AS "keyPrefix", allowed_origins AS "allowedOrigins", key_hash AS "keyHash"
+  const row = await db.maybeOne(sql.type(z.object({
+    id: z.string(), tenantId: z.string(), name: z.string(), keyPrefix: z.string(), allowedOrigins: z.array(z.string()), keyHash: z.instanceof(Buffer), stale: z.boolean(),
+  }))`
+    SELECT id, tenant_id AS "tenantId", name, key_prefix AS "keyPrefix", allowed_origins AS "allowedOrigins", key_hash AS "keyHash",
+           COALESCE(last_used_at < now() - make_interval(secs => ${LAST_USE_RESOLUTION_SECONDS}), true) AS stale
     FROM tenant_apps WHERE key_prefix = ${prefix} AND revoked_at IS NULL
   `);
   if (!row || !timingSafeEqual(row.keyHash, sha256(key))) return null;
-  const { keyHash: _hash, ...app } = row;
+  const { keyHash: _hash, stale, ...app } = row;
+  if (stale) await db.query(sql.typeAlias('void')`UPDATE tenant_apps SET last_used_at = now() WHERE id = ${app.id}`);
   return app;
 }
 export type AppPrincipal = NonNullable<Awaited<ReturnType<typeof appOfKey>>>;

@@ -132,6 +132,31 @@ describe('app keys', () => {
     expect((trail.body.items as Array<{ action: string; subjectId: string }>).filter((e) => e.subjectId === spare.app.id).map((e) => e.action)).toEqual(['app.revoked', 'app.created']);
   });
 
+  test("a key's last use is listed: recorded by a right key at most once a minute, never by a wrong one", async () => {
+    const counted = await createApp(organizerA.token, '/api/organizer/apps', { name: 'Counted' });
+    const lastUse = async () => ((await as(organizerA.token, 'GET', '/api/organizer/apps')).body.items as Array<{ id: string; lastUsedAt: string | null }>)
+      .find((a) => a.id === counted.app.id)!.lastUsedAt;
+    expect(await lastUse()).toBeNull();
+    // a wrong key with the app's prefix is refused and records nothing
+    expect((await as(`${counted.app.keyPrefix}_${'B'.repeat(43)}`, 'GET', '/api/organizer/events')).status).toBe(401);
+    expect(await lastUse()).toBeNull();
+    expect((await as(counted.key, 'GET', '/api/organizer/events')).status).toBe(200);
+    const first = await lastUse();
+    expect(Date.now() - Date.parse(first!)).toBeLessThan(60_000);
+    // within the minute, another request writes nothing
+    expect((await as(counted.key, 'GET', '/api/organizer/venues')).status).toBe(200);
+    expect(await lastUse()).toBe(first);
+    // a use older than a minute is recorded again
+    await engine.db.pool.query(sql.typeAlias('void')`UPDATE tenant_apps SET last_used_at = now() - interval '5 minutes' WHERE id = ${counted.app.id}`);
+    const stale = await lastUse();
+    expect((await as(counted.key, 'GET', '/api/organizer/events')).status).toBe(200);
+    const again = await lastUse();
+    expect(Date.parse(again!)).toBeGreaterThan(Date.parse(stale!) + 4 * 60_000);
+    // the admin's list shows it too
+    const adminList = (await as(admin.token, 'GET', `/api/admin/tenants/${tenantA}/apps`)).body.items as Array<{ id: string; lastUsedAt: string | null }>;
+    expect(adminList.find((a) => a.id === counted.app.id)!.lastUsedAt).toBe(again);
+  });
+
   test('an app is registered with well-formed origins only', async () => {
     for (const origin of ['https://x.example.com/', 'https://x.example.com/path', 'ftp://x.example.com', 'not an origin', 'null']) {
       const res = await as(admin.token, 'POST', `/api/admin/tenants/${tenantA}/apps`, { name: 'Bad', allowedOrigins: [origin] });

@@ -142,3 +142,49 @@ test("an organizer reads an event's history on the organizer page: who created, 
   await page.screenshot({ path: `${SCREENSHOTS}/organizer-event-history.png`, fullPage: true });
   await context.close();
 });
+
+test("an organizer registers an app key on the API keys page, sees when it was last used, and revokes it (desktop and phone)", async () => {
+  const tenantId = await engine.createTenant('Keyholders Ltd');
+  const organizer = await engine.register('organizer', { tenantId });
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const phone = viewport.width < 600;
+    const context = await signedInContext(browser, organizer, { name: 'Kim Keys', role: 'organizer', tenantId }, viewport);
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${engine.url}/organizer`);
+    if (phone) await page.goto(`${engine.url}/organizer/apps`);
+    else await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+
+    const appName = phone ? 'Phone shop' : 'Website';
+    await page.getByLabel('App name').fill(appName);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('new-app-key').textContent())!;
+    expect(key).toMatch(/^bk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    const row = page.locator('tr', { hasText: appName });
+    expect(await row.getByTestId('app-last-used').textContent()).toBe('never');
+
+    // the key is used by the app; the page shows that use after a reload, and never the key again
+    expect((await engine.request('GET', '/api/organizer/events', { token: key })).status).toBe(200);
+    await page.reload();
+    await row.getByTestId('app-status').filter({ hasText: 'Live' }).waitFor();
+    const lastUsed = (await row.getByTestId('app-last-used').textContent())!;
+    expect(lastUsed).not.toBe('never');
+    expect(await page.content()).not.toContain(key.slice(16));
+    await page.screenshot({ path: `${SCREENSHOTS}/organizer-api-keys${phone ? '-phone' : ''}.png`, fullPage: true });
+    if (phone) {
+      // on a phone each app is a card: nothing scrolls sideways, the page or the table
+      expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await page.locator('.table-wrap').evaluate((wrap) => wrap.scrollWidth - wrap.clientWidth)).toBeLessThanOrEqual(0);
+    }
+
+    await row.getByRole('button', { name: /Revoke/ }).click();
+    await row.getByTestId('app-status').filter({ hasText: 'Revoked' }).waitFor();
+    expect(await row.textContent()).toContain(`organizer:${organizer.email}`);
+    expect((await engine.request('GET', '/api/organizer/events', { token: key })).status).toBe(401);
+    await context.close();
+  }
+  // both apps are the tenant's, recorded in its audit trail as the organizer's
+  const apps = await engine.request('GET', '/api/organizer/apps', { token: organizer.token });
+  expect((apps.body.items as Array<{ name: string; revokedAt: string | null }>).map((a) => [a.name, a.revokedAt !== null]).sort()).toEqual([['Phone shop', true], ['Website', true]]);
+});

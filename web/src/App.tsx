@@ -15,6 +15,7 @@ import { EventPage } from './pages/EventPage';
 import { OrganizerPage } from './pages/OrganizerPage';
 import { AdminPage } from './pages/AdminPage';
 import { WebhooksPage } from './pages/WebhooksPage';
+import { OrganizerAppsPage } from './pages/OrganizerAppsPage';
 import { EventsPage } from './pages/EventsPage';
 import { ReservationsPage } from './pages/ReservationsPage';
 import { SupportPage } from './pages/SupportPage';
@@ -43,6 +44,7 @@ export function App() {
           <Route path="/admin" element={<RequireAuth roles={['admin']}><AdminPage /></RequireAuth>} />
           <Route path="/organizer" element={<RequireAuth roles={['organizer']}><OrganizerPage /></RequireAuth>} />
           <Route path="/organizer/webhooks" element={<RequireAuth roles={['organizer']}><WebhooksPage /></RequireAuth>} />
+          <Route path="/organizer/apps" element={<RequireAuth roles={['organizer']}><OrganizerAppsPage /></RequireAuth>} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/register" element={<RegisterPage />} />
           <Route path="*" element={<NotFound />} />

@@ -357,6 +357,14 @@ export const api = {
 
   adminRevokeApp: async (tenantId: string, appId: string) =>
     (await request<{ app: TenantApp }>('DELETE', `/api/admin/tenants/${id(tenantId)}/apps/${id(appId)}`)).app,
+  /** The organizer's tenant's client apps (GET /api/organizer/apps), revoked ones too. */
+  organizerApps: async (signal?: AbortSignal) => (await request<{ items: TenantApp[] }>('GET', '/api/organizer/apps', { signal })).items,
+
+  /** A new app of the organizer's tenant; the answer carries its key, shown this once. */
+  organizerCreateApp: (body: { name: string; allowedOrigins: string[] }) => request<CreatedApp>('POST', '/api/organizer/apps', { body }),
+
+  organizerRevokeApp: async (appId: string) => (await request<{ app: TenantApp }>('DELETE', `/api/organizer/apps/${id(appId)}`)).app,
+
   /** The organizer's tenant's webhook endpoints (never their secrets). */
   organizerListWebhooks: async (signal?: AbortSignal) => (await request<{ items: WebhookEndpoint[] }>('GET', '/api/organizer/webhooks', { signal })).items,
 

@@ -50,6 +50,11 @@ export function Header() {
               Webhooks
             </NavLink>
           )}
+          {customer?.role === 'organizer' && (
+            <NavLink to="/organizer/apps" className={navClass}>
+              API keys
+            </NavLink>
+          )}
           {isStaff(customer?.role) && (
             <NavLink to="/support" className={navClass}>
               Support

@@ -1,10 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { useAuth } from '../auth';
+import { AppKeys } from '../components/AppKeys';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { formatDateTime } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
-import type { CreatedApp, Customer, EventSummary, Role, Tenant, TenantApp } from '../types';
+import type { Customer, EventSummary, Role, Tenant, TenantApp } from '../types';
 
 const ROLES: Role[] = ['customer', 'organizer', 'support', 'admin'];
 
@@ -169,108 +170,14 @@ function NewTenantForm({ onCreated }: { onCreated: (tenant: Tenant) => void }) {
   );
 }
 
+/** The tenant's apps through the admin routes (/api/admin/tenants/:tenantId/apps). */
 function TenantApps({ tenant }: { tenant: Tenant }) {
-  const apps = useResource((signal) => api.adminApps(tenant.id, signal), [tenant.id]);
-  const [name, setName] = useState('');
-  const [origins, setOrigins] = useState('');
-  const [created, setCreated] = useState<CreatedApp | null>(null);
-  const [state, setState] = useState<{ busy: boolean; error?: unknown }>({ busy: false });
-
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    setState({ busy: true });
-    try {
-      const allowedOrigins = origins.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
-      setCreated(await api.adminCreateApp(tenant.id, { name: name.trim(), allowedOrigins }));
-      setName('');
-      setOrigins('');
-      setState({ busy: false });
-      apps.reload();
-    } catch (error) {
-      setState({ busy: false, error });
-    }
-  };
-  const revoke = async (app: TenantApp) => {
-    if (!window.confirm(`Revoke ${app.name}'s key (${app.keyPrefix}…)? Requests made with it stop working at once.`)) return;
-    setState({ busy: true });
-    try {
-      await api.adminRevokeApp(tenant.id, app.id);
-      setState({ busy: false });
-      apps.reload();
-    } catch (error) {
-      setState({ busy: false, error });
-    }
-  };
-
-  return (
-    <section className="card admin__section" aria-labelledby="admin-apps">
-      <h2 id="admin-apps" className="section-title">App keys of {tenant.name}</h2>
-      <p className="muted small">
-        An app's key acts for {tenant.name} on the organizer API (its events, figures and discount codes), and browsers may use it
-        from the app's origins only. Send it as <code>Authorization: Bearer bk_…</code>.
-      </p>
-      {created && (
-        <Notice tone="warning">
-          <strong>Copy the key of {created.app.name} now: it is shown only this once.</strong>
-          <div><code className="admin__key" data-testid="new-app-key">{created.key}</code></div>
-        </Notice>
-      )}
-      <ErrorAlert error={state.error} title="That did not work." />
-      <form className="toolbar" onSubmit={(e) => void create(e)} aria-label={`Register an app of ${tenant.name}`}>
-        <div className="field">
-          <label htmlFor="admin-app-name" className="field__label">App name</label>
-          <input id="admin-app-name" className="input" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="admin-app-origins" className="field__label">Allowed origins (space or comma separated; none: servers only)</label>
-          <input id="admin-app-origins" className="input" placeholder="https://tickets.example.com" value={origins} onChange={(e) => setOrigins(e.target.value)} />
-        </div>
-        <div className="toolbar__actions">
-          <button type="submit" className="btn btn--primary" disabled={state.busy || !name.trim()}>Create key</button>
-        </div>
-      </form>
-      {apps.loading && !apps.data && <Loading />}
-      <ErrorAlert error={apps.error} title="Could not load the apps." />
-      {apps.data && apps.data.length === 0 && <p className="muted">No apps yet.</p>}
-      {apps.data && apps.data.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Apps of {tenant.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">App</th>
-                <th scope="col">Key</th>
-                <th scope="col">Allowed origins</th>
-                <th scope="col">Created</th>
-                <th scope="col">Status</th>
-                <th scope="col"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {apps.data.map((app) => (
-                <tr key={app.id} data-app-id={app.id}>
-                  <td>{app.name}</td>
-                  <td><code>{app.keyPrefix}_…</code></td>
-                  <td>{app.allowedOrigins.length ? app.allowedOrigins.join(', ') : <span className="muted">servers only</span>}</td>
-                  <td>{formatDateTime(app.createdAt)}<div className="muted small">{app.createdBy}</div></td>
-                  <td data-testid="app-status">
-                    {app.revokedAt ? <>Revoked {formatDateTime(app.revokedAt)}<div className="muted small">{app.revokedBy}</div></> : 'Live'}
-                  </td>
-                  <td className="table__actions">
-                    {!app.revokedAt && (
-                      <button type="button" className="btn btn--danger-ghost btn--sm" disabled={state.busy} onClick={() => void revoke(app)}>
-                        Revoke<span className="sr-only"> {app.name}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
-  );
+  const calls = useMemo(() => ({
+    load: (signal: AbortSignal) => api.adminApps(tenant.id, signal),
+    create: (body: { name: string; allowedOrigins: string[] }) => api.adminCreateApp(tenant.id, body),
+    revoke: (app: TenantApp) => api.adminRevokeApp(tenant.id, app.id),
+  }), [tenant.id]);
+  return <AppKeys tenantName={tenant.name} idPrefix="admin" {...calls} />;
 }
 
 /** The featured events in their order, each removable; an event found by name is featured at a position. */
