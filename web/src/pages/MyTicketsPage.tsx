@@ -106,7 +106,6 @@ export function MyTicketsPage() {
       <ErrorAlert error={reservations.error} title="Could not load your holds." />
       <ErrorAlert error={bookings.error ?? tickets.error} title="Could not load your bookings." />
       {!loaded && !(reservations.error || bookings.error || tickets.error) && <Loading />}
-      <WaitlistEntries />
       {loaded && holds.length + upcoming.length + pastCount === 0 && (
         <EmptyState title="No tickets yet">
           <p>
@@ -128,6 +127,8 @@ export function MyTicketsPage() {
           </ul>
         </section>
       )}
+
+      <WaitlistEntries />
 
       {upcoming.length > 0 && (
         <section className="purchases__section" aria-labelledby="upcoming-title" data-testid="upcoming">
