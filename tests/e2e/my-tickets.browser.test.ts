@@ -166,6 +166,9 @@ test('a customer cancels a booking (refunded) and sees it move to past and cance
     await other.getByRole('button', { name: 'Transfer ticket' }).click();
     await page.getByText(`now belongs to ${friend.email}`).waitFor();
     await other.locator(`li[data-ticket-id="${ticket.id}"][data-state="TRANSFERRED"]`).waitFor();
+    // a booking with a ticket given away is not the customer's to cancel any more (the API would refuse): no button, a reason
+    expect(await other.getByRole('button', { name: /Cancel booking/ }).count()).toBe(0);
+    expect(await other.getByTestId('no-cancel').textContent()).toContain('only support can cancel it');
     const theirs = (await engine.request('GET', '/api/tickets', { token: friend.token })).body.items as Array<{ booking: { reference: string }; ticket: { state: string } }>;
     expect(theirs.map((t) => [t.booking.reference, t.ticket.state])).toEqual([[moonrise.reference, 'VALID']]);
     await page.screenshot({ path: `${SCREENSHOTS}/my-tickets-after-cancel-and-transfer.png`, fullPage: true });

@@ -209,6 +209,8 @@ function PurchaseCard({ purchase: p, onChanged }: { purchase: Purchase; onChange
   const b = p.booking;
   const status = b?.status ?? 'CONFIRMED';
   const usable = p.tickets.some((t) => t.state === 'VALID');
+  // the API refuses a customer's cancellation of a booking some of whose tickets they gave away
+  const gaveAway = p.tickets.some((t) => t.state === 'TRANSFERRED');
   const seats = b ? b.seats : p.tickets.map((t) => t.seat.label);
   return (
     <li className="ticket purchase" data-reference={p.reference} data-status={status} data-testid="purchase">
@@ -260,7 +262,10 @@ function PurchaseCard({ purchase: p, onChanged }: { purchase: Purchase; onChange
           )}
           <FileDownload href={calendarPath(p.reference)} filename={`booking-${p.reference}.ics`} fetchFile={() => api.downloadCalendar(p.reference)}
             label="Add to calendar (.ics)" busyLabel="Preparing…" srSuffix={` for booking ${p.reference}`} className="btn btn--ghost btn--sm" testId="download-calendar" />
-          {b && b.status === 'CONFIRMED' && <CancelBooking booking={b} onCancelled={onChanged} />}
+          {b && b.status === 'CONFIRMED' && !gaveAway && <CancelBooking booking={b} onCancelled={onChanged} />}
+          {b && b.status === 'CONFIRMED' && gaveAway && (
+            <p className="muted small" data-testid="no-cancel">You transferred a ticket of this booking, so only support can cancel it.</p>
+          )}
         </div>
       </div>
     </li>
