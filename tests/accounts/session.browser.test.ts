@@ -35,23 +35,25 @@ const stored = (key: string) => page.evaluate((k) => localStorage.getItem(k), ke
 const rotations = () => engine.db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
   SELECT count(*) AS n FROM refresh_tokens WHERE customer_id = ${account.customerId} AND rotated_at IS NOT NULL
 `);
-async function open(link: 'My reservations' | 'My bookings') {
-  await page.getByRole('link', { name: link }).click();
-  await page.getByRole('heading', { name: link }).waitFor();
+/** Leaves for the events page, then opens My tickets from the header: its requests go out afresh. */
+async function openMyTickets() {
+  await page.getByRole('link', { name: 'Events', exact: true }).click();
+  await page.getByRole('link', { name: 'My tickets', exact: true }).click();
+  await page.getByRole('heading', { name: 'My tickets' }).waitFor();
 }
 
 test('an expired access token is renewed before the request: the page loads, the refresh token was rotated', async () => {
-  await page.goto(`${engine.url}/reservations`);
-  await page.getByRole('heading', { name: 'My reservations' }).waitFor();
-  // the page's own first requests (reservations, waitlists) finish first: on a loaded machine they may
+  await page.goto(`${engine.url}/my-tickets`);
+  await page.getByRole('heading', { name: 'My tickets' }).waitFor();
+  // the page's own first requests (reservations, bookings, tickets, waitlists) finish first: on a loaded machine they may
   // come after the 5-second token has expired, and renew it, before the idle wait begins
-  await page.getByText('No reservations yet').waitFor();
+  await page.getByText('No tickets yet').waitFor();
   await page.waitForLoadState('networkidle', { timeout: 10_000 }).catch(() => {});
   const [first, firstRefresh, before] = [await stored('token'), await stored('refreshToken'), await rotations()];
   await sleep((ACCESS_TTL + 1) * 1000);
   expect(await rotations()).toBe(before); // nothing renews an idle page
-  await open('My bookings');
-  await page.getByText('No bookings yet').waitFor();
+  await openMyTickets();
+  await page.getByText('No tickets yet').waitFor();
   expect(await stored('token')).not.toBe(first);
   expect(await stored('refreshToken')).not.toBe(firstRefresh);
   expect(await rotations()).toBe(before + 1);
@@ -63,8 +65,8 @@ test('a refused access token (401) is renewed once and the request sent again', 
   const forged = jwt.sign({ email: account.email, role: 'customer' }, 'another-secret-of-at-least-thirty-two-chars', { subject: account.customerId, expiresIn: 600 });
   await page.evaluate((t) => localStorage.setItem('token', t), forged);
   const before = await rotations();
-  await open('My reservations');
-  await page.getByText('No reservations yet').waitFor();
+  await openMyTickets();
+  await page.getByText('No tickets yet').waitFor();
   expect(await rotations()).toBe(before + 1);
   expect(await stored('token')).not.toBe(forged);
   expect(await page.getByRole('button', { name: 'Log out' }).isVisible()).toBe(true);
@@ -75,7 +77,8 @@ test('when the refresh token is refused too (its login was revoked), the user is
   expect((await engine.request('POST', '/api/auth/logout', { body: { refreshToken } })).status).toBe(204);
   const forged = jwt.sign({ email: account.email, role: 'customer' }, 'another-secret-of-at-least-thirty-two-chars', { subject: account.customerId, expiresIn: 600 });
   await page.evaluate((t) => localStorage.setItem('token', t), forged);
-  await page.getByRole('link', { name: 'My bookings' }).click();
+  await page.getByRole('link', { name: 'Events', exact: true }).click();
+  await page.getByRole('link', { name: 'My tickets', exact: true }).click();
   await page.waitForURL('**/login**');
   expect(await stored('token')).toBeNull();
   expect(await stored('refreshToken')).toBeNull();

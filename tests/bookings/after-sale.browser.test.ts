@@ -1,7 +1,7 @@
 /**
  * After the sale in the web client (Chromium against the real engine and the built client): a
- * customer cancels from "My bookings" (and is refused past the event's cutoff), adds a booking to a
- * calendar, and hands a ticket to someone else from "My tickets"; support cancels and refunds from
+ * customer cancels from "My tickets" (and is refused past the event's cutoff), adds a booking to a
+ * calendar, and hands a ticket to someone else from the same page; support cancels and refunds from
  * the support page and downloads the attendees CSV.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -51,7 +51,7 @@ async function book(customer: Account, eventId: string, seatIds: string[]) {
   return { reference: paid.body.booking.reference as string, reservationId: held.body.reservation.id as string };
 }
 
-test('a customer adds a booking to a calendar and cancels it from My bookings; past the cutoff the page says until when', async () => {
+test('a customer adds a booking to a calendar and cancels it from My tickets; past the cutoff the page says until when', async () => {
   const customer = await engine.register();
   const later = await engine.createEvent({ name: 'Far away night', startsAt: new Date(Date.now() + 7 * 86_400_000) });
   const soon = await engine.createEvent({ name: 'Tonight', startsAt: new Date(Date.now() + 3 * 3600_000) });
@@ -63,7 +63,7 @@ test('a customer adds a booking to a calendar and cancels it from My bookings; p
     // the event page states the policy
     await page.goto(`${engine.url}/events/${later.eventId}`);
     expect(await page.getByTestId('refund-policy').textContent()).toBe('Cancel online for a full refund until 24 hours before the start.');
-    await page.goto(`${engine.url}/bookings`);
+    await page.goto(`${engine.url}/my-tickets`);
     const calendar = page.getByRole('link', { name: `Add to calendar (.ics) for booking ${refundable.reference}` });
     await calendar.waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), calendar.click()]);
@@ -81,7 +81,9 @@ test('a customer adds a booking to a calendar and cancels it from My bookings; p
     await page.getByRole('button', { name: `Cancel booking ${refundable.reference}` }).click();
     await page.getByRole('button', { name: 'Cancel and refund' }).click();
     await page.getByText(`Booking ${refundable.reference} was cancelled and refunded.`).waitFor();
-    const card = page.locator('li.ticket').filter({ hasText: refundable.reference });
+    // the cancelled booking moves under "Past and cancelled", folded until opened
+    await page.getByTestId('past').locator('summary').click();
+    const card = page.getByTestId('past').locator(`li.purchase[data-reference="${refundable.reference}"]`);
     await card.and(page.locator('[data-status="REFUNDED"]')).waitFor();
     expect(await card.getByText('Refunded').count()).toBe(1);
     expect(await card.getByRole('button', { name: /Cancel booking/ }).count()).toBe(0);
@@ -132,7 +134,7 @@ test('a customer transfers a ticket from My tickets; the recipient sees it in th
   const senderContext = await loggedIn(sender, 'customer');
   try {
     const page = await senderContext.newPage();
-    await page.goto(`${engine.url}/tickets`);
+    await page.goto(`${engine.url}/my-tickets`);
     await page.getByRole('button', { name: 'Transfer the ticket for Stalls · Row A · Seat 1' }).click();
     await page.getByLabel(/Recipient's email/).fill(recipient.email);
     await page.getByRole('button', { name: 'Transfer ticket' }).click();
@@ -145,8 +147,8 @@ test('a customer transfers a ticket from My tickets; the recipient sees it in th
   const recipientContext = await loggedIn(recipient, 'customer');
   try {
     const page = await recipientContext.newPage();
-    await page.goto(`${engine.url}/tickets`);
-    const card = page.locator('li.ticket[data-state="VALID"]').filter({ hasText: 'Handover night' });
+    await page.goto(`${engine.url}/my-tickets`);
+    const card = page.locator('li.purchase').filter({ hasText: 'Handover night' }).locator('li.purchase__ticket[data-state="VALID"]');
     await card.waitFor();
     expect(await card.getAttribute('data-ticket-id')).not.toBe(old.id);
     const code = (await card.locator('code').textContent()) ?? '';

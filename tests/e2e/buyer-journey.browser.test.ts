@@ -285,12 +285,17 @@ describe("the buyer's journey in the web client", () => {
     const page = await openEvent(phone, eventId);
     const scrollWidth = () => page.evaluate(() => document.scrollingElement?.scrollWidth ?? Number.POSITIVE_INFINITY);
     expect(await scrollWidth()).toBeLessThanOrEqual(390);
-    const first = await seat(page, seatIds[stalls('A', 1)]).boundingBox();
-    const last = await seat(page, seatIds[stalls('A', 16)]).boundingBox();
-    expect(first!.x).toBeGreaterThanOrEqual(0);
-    expect(last!.x + last!.width).toBeLessThanOrEqual(390);
-    expect(last!.width).toBeGreaterThanOrEqual(16);
-    process.stdout.write(`phone: a seat of the 16-seat row is ${last!.width.toFixed(1)} px wide\n`);
+    // every seat of the 16-seat row inside the screen's width, side by side, as large as fits
+    const row = await Promise.all(Array.from({ length: 16 }, (_, i) => seat(page, seatIds[stalls('A', i + 1)]).boundingBox()));
+    for (const [i, box] of row.entries()) {
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+      if (i > 0) expect(box!.x).toBeGreaterThanOrEqual(row[i - 1]!.x + row[i - 1]!.width);
+      expect(box!.width).toBeGreaterThanOrEqual(20);
+      expect(box!.height).toBeGreaterThanOrEqual(20);
+    }
+    const pitch = (row[15]!.x - row[0]!.x) / 15;
+    process.stdout.write(`phone: the 16-seat row spans x ${row[0]!.x.toFixed(1)}..${(row[15]!.x + row[15]!.width).toFixed(1)} of 390; each seat is ${row[0]!.width.toFixed(1)} x ${row[0]!.height.toFixed(1)} px, ${pitch.toFixed(1)} px apart (its touch area reaches into the gaps)\n`);
     expect(await page.getByTestId('selection-bar').count()).toBe(0);
     await page.screenshot({ path: `${SCREENSHOTS}/journey-phone-event.png` });
 

@@ -1,6 +1,6 @@
 /**
  * Browser tests of tickets in the web client, against the real engine and the built client:
- * a customer downloads the PDF from "My bookings"; staff check tickets in on /checkin, by
+ * a customer downloads the PDF from "My tickets"; staff check tickets in on /checkin, by
  * typing (as a handheld scanner does) into the code field.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -78,11 +78,11 @@ async function scan(page: Page, code: string) {
 }
 
 describe('tickets in the web client', () => {
-  test('a customer downloads the booking\'s tickets as a PDF from My bookings', async () => {
+  test('a customer downloads the booking\'s tickets as a PDF from My tickets', async () => {
     const context = await loggedIn(owner, 'customer');
     try {
       const page = await context.newPage();
-      await page.goto(`${engine.url}/bookings`);
+      await page.goto(`${engine.url}/my-tickets`);
       const link = page.getByRole('link', { name: `Download tickets (PDF) for booking ${reference}` });
       await link.waitFor();
       const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);

@@ -2,7 +2,7 @@
  * The waitlist in the web client, on a 390-pixel phone (Chromium against the real engine and the
  * built client): a customer joins the waitlist of a sold-out section from the event page and sees
  * their place; when the seats come back they are offered to them, with the live deadline on "My
- * reservations" and a way to buy them.
+ * tickets" and a way to buy them.
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
@@ -62,7 +62,7 @@ test('on a phone, a customer joins the waitlist of a sold-out section, sees thei
     expect((await engine.request('POST', `/api/reservations/${held.body.reservation.id}/cancel`, { token: buyer.token, body: {} })).status).toBe(202);
     await panel.getByRole('link', { name: 'Buy the offered seats' }).waitFor({ timeout: 15_000 });
 
-    await page.goto(`${engine.url}/reservations`);
+    await page.goto(`${engine.url}/my-tickets`);
     const offer = page.getByTestId('waitlist-offer');
     await offer.waitFor();
     expect(await offer.textContent()).toContain('then offered to the next in line');

@@ -1,13 +1,12 @@
 import { StatsPage } from './pages/StatsPage';
 import { useEffect } from 'react';
-import { Link, Route, Routes, useLocation } from 'react-router-dom';
+import { Link, Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { EmptyState } from './components/Feedback';
 import { Header } from './components/Header';
 import { RequireAuth } from './components/RequireAuth';
 import { STAFF_ROLES } from './types';
 import { useDocumentTitle } from './hooks';
 import { LoginPage, RegisterPage } from './pages/AuthPages';
-import { BookingsPage } from './pages/BookingsPage';
 import { CheckinPage } from './pages/CheckinPage';
 import { CheckoutPage } from './pages/CheckoutPage';
 import { ConfirmationPage } from './pages/ConfirmationPage';
@@ -17,9 +16,9 @@ import { AdminPage } from './pages/AdminPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { OrganizerAppsPage } from './pages/OrganizerAppsPage';
 import { EventsPage } from './pages/EventsPage';
-import { ReservationsPage } from './pages/ReservationsPage';
+import { MyTicketsPage } from './pages/MyTicketsPage';
+import { MY_TICKETS_PATH } from './paths';
 import { SupportPage } from './pages/SupportPage';
-import { TicketsPage } from './pages/TicketsPage';
 
 export function App() {
   useScrollToTopOnNavigate();
@@ -35,9 +34,11 @@ export function App() {
           <Route path="/events/:eventId" element={<EventPage />} />
           <Route path="/checkout/:reservationId" element={<RequireAuth><CheckoutPage /></RequireAuth>} />
           <Route path="/confirmation/:reservationId" element={<RequireAuth><ConfirmationPage /></RequireAuth>} />
-          <Route path="/reservations" element={<RequireAuth><ReservationsPage /></RequireAuth>} />
-          <Route path="/bookings" element={<RequireAuth><BookingsPage /></RequireAuth>} />
-          <Route path="/tickets" element={<RequireAuth><TicketsPage /></RequireAuth>} />
+          <Route path={MY_TICKETS_PATH} element={<RequireAuth><MyTicketsPage /></RequireAuth>} />
+          {/* the three pages it replaced: links in emails and bookmarks still arrive */}
+          {['/reservations', '/bookings', '/tickets'].map((path) => (
+            <Route key={path} path={path} element={<Navigate to={MY_TICKETS_PATH} replace />} />
+          ))}
           <Route path="/support" element={<RequireAuth roles={STAFF_ROLES}><SupportPage /></RequireAuth>} />
           <Route path="/support/events/:eventId/stats" element={<RequireAuth roles={STAFF_ROLES}><StatsPage /></RequireAuth>} />
           <Route path="/checkin" element={<RequireAuth roles={STAFF_ROLES}><CheckinPage /></RequireAuth>} />

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import { serverClock } from '../api';
 import { formatClock } from '../format';
 import { useNow } from '../hooks';
@@ -34,11 +34,13 @@ export function Countdown({ expiresAt, onExpire, stopped = false }: CountdownPro
   const level = countdownLevel(secondsLeft);
   useExpiryCallback(secondsLeft === 0 && !stopped, expiresAt, onExpire);
 
+  // ids of its own, so several countdowns on one page (My tickets: every live hold) each read their own label
+  const id = useId();
   const minutes = Math.floor(secondsLeft / 60);
   const seconds = secondsLeft % 60;
   return (
     <div className={`countdown-box countdown-box--${level}`}>
-      <span className="countdown-box__label" id="countdown-label">
+      <span className="countdown-box__label" id={`${id}-label`}>
         Seats held for
       </span>
       <span
@@ -46,12 +48,12 @@ export function Countdown({ expiresAt, onExpire, stopped = false }: CountdownPro
         data-level={level}
         className={`countdown countdown--${level}${level === 'red' ? ' pulse' : ''}`}
         role="timer"
-        aria-labelledby="countdown-label"
-        aria-describedby="countdown-spoken"
+        aria-labelledby={`${id}-label`}
+        aria-describedby={`${id}-spoken`}
       >
         {formatClock(secondsLeft)}
       </span>
-      <span id="countdown-spoken" className="sr-only">
+      <span id={`${id}-spoken`} className="sr-only">
         {minutes} minutes {seconds} seconds left
       </span>
       <span className="sr-only" aria-live="polite">

@@ -1,5 +1,6 @@
 import { Link, NavLink, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
+import { MY_TICKETS_PATH } from '../paths';
 import { isStaff } from '../types';
 
 const navClass = ({ isActive }: { isActive: boolean }) => (isActive ? 'nav__link nav__link--active' : 'nav__link');
@@ -31,13 +32,7 @@ export function Header() {
           <NavLink to="/" end className={navClass}>
             Events
           </NavLink>
-          <NavLink to="/reservations" className={navClass}>
-            My reservations
-          </NavLink>
-          <NavLink to="/bookings" className={navClass}>
-            My bookings
-          </NavLink>
-          <NavLink to="/tickets" className={navClass}>
+          <NavLink to={MY_TICKETS_PATH} className={navClass}>
             My tickets
           </NavLink>
           {customer?.role === 'organizer' && (

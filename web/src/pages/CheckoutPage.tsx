@@ -9,6 +9,7 @@ import { DiscountCodeField, type DiscountChoice } from '../components/DiscountCo
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { StatusBadge } from '../components/StatusBadge';
 import { useDocumentTitle, useIdempotencyKey, useResource } from '../hooks';
+import { MY_TICKETS_PATH } from '../paths';
 import { useReservationUpdates } from '../realtime';
 import type { Card, Reservation, ReservationUpdate } from '../types';
 import type { EventPageState } from './EventPage';
@@ -28,7 +29,7 @@ export function CheckoutPage() {
     return (
       <EmptyState title="Reservation not found">
         <p>
-          See <Link to="/reservations">your reservations</Link>.
+          See <Link to={MY_TICKETS_PATH}>your tickets and holds</Link>.
         </p>
       </EmptyState>
     );

@@ -6,6 +6,7 @@ import { CalendarLink } from '../components/CalendarLink';
 import { EventFacts } from '../components/EventFacts';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { useDocumentTitle, useResource } from '../hooks';
+import { MY_TICKETS_PATH } from '../paths';
 import { useReservationUpdates } from '../realtime';
 import type { CheckoutResult } from '../types';
 
@@ -68,7 +69,7 @@ export function ConfirmationPage() {
           totalCents={fromCheckout?.booking?.amountCents ?? reservation.amountCents}
         />
       </section>
-      <Notice tone="success">Your seats are yours. See all your tickets under My bookings.</Notice>
+      <Notice tone="success">Your seats are yours. See all your tickets under My tickets.</Notice>
       <div className="confirmation__actions">
         <CalendarLink
           entry={{
@@ -79,8 +80,8 @@ export function ConfirmationPage() {
             seats: reservation.seats.map((s) => s.label),
           }}
         />
-        <Link to="/bookings" className="btn btn--primary">
-          My bookings
+        <Link to={MY_TICKETS_PATH} className="btn btn--primary">
+          My tickets
         </Link>
         <Link to="/" className="btn btn--secondary">
           Browse more events
