@@ -38,7 +38,7 @@ export function GaSection({ section, tier, places, mine, bought, interactive, bu
   };
 
   return (
-    <section className={`map-section map-section--ga ${tierClass(tier)}`} aria-labelledby={headingId} data-section-id={section.id} data-tier={tier.rank}>
+    <section className={`map-section map-section--ga ${tierClass(tier)}`} aria-labelledby={headingId} data-section-id={section.id} tabIndex={-1} data-tier={tier.rank}>
       <SectionHeader section={section} tier={tier} headingId={headingId}>
         General admission · <span data-testid="ga-available">{available}</span> of {places.length || section.capacity}{' '}
         available

@@ -5,6 +5,7 @@ import { GaSection } from './GaSection';
 import { Legend } from './Legend';
 import { PriceLegend } from './PriceLegend';
 import { SeatSection } from './SeatSection';
+import { isLargeVenue, SectionOverview } from './SectionOverview';
 import { priceTiers, type PriceTier } from './seatView';
 
 interface SeatMapProps {
@@ -32,6 +33,8 @@ function seatsBySection(seats: SeatIndex): Map<string, Seat[]> {
   return grouped;
 }
 
+const NO_SEATS: readonly Seat[] = [];
+
 /** The venue: a stage, then every section side by side; reserved sections as seat grids, GA by quantity. */
 export function SeatMap(props: SeatMapProps) {
   const { sections, seats, selected, mine, bought, interactive, holdingSectionId, onToggleSeat, onHoldGa } = props;
@@ -46,9 +49,21 @@ export function SeatMap(props: SeatMapProps) {
         <PriceLegend tiers={tiers} />
       </div>
       <p id="seat-map-help" className="seat-map__help">
-        Choose seats with a click, or use Tab to reach a section, the arrow keys to move between seats and Enter or Space
-        to select.
+        <span className="seat-map__help--pointer">
+          Choose seats with a click, or use Tab to reach a section, the arrow keys to move between seats and Enter or Space
+          to select.
+        </span>
+        <span className="seat-map__help--touch">Tap seats to choose them; tap again to let one go.</span>
       </p>
+      {isLargeVenue(sections, seats.size) && (
+        <SectionOverview
+          sections={sections}
+          seatsOf={(id) => grouped.get(id) ?? NO_SEATS}
+          tierOf={(id) => tierOf.get(id)!}
+          mine={mine}
+          bought={bought}
+        />
+      )}
       <div className="stage" aria-hidden="true">
         Stage
       </div>

@@ -102,7 +102,7 @@ export function SeatSection({ section, tier, seats, selected, mine, bought, inte
   const gridStyle = { '--columns': columns } as CSSProperties;
 
   return (
-    <section className={`map-section ${tierClass(tier)}`} aria-labelledby={headingId} data-section-id={section.id} data-tier={tier.rank}>
+    <section className={`map-section ${tierClass(tier)}`} aria-labelledby={headingId} data-section-id={section.id} tabIndex={-1} data-tier={tier.rank}>
       <SectionHeader section={section} tier={tier} headingId={headingId}>
         Reserved seating · {available} of {seats.length} available
       </SectionHeader>
