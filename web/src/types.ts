@@ -28,7 +28,7 @@ export const isStaff = (role: Role | undefined) => role !== undefined && (STAFF_
 export type { Session as AuthResponse } from '../../src/contract/accounts';
 
 // The event catalog: the engine's contract module, types only (DRAFT is seen by the event's organizer only)
-export type { EventStatus, EventCancellation } from '../../src/contract/catalog';
+export type { EventStatus, EventCancellation, SectionSpec, SeatNumbering, EventDraft, EventEdit } from '../../src/contract/catalog';
 import type { EventStatus } from '../../src/contract/catalog';
 
 export interface Venue {
@@ -112,7 +112,7 @@ export interface EventDetail {
 export type { BookingCancellation, BookingCancellationAnswer } from '../../src/contract/bookings';
 
 // Reservation statuses: the engine's contract module, types only
-export type { ReservationStatus } from '../../src/contract/reservations';
+export type { ReservationStatus, OrganizerReservation, OrganizerReservationPage } from '../../src/contract/reservations';
 import type { ReservationStatus } from '../../src/contract/reservations';
 
 export interface ReservationSeat {
