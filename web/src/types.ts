@@ -115,6 +115,15 @@ export type { BookingCancellation, BookingCancellationAnswer } from '../../src/c
 export type { ReservationStatus, OrganizerReservation, OrganizerReservationPage } from '../../src/contract/reservations';
 import type { ReservationStatus } from '../../src/contract/reservations';
 
+/**
+ * Every reservation status, for filters (RESERVATION_STATES in workflows/messages.ts; a value, so
+ * restated here, and checked by type both ways: a status added there fails the web's type check).
+ */
+export const RESERVATION_STATUSES = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'] as const satisfies readonly ReservationStatus[];
+type UnlistedStatus = Exclude<ReservationStatus, (typeof RESERVATION_STATUSES)[number]>;
+const everyStatusListed: [UnlistedStatus] extends [never] ? true : UnlistedStatus = true;
+void everyStatusListed;
+
 export interface ReservationSeat {
   id: string;
   label: string;
