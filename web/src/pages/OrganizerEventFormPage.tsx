@@ -264,7 +264,7 @@ function EventForm({ event, venues, venuesError, onVenueAdded }: { event?: Organ
           <legend className="section-title">Sections</legend>
           {layoutRefusal !== undefined && (
             <div id="sections-refusal" className="alert alert--error" role="alert" data-testid="layout-refusal">
-              <strong className="alert__title">The sections were not changed.</strong> <span>{(layoutRefusal as Error).message}</span>
+              <strong className="alert__title">The sections were not changed.</strong> <span>{errorMessage(layoutRefusal)}</span>
             </div>
           )}
           {errors.sections && <span className="field__error" role="alert">{errors.sections}</span>}
