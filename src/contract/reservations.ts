@@ -55,7 +55,7 @@ export const OrganizerReservation = z.object({
   id: z.string(),
   status: ReservationStatus,
   customerEmail: z.string(),
-  seats: z.array(z.object({ label: z.string(), sectionName: z.string() }))
+  seats: z.array(z.object({ label: z.string(), sectionId: z.string(), sectionName: z.string() }))
     .meta({ description: 'The seats (reserved seating) or places (general admission) of the reservation' }),
   quantity: z.number().int().meta({ description: 'How many seats or places' }),
   amountCents: z.number().int(),

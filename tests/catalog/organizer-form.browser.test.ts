@@ -105,6 +105,9 @@ test("the event's page shows its live sales and its reservations, each linked to
   expect(await rows.first().getAttribute('data-reservation-id')).toBe(held.body.reservation.id);
   expect(await hold.textContent()).toContain(holder.email);
   expect(await rows.nth(1).textContent()).toContain(buyer.email);
+  // seats by section: reserved seats by label, general admission as a count of places
+  expect(await hold.textContent()).toContain('Floor × 3');
+  expect(await rows.nth(1).textContent()).toContain('Stalls A1, Stalls A2');
   expect(await hold.locator('[data-status]').getAttribute('data-status')).toBe('HELD');
   const link = hold.getByRole('link', { name: /reservation-/ });
   expect(await link.getAttribute('href')).toBe(`${UI}/namespaces/default/workflows/reservation-${held.body.reservation.id}`);

@@ -18,7 +18,7 @@ let floorId: string;
 const UI = 'http://temporal-ui.example:8080';
 
 type Row = {
-  id: string; status: string; customerEmail: string; seats: Array<{ label: string; sectionName: string }>; quantity: number;
+  id: string; status: string; customerEmail: string; seats: Array<{ label: string; sectionId: string; sectionName: string }>; quantity: number;
   amountCents: number; createdAt: string; holdExpiresAt: string; bookingReference: string | null; workflowId: string; temporalUiUrl: string | null;
 };
 type Page = { items: Row[]; page: number; pageSize: number; total: number };

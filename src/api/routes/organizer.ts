@@ -193,7 +193,7 @@ export function organizerRoutes(deps: { pool: DatabasePool; lifecycle?: EventLif
     const workflowId = reservationWorkflowId(r.id);
     return {
       id: r.id, status: r.status, customerEmail: r.customerEmail,
-      seats: r.seats.map((seat) => ({ label: seat.label, sectionName: seat.sectionName })), quantity: r.seats.length,
+      seats: r.seats.map((seat) => ({ label: seat.label, sectionId: seat.sectionId, sectionName: seat.sectionName })), quantity: r.seats.length,
       amountCents: r.amountCents, createdAt: r.createdAt, holdExpiresAt: r.holdExpiresAt, bookingReference: r.booking?.reference ?? null,
       workflowId, temporalUiUrl: temporalUiWorkflow(deps.temporalUi, workflowId),
     };

@@ -7,7 +7,7 @@ import { Pagination } from '../components/Pagination';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDateTime } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
-import { RESERVATION_STATUSES, type ReservationStatus } from '../types';
+import { RESERVATION_STATUSES, type OrganizerReservation, type ReservationStatus, type Section } from '../types';
 import { saleWindow } from './OrganizerPage';
 import { SalesFigures } from './StatsPage';
 
@@ -71,20 +71,20 @@ export function OrganizerEventPage() {
         {e.venue.name} · {formatDateTime(e.startsAt)} · Sales {saleWindow(e)}
         {e.maxTicketsPerCustomer !== null && <> · At most {e.maxTicketsPerCustomer} tickets per customer</>}
       </p>
-      <div className="toolbar__actions">
+      <div className="organizer-event__actions">
         {e.status !== 'CANCELLED' && e.status !== 'COMPLETED' && <Link className="btn btn--secondary btn--sm" to={`/organizer/events/${e.id}/edit`}>Edit event</Link>}
         {(e.status === 'DRAFT' || e.status === 'CLOSED') && <button type="button" className="btn btn--primary btn--sm" onClick={() => void publish()}>Publish</button>}
       </div>
       {message && <Notice tone={message.tone}>{message.text}</Notice>}
       <ErrorAlert error={failure} title="Could not publish the event." />
 
-      <section aria-labelledby="sales-title">
+      <section className="organizer-event__section" aria-labelledby="sales-title">
         <h2 id="sales-title" className="section-title">Sales</h2>
         <ErrorAlert error={stats.error} title="Could not load the figures." />
         {stats.data ? <SalesFigures stats={stats.data} onRefresh={stats.reload} /> : !stats.error && <Loading label="Loading the figures…" />}
       </section>
 
-      <section aria-labelledby="reservations-title">
+      <section className="organizer-event__section" aria-labelledby="reservations-title">
         <h2 id="reservations-title" className="section-title">Reservations</h2>
         <form className="card toolbar" aria-label="Filter reservations" onSubmit={(ev) => ev.preventDefault()}>
           <div className="field">
@@ -100,7 +100,7 @@ export function OrganizerEventPage() {
         {reservations.data && reservations.data.items.length === 0 && <EmptyState title="No reservations yet" />}
         {reservations.data && reservations.data.items.length > 0 && (
           <div className="table-wrap">
-            <table className="table" aria-busy={reservations.loading} data-testid="organizer-reservations">
+            <table className="table table--stacked" aria-busy={reservations.loading} data-testid="organizer-reservations">
               <caption className="sr-only">Reservations of {e.name}, newest first</caption>
               <thead>
                 <tr>
@@ -116,18 +116,15 @@ export function OrganizerEventPage() {
               <tbody>
                 {reservations.data.items.map((r) => (
                   <tr key={r.id} data-reservation-id={r.id}>
-                    <td>{formatDateTime(r.createdAt)}</td>
-                    <td>{r.customerEmail}</td>
-                    <td>
-                      {r.quantity} · <span className="small">{r.seats.map((s) => `${s.sectionName} ${s.label}`).join(', ')}</span>
+                    <td data-label="Made">{formatDateTime(r.createdAt)}</td>
+                    <td data-label="Customer">{r.customerEmail}</td>
+                    <td data-label="Seats">{seatsOf(r, e.sections)}</td>
+                    <td data-label="Amount"><Money cents={r.amountCents} /></td>
+                    <td data-label="Status">
+                      <span><StatusBadge status={r.status} />{r.bookingReference && <span className="small"> {r.bookingReference}</span>}</span>
                     </td>
-                    <td><Money cents={r.amountCents} /></td>
-                    <td>
-                      <StatusBadge status={r.status} />
-                      {r.bookingReference && <span className="small"> {r.bookingReference}</span>}
-                    </td>
-                    <td>{r.status === 'HELD' || r.status === 'PAYING' ? formatDateTime(r.holdExpiresAt) : '–'}</td>
-                    <td className="small">
+                    <td data-label="Hold ends">{r.status === 'HELD' || r.status === 'PAYING' ? formatDateTime(r.holdExpiresAt) : '–'}</td>
+                    <td className="small" data-label="Workflow">
                       {r.temporalUiUrl
                         ? <a href={r.temporalUiUrl} target="_blank" rel="noreferrer">{r.workflowId}<span className="sr-only"> in the Temporal Web UI</span></a>
                         : <code title="The Temporal Web UI's address is not configured">{r.workflowId}</code>}
@@ -144,4 +141,13 @@ export function OrganizerEventPage() {
       </section>
     </>
   );
+}
+
+/** A reservation's seats: their labels ("Stalls A1, Stalls A2"), general admission places as a count ("Floor × 3"). */
+function seatsOf(reservation: OrganizerReservation, sections: Section[]): string {
+  const bySection = new Map<string, OrganizerReservation['seats']>();
+  for (const seat of reservation.seats) bySection.set(seat.sectionId, [...(bySection.get(seat.sectionId) ?? []), seat]);
+  return [...bySection].map(([sectionId, seats]) => (sections.find((s) => s.id === sectionId)?.kind === 'GA'
+    ? `${seats[0].sectionName} × ${seats.length}`
+    : seats.map((seat) => seat.label).join(', '))).join(', ');
 }
