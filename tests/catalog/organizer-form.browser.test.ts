@@ -143,12 +143,13 @@ test("editing the layout once seats are sold shows the API's refusal; the detail
   expect(await sections.nth(0).getByLabel('Rows', { exact: true }).inputValue()).toBe('2');
   expect(await sections.nth(0).getByLabel('Seats per row').inputValue()).toBe('5');
   expect(await sections.nth(1).getByLabel('Capacity').inputValue()).toBe('30');
+  expect(await sections.nth(0).getByLabel('Price (€)').inputValue()).toBe('45.50');
   await page.getByLabel('Name', { exact: true }).fill('Lantern Festival Night');
   await sections.nth(0).getByLabel('Rows', { exact: true }).fill('3');
   await page.getByRole('button', { name: 'Save changes' }).click();
   const refusal = page.getByTestId('layout-refusal');
   await refusal.waitFor();
-  expect(await refusal.textContent()).toMatch(/the layout cannot change: \d+ seats are held and 2 sold/i);
+  expect(await refusal.textContent()).toMatch(/The layout cannot change: \d+ seats are held and 2 sold/);
   await page.getByText('The details were saved; the sections were not changed.').waitFor();
   await page.screenshot({ path: `${SCREENSHOTS}/organizer-form-layout-locked.png`, fullPage: true });
   const [row] = await eventRows('Lantern Festival Night');

@@ -4,7 +4,7 @@ import { ApiError, api, bodyFieldErrors, errorMessage, type OrganizerEvent } fro
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { Field } from '../components/Field';
 import { StatusBadge } from '../components/StatusBadge';
-import { centsToEuros, eurosToCents } from '../format';
+import { eurosToCents } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 import type { EventDraft, EventEdit, SeatNumbering, SectionSpec, Venue } from '../types';
 
@@ -37,7 +37,7 @@ const newRow = (from: Partial<SectionRow> = {}): SectionRow => ({
   key: `section-${++rowKeys}`, name: '', kind: 'RESERVED', price: '', rows: '', seatsPerRow: '', capacity: '', ...from,
 });
 const rowOf = (spec: SectionSpec): SectionRow => newRow({
-  name: spec.name, kind: spec.kind, price: centsToEuros(spec.priceCents),
+  name: spec.name, kind: spec.kind, price: (spec.priceCents / 100).toFixed(2),
   ...(spec.kind === 'GA' ? { capacity: String(spec.capacity) } : { rows: String(spec.rows), seatsPerRow: String(spec.seatsPerRow), numbering: spec.numbering }),
 });
 
