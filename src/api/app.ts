@@ -78,17 +78,18 @@ export function createApi({ config, pool, service, log, health, limits, bookings
     app.use(metricsRoute());
   }
 
+  const temporalUi = { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE };
   for (const router of [
     authRoutes({ pool, jwtSecret: config.JWT_SECRET, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS, limits }),
     eventRoutes({ pool }),
     adminRoutes({ pool }),
-    organizerRoutes({ pool, lifecycle }),
+    organizerRoutes({ pool, lifecycle, temporalUi }),
     appRoutes({ pool }),
     organizerWebhookRoutes({ pool, settings: config.webhooks }),
     paymentWebhookRoutes({ pool, secret: config.STRIPE_WEBHOOK_SECRET, toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS }),
     reservationRoutes({ service, config, limits }),
     discountRoutes({ pool }),
-    supportRoutes({ service, pool, temporalUi: { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } }),
+    supportRoutes({ service, pool, temporalUi }),
     ticketRoutes({ tickets: createTicketService({ pool, signingSecret: config.TICKET_SIGNING_SECRET }) }),
     bookingRoutes({ bookings }),
     waitlistRoutes({ waitlist: createWaitlistService({ pool, reservations: service, config, log }) }),

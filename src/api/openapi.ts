@@ -21,6 +21,7 @@ import { SupportCancel, SupportQuery } from './routes/support.ts';
 import { DiscountCodeParams, DiscountQuoteQuery } from './routes/discounts.ts';
 import { AppliedDiscount, DiscountCode, DiscountQuote, NewDiscountCode } from '../contract/discounts.ts';
 import { EventStats } from '../contract/stats.ts';
+import { OrganizerReservationPage, OrganizerReservationsQuery } from '../contract/reservations.ts';
 import { AppParams, CreatedApp, NewApp, TenantApp, TenantAppParams, TenantParams } from '../contract/apps.ts';
 import { AuditPage, AuditQuery, EventAuditQuery } from '../contract/audit.ts';
 import { EventWaitlist, JoinWaitlistBody, MyWaitlist, WaitlistEntryAnswer, WaitlistParams } from '../contract/waitlist.ts';
@@ -465,6 +466,13 @@ function organizerSalesOperations(): Operations {
       tags: ['Organizer'], summary: "The event's discount codes with their uses now", security: BEARER,
       requestParams: { path: EventParams },
       responses: { 200: ok('The codes', z.object({ items: z.array(DiscountCode) })), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, own) },
+    },
+    'GET /api/organizer/events/:eventId/reservations': {
+      tags: ['Organizer'], summary: "The event's reservations, newest first, a page at a time, each linked to its workflow in the Temporal Web UI", security: BEARER,
+      description: 'The customer, the seats or places, the amount, when it was made and when its hold ends; `status` filters by state. '
+        + '`temporalUiUrl` is null when the engine does not know the UI\'s address (TEMPORAL_UI_URL).',
+      requestParams: { path: EventParams, query: OrganizerReservationsQuery },
+      responses: { 200: ok('One page of reservations', OrganizerReservationPage), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, own) },
     },
     'POST /api/organizer/events/:eventId/discount-codes': {
       tags: ['Organizer'], summary: 'Create a discount code of the event (recorded as organizer:<email>)', security: BEARER,

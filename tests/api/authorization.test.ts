@@ -199,6 +199,8 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
   { route: 'GET /api/organizer/events/:id/stats', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}/stats`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
+  { route: 'GET /api/organizer/events/:id/reservations', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}/reservations`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
   { route: 'GET /api/organizer/events/:id/discount-codes', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}/discount-codes`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
   { route: 'POST /api/organizer/events/:id/discount-codes', needsDraft: true, call: (c, id) => as(c, 'POST', `/api/organizer/events/${id}/discount-codes`, { code: 'ORG10', kind: 'PERCENT', value: 10 }),

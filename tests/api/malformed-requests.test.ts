@@ -138,6 +138,7 @@ const ROUTES: Route[] = [
     body: () => ({ templates: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 4500, rows: 2, seatsPerRow: 4, numbering: 'ODD' }] }),
   },
   { method: 'GET', pattern: '/api/organizer/events/:eventId/stats', path: () => `/api/organizer/events/${NO_EVENT}/stats`, who: 'organizer' },
+  { method: 'GET', pattern: '/api/organizer/events/:eventId/reservations', path: () => `/api/organizer/events/${NO_EVENT}/reservations`, who: 'organizer', query: { status: 'HELD', page: '1', pageSize: '20' } },
   { method: 'GET', pattern: '/api/organizer/events/:eventId/discount-codes', path: () => `/api/organizer/events/${NO_EVENT}/discount-codes`, who: 'organizer' },
   {
     method: 'POST', pattern: '/api/organizer/events/:eventId/discount-codes', path: () => `/api/organizer/events/${NO_EVENT}/discount-codes`, who: 'organizer',

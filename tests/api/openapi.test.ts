@@ -164,7 +164,7 @@ describe('the OpenAPI document', () => {
       'DELETE /api/admin/users/{id}/roles/{role}', 'DELETE /api/organizer/events/{eventId}', 'GET /api/admin/tenants', 'GET /api/admin/users', 'GET /api/admin/users/{id}',
       'GET /api/bookings', 'GET /api/bookings/{reference}/calendar.ics', 'GET /api/bookings/{reference}/tickets',
       'GET /api/bookings/{reference}/tickets.pdf', 'GET /api/events/{eventId}/discount-codes/{code}', 'GET /api/me', 'GET /api/organizer/events',
-      'GET /api/organizer/events/{eventId}', 'GET /api/organizer/events/{eventId}/discount-codes', 'GET /api/organizer/events/{eventId}/stats', 'POST /api/organizer/events/{eventId}/discount-codes', 'GET /api/organizer/venues', 'GET /api/organizer/venues/{venueId}/templates', 'GET /api/reservations', 'GET /api/reservations/{id}',
+      'GET /api/organizer/events/{eventId}', 'GET /api/organizer/events/{eventId}/discount-codes', 'GET /api/organizer/events/{eventId}/reservations', 'GET /api/organizer/events/{eventId}/stats', 'POST /api/organizer/events/{eventId}/discount-codes', 'GET /api/organizer/venues', 'GET /api/organizer/venues/{venueId}/templates', 'GET /api/reservations', 'GET /api/reservations/{id}',
       'GET /api/support/events/{eventId}/attendees.csv', 'GET /api/support/events/{eventId}/discount-codes',
       'GET /api/support/events/{eventId}/stats', 'GET /api/support/reservations', 'GET /api/tickets', 'PATCH /api/organizer/events/{eventId}',
       'POST /api/admin/tenants', 'POST /api/bookings/{reference}/cancel', 'POST /api/checkin', 'POST /api/organizer/events',

@@ -3,52 +3,30 @@
  * each event's status and sale window as its workflow keeps them, and cancelling an event with a
  * booking behind a confirmation, which refunds it. Screenshots in test-results/.
  */
-import { mkdirSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.ts';
-import { signedInContext, launchChromium, SCREENSHOTS } from '../helpers/browser.ts';
-import { bookSeats, startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { createOrganizerEvent, SCREENSHOTS, startOrganizerBrowser, type OrganizerBrowser } from '../helpers/browser.ts';
+import { bookSeats, type TestEngine } from '../helpers/engine.ts';
 
+let organizer: OrganizerBrowser;
 let engine: TestEngine;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
-type Account = Awaited<ReturnType<TestEngine['register']>>;
-let organizer: Account;
 const events = { live: '', upcoming: '' };
 let reference = '';
 
-async function createEvent(name: string, window: Record<string, unknown> = {}): Promise<{ id: string; seats: Array<{ id: string }> }> {
-  const venue = await engine.request('POST', '/api/organizer/venues', { token: organizer.token, body: { name: `${name} Hall` } });
-  const res = await engine.request('POST', '/api/organizer/events', { token: organizer.token, body: {
-    venueId: venue.body.venue.id, name, startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), ...window,
-    sections: [{ name: 'Stalls', kind: 'RESERVED', priceCents: 2500, rows: 1, seatsPerRow: 4 }],
-  } });
-  expect(res.status).toBe(201);
-  expect((await engine.request('POST', `/api/organizer/events/${res.body.id}/publish`, { token: organizer.token })).status).toBe(200);
-  return res.body;
-}
-
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  [engine, browser] = await Promise.all([startTestEngine('lifecycle_browser', {}, { realtime: true }), launchChromium()]);
-  organizer = await engine.register('organizer');
-  const live = await createEvent('Quay Live Night');
+  organizer = await startOrganizerBrowser('lifecycle_browser');
+  ({ engine, page } = organizer);
+  const live = await createOrganizerEvent(engine, organizer.organizer, 'Quay Live Night');
   events.live = live.id;
-  events.upcoming = (await createEvent('Quay Next Season', { salesStartAt: new Date(Date.now() + 3 * 86_400_000).toISOString() })).id;
+  events.upcoming = (await createOrganizerEvent(engine, organizer.organizer, 'Quay Next Season', { fields: { salesStartAt: new Date(Date.now() + 3 * 86_400_000).toISOString() } })).id;
   reference = await bookSeats(engine, await engine.register(), live.id, [live.seats[0].id]);
-  context = await signedInContext(browser, organizer, { name: 'Olga Organizer', role: 'organizer' });
-  page = await context.newPage();
 }, 60_000);
-afterAll(async () => {
-  await context?.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await engine?.close();
-});
+afterAll(async () => { await organizer?.close(); });
 
-const row = (id: string) => page.locator(`tr[data-event-id="${id}"]`);
-const statusOf = (id: string) => engine.db.pool.oneFirst(sql.type(z.object({ status: z.string() }))`SELECT status FROM events WHERE id = ${id}`);
+const row = (id: string) => organizer.eventRow(id);
+const statusOf = (id: string) => organizer.eventStatus(id);
 
 test('shows each event\'s lifecycle status and sale window', async () => {
   await page.goto(`${engine.url}/organizer`);

@@ -12,6 +12,8 @@ import { CheckoutPage } from './pages/CheckoutPage';
 import { ConfirmationPage } from './pages/ConfirmationPage';
 import { EventPage } from './pages/EventPage';
 import { OrganizerPage } from './pages/OrganizerPage';
+import { OrganizerEventFormPage } from './pages/OrganizerEventFormPage';
+import { OrganizerEventPage } from './pages/OrganizerEventPage';
 import { AdminPage } from './pages/AdminPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { OrganizerAppsPage } from './pages/OrganizerAppsPage';
@@ -44,6 +46,9 @@ export function App() {
           <Route path="/checkin" element={<RequireAuth roles={STAFF_ROLES}><CheckinPage /></RequireAuth>} />
           <Route path="/admin" element={<RequireAuth roles={['admin']}><AdminPage /></RequireAuth>} />
           <Route path="/organizer" element={<RequireAuth roles={['organizer']}><OrganizerPage /></RequireAuth>} />
+          <Route path="/organizer/events/new" element={<RequireAuth roles={['organizer']}><OrganizerEventFormPage /></RequireAuth>} />
+          <Route path="/organizer/events/:eventId" element={<RequireAuth roles={['organizer']}><OrganizerEventPage /></RequireAuth>} />
+          <Route path="/organizer/events/:eventId/edit" element={<RequireAuth roles={['organizer']}><OrganizerEventFormPage /></RequireAuth>} />
           <Route path="/organizer/webhooks" element={<RequireAuth roles={['organizer']}><WebhooksPage /></RequireAuth>} />
           <Route path="/organizer/apps" element={<RequireAuth roles={['organizer']}><OrganizerAppsPage /></RequireAuth>} />
           <Route path="/login" element={<LoginPage />} />

@@ -30,7 +30,15 @@ import type {
   Tenant,
   TenantApp,
   WaitlistEntry,
+  EventDraft,
+  EventEdit,
+  OrganizerReservationPage,
+  SectionSpec,
+  Venue,
 } from './types';
+
+/** An event as its organizer reads it: the details (sale window, description) and its layout. */
+export type OrganizerEvent = EventSummary & EventDetail;
 
 /** Every failed call surfaces as an ApiError carrying the server's `{ code, message, details }`. */
 export class ApiError extends Error {
@@ -313,7 +321,36 @@ export const api = {
   organizerListEvents: (query: { status?: EventStatus | ''; page?: number; pageSize?: number }, signal?: AbortSignal) =>
     request<Page<EventSummary>>('GET', `/api/organizer/events${toQueryString(query)}`, { signal }),
 
-  organizerPublish: (eventId: string) => request<EventDetail>('POST', `/api/organizer/events/${id(eventId)}/publish`),
+  /** The organizer's tenant's venues, and one venue's reusable section templates. */
+  organizerVenues: async (signal?: AbortSignal) => (await request<{ items: Venue[] }>('GET', '/api/organizer/venues', { signal })).items,
+
+  organizerCreateVenue: async (name: string) => (await request<{ venue: Venue }>('POST', '/api/organizer/venues', { body: { name } })).venue,
+
+  organizerVenueTemplates: async (venueId: string, signal?: AbortSignal) =>
+    (await request<{ templates: SectionSpec[] }>('GET', `/api/organizer/venues/${id(venueId)}/templates`, { signal })).templates,
+
+  /** One of the tenant's events, drafts too, with its sections and seats. */
+  organizerGetEvent: (eventId: string, signal?: AbortSignal) =>
+    request<OrganizerEvent>('GET', `/api/organizer/events/${id(eventId)}`, { signal }),
+
+  /** A new DRAFT (POST /api/organizer/events); VALIDATION_FAILED names the fields (`details.issues`). */
+  organizerCreateEvent: (draft: EventDraft) => request<OrganizerEvent>('POST', '/api/organizer/events', { body: draft }),
+
+  organizerEditEvent: (eventId: string, edit: EventEdit) => request<OrganizerEvent>('PATCH', `/api/organizer/events/${id(eventId)}`, { body: edit }),
+
+  /** Replaces the layout; LAYOUT_LOCKED (409) once seats are held or sold. */
+  organizerReplaceSections: (eventId: string, sections: SectionSpec[]) =>
+    request<OrganizerEvent>('PUT', `/api/organizer/events/${id(eventId)}/sections`, { body: { sections } }),
+
+  /** The event's live sales figures, for its tenant's organizers. */
+  organizerEventStats: (eventId: string, signal?: AbortSignal) =>
+    request<EventStats>('GET', `/api/organizer/events/${id(eventId)}/stats`, { signal }),
+
+  /** The event's reservations, newest first, each with its workflow's Temporal UI link. */
+  organizerEventReservations: (eventId: string, query: { status?: ReservationStatus | ''; page?: number; pageSize?: number }, signal?: AbortSignal) =>
+    request<OrganizerReservationPage>('GET', `/api/organizer/events/${id(eventId)}/reservations${toQueryString(query)}`, { signal }),
+
+  organizerPublish: (eventId: string) => request<OrganizerEvent>('POST', `/api/organizer/events/${id(eventId)}/publish`),
 
   /** Cancels the event: no more holds, live holds cancelled, every booking refunded (status 202 while refunds are under way). */
   organizerCancel: (eventId: string, reason?: string) =>
@@ -422,6 +459,30 @@ async function download(path: string, retried = false): Promise<Blob> {
   if (response.status === 401 && token && !retried && (await freshAccessToken({ rejected: token }))) return download(path, true);
   if (response.status === 401 && token) onUnauthorized();
   throw toApiError(response, await readJson(response));
+}
+
+/**
+ * The problems a VALIDATION_FAILED error names (`details.issues`), each with its path split
+ * ("body.sections.0.name" → ["body", "sections", "0", "name"]; older shapes send an array).
+ */
+export function validationIssues(error: unknown): Array<{ path: string[]; message: string }> {
+  if (!(error instanceof ApiError) || !Array.isArray(error.details.issues)) return [];
+  return (error.details.issues as Array<{ path?: unknown; message?: unknown }>)
+    .filter((issue) => typeof issue.message === 'string')
+    .map((issue) => ({ path: Array.isArray(issue.path) ? issue.path.map(String) : String(issue.path ?? '').split('.'), message: issue.message as string }));
+}
+
+/**
+ * A form's field errors from a VALIDATION_FAILED error of its body: the first message per field,
+ * keyed by the path inside the body ("name", "sections.0.priceCents", "sections" for the whole list).
+ */
+export function bodyFieldErrors(error: unknown): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const { path, message } of validationIssues(error)) {
+    const key = (path[0] === 'body' ? path.slice(1) : path).join('.');
+    errors[key] ??= message;
+  }
+  return errors;
 }
 
 /** Human-readable text for any error thrown by the API layer (or anything else). */

@@ -28,7 +28,7 @@ export const isStaff = (role: Role | undefined) => role !== undefined && (STAFF_
 export type { Session as AuthResponse } from '../../src/contract/accounts';
 
 // The event catalog: the engine's contract module, types only (DRAFT is seen by the event's organizer only)
-export type { EventStatus, EventCancellation } from '../../src/contract/catalog';
+export type { EventStatus, EventCancellation, SectionSpec, SeatNumbering, EventDraft, EventEdit } from '../../src/contract/catalog';
 import type { EventStatus } from '../../src/contract/catalog';
 
 export interface Venue {
@@ -112,8 +112,17 @@ export interface EventDetail {
 export type { BookingCancellation, BookingCancellationAnswer } from '../../src/contract/bookings';
 
 // Reservation statuses: the engine's contract module, types only
-export type { ReservationStatus } from '../../src/contract/reservations';
+export type { ReservationStatus, OrganizerReservation, OrganizerReservationPage } from '../../src/contract/reservations';
 import type { ReservationStatus } from '../../src/contract/reservations';
+
+/**
+ * Every reservation status, for filters (RESERVATION_STATES in workflows/messages.ts; a value, so
+ * restated here, and checked by type both ways: a status added there fails the web's type check).
+ */
+export const RESERVATION_STATUSES = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'] as const satisfies readonly ReservationStatus[];
+type UnlistedStatus = Exclude<ReservationStatus, (typeof RESERVATION_STATUSES)[number]>;
+const everyStatusListed: [UnlistedStatus] extends [never] ? true : UnlistedStatus = true;
+void everyStatusListed;
 
 export interface ReservationSeat {
   id: string;

@@ -16,6 +16,10 @@ import { EventAuditQuery } from '../../contract/audit.ts';
 import { listAudit } from '../../db/audit.ts';
 import { queryInt } from '../schemas.ts';
 import { EventParams } from './events.ts';
+import { OrganizerReservationsQuery, type OrganizerReservation } from '../../contract/reservations.ts';
+import { countReservations, listReservations, type ReservationRead } from '../../db/reservation-reads.ts';
+import { reservationWorkflowId } from '../../../workflows/messages.ts';
+import { type TemporalUi, temporalUiWorkflow } from '../temporal-ui.ts';
 
 /** Publish takes no body; anything but nothing or `{}` is refused (415, 400). */
 export const NoBody = z.object({}).strict();
@@ -34,7 +38,7 @@ export const OrganizerEventQuery = z.object({
  * operation is scoped to the organizer's tenant in SQL (src/db/catalog.ts): another tenant's
  * event is a 404, as if it did not exist. Admins do not manage tenants' events.
  */
-export function organizerRoutes(deps: { pool: DatabasePool; lifecycle?: EventLifecycleService }) {
+export function organizerRoutes(deps: { pool: DatabasePool; lifecycle?: EventLifecycleService; temporalUi?: TemporalUi }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api/organizer' });
   router.use(requireTenantMember());
   const me = tenantScope;
@@ -182,6 +186,28 @@ export function organizerRoutes(deps: { pool: DatabasePool; lifecycle?: EventLif
     await detail(ctx, eventId);
     ctx.status = 201;
     ctx.body = { discountCode: await createCode(deps.pool, eventId, input, actorOf(ctx)) };
+  });
+
+  // the event's reservations, newest first, each with its workflow in the Temporal Web UI (the reads support's list uses)
+  const asOrganizerSees = (r: ReservationRead): OrganizerReservation => {
+    const workflowId = reservationWorkflowId(r.id);
+    return {
+      id: r.id, status: r.status, customerEmail: r.customerEmail,
+      seats: r.seats.map((seat) => ({ label: seat.label, sectionId: seat.sectionId, sectionName: seat.sectionName })), quantity: r.seats.length,
+      amountCents: r.amountCents, createdAt: r.createdAt, holdExpiresAt: r.holdExpiresAt, bookingReference: r.booking?.reference ?? null,
+      workflowId, temporalUiUrl: temporalUiWorkflow(deps.temporalUi, workflowId),
+    };
+  };
+  router.get('/events/:eventId/reservations', async (ctx) => {
+    const { eventId } = parse(EventParams, ctx.params, 'params');
+    const { page, pageSize, status } = parse(OrganizerReservationsQuery, ctx.query, 'query');
+    await detail(ctx, eventId);
+    const filter = { eventId, status };
+    const [items, total] = await Promise.all([
+      listReservations(deps.pool, { ...filter, limit: pageSize, offset: (page - 1) * pageSize }),
+      countReservations(deps.pool, filter),
+    ]);
+    ctx.body = { items: items.map(asOrganizerSees), page, pageSize, total };
   });
 
   // who did what to the event (and its reservations and bookings), newest first

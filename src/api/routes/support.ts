@@ -10,6 +10,7 @@ import { AuditQuery } from '../../contract/audit.ts';
 import { listAudit, recordReservationRequest } from '../../db/audit.ts';
 import { ExtendBody, ReservationParams, text } from '../schemas.ts';
 import { SupportReservationsQuery, type SupportReservationsFilter } from '../../contract/reservations.ts';
+import { type TemporalUi, temporalUiWorkflow, temporalUiWorkflows } from '../temporal-ui.ts';
 
 /** The list's query (eventId, status, customerEmail, page, pageSize): src/contract/reservations.ts. */
 export const SupportQuery = SupportReservationsQuery;
@@ -20,13 +21,13 @@ export const SupportCancel = z.object({ reason: text({ min: 1, minMessage: 'say 
  * A cancel or extension is carried out by the reservation's workflow: the audit trail records the
  * request (who, why) once the API accepted it. Staff read the trail by event, reservation, booking or actor.
  */
-export function supportRoutes(deps: { service: ReservationService; pool: DatabasePool; temporalUi?: { url?: string; namespace: string } }) {
+export function supportRoutes(deps: { service: ReservationService; pool: DatabasePool; temporalUi?: TemporalUi }) {
   const router = new Router<AppState, AppContext>({ prefix: '/api/support' });
   const support = requireStaff();
 
   // links into the Temporal Web UI, for operators: one reservation's workflow, and the
   // reservations of the filter (by the custom search attributes) when there is a UI to link to
-  const ui = deps.temporalUi?.url ? `${deps.temporalUi.url}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows` : null;
+  const ui = temporalUiWorkflows(deps.temporalUi);
   const uiQuery = (filter: SupportReservationsFilter & { customerId?: string }) => {
     const terms = ['WorkflowType="reservationWorkflow"'];
     if (filter.eventId) terms.push(`BookingEventId="${filter.eventId}"`);
@@ -53,7 +54,7 @@ export function supportRoutes(deps: { service: ReservationService; pool: Databas
     const filter = parse(SupportQuery, ctx.query, 'query');
     const { items, page, pageSize, total } = await deps.service.supportList(filter);
     ctx.body = {
-      items: items.map((r) => ({ ...r, workflowUrl: ui && r.workflowId ? `${ui}/${encodeURIComponent(r.workflowId)}` : null })),
+      items: items.map((r) => ({ ...r, workflowUrl: r.workflowId ? temporalUiWorkflow(deps.temporalUi, r.workflowId) : null })),
       // by email: the customer's id (a search attribute) comes with their reservations; none, no link
       temporalUiUrl: ui && (!filter.customerEmail || items[0]) ? uiQuery({ ...filter, customerId: filter.customerEmail ? items[0]?.customerId : undefined }) : null,
       page, pageSize, total,

@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { ApiError } from '../api';
+import { ApiError, validationIssues } from '../api';
 import { useAuth } from '../auth';
 import { ErrorAlert } from '../components/Feedback';
 import { Field } from '../components/Field';
@@ -25,12 +25,10 @@ function fieldErrorsOf(error: unknown): FieldErrors {
   if (map && typeof map === 'object') {
     for (const [key, value] of Object.entries(map)) result[key] = Array.isArray(value) ? value.join(', ') : String(value);
   }
-  const issues = (Array.isArray(d.issues) ? d.issues : []) as { path?: unknown; message?: string }[];
-  for (const issue of issues) {
-    // the API names a field by its dotted path ("body.password"); older shapes send an array
-    const path = Array.isArray(issue.path) ? issue.path.map(String) : String(issue.path ?? '').split('.');
+  for (const { path, message } of validationIssues(error)) {
+    // the API names a field by its dotted path ("body.password"): the form's fields are its last part
     const key = path[path.length - 1] ?? '';
-    if (key && issue.message && !result[key]) result[key] = issue.message;
+    if (key && !result[key]) result[key] = message;
   }
   return result;
 }

@@ -1,5 +1,5 @@
 import { Fragment, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { api, errorMessage } from '../api';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { StatusBadge } from '../components/StatusBadge';
@@ -14,7 +14,8 @@ const PAGE_SIZE = 20;
 /**
  * The organizer's page: its tenant's events (drafts too), by date, with their lifecycle (status and
  * sale window, moved by each event's workflow), publish, and cancel behind a confirmation that says
- * what cancelling does (bookings refunded, holds cancelled).
+ * what cancelling does (bookings refunded, holds cancelled). Each event links to its page (sales and
+ * reservations, OrganizerEventPage) and its edit form (OrganizerEventFormPage), as does "New event".
  */
 export function OrganizerPage() {
   useDocumentTitle('My events');
@@ -57,6 +58,7 @@ export function OrganizerPage() {
   return (
     <>
       <h1 className="page-title">My events</h1>
+      <p><Link className="btn btn--primary btn--sm" to="/organizer/events/new">New event</Link></p>
       <form className="card toolbar" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
         <div className="field">
           <label htmlFor="organizer-status" className="field__label">Status</label>
@@ -91,7 +93,7 @@ export function OrganizerPage() {
               {events.data.items.map((event) => (
                 <Fragment key={event.id}>
                 <tr data-event-id={event.id}>
-                  <td>{event.name}</td>
+                  <td><Link to={`/organizer/events/${event.id}`}>{event.name}</Link></td>
                   <td>{formatDateTime(event.startsAt)}</td>
                   <td className="small" data-testid="sale-window">{saleWindow(event)}</td>
                   <td>{event.venue.name}</td>
@@ -99,6 +101,9 @@ export function OrganizerPage() {
                   <td>{event.totalCount - event.availableCount} of {event.totalCount}</td>
                   <td><StatusBadge status={event.status} /></td>
                   <td className="table__actions">
+                    {event.status !== 'CANCELLED' && event.status !== 'COMPLETED' && (
+                      <Link className="btn btn--ghost btn--sm" to={`/organizer/events/${event.id}/edit`}>Edit<span className="sr-only"> {event.name}</span></Link>
+                    )}
                     {(event.status === 'DRAFT' || event.status === 'CLOSED') && (
                       <button type="button" className="btn btn--sm" onClick={() => void publish(event)}>Publish</button>
                     )}
@@ -114,7 +119,7 @@ export function OrganizerPage() {
                 </tr>
                 {history === event.id && (
                   <tr className="table__expansion">
-                    <td colSpan={7}>
+                    <td colSpan={8}>
                       <AuditList label={`History of ${event.name}`} load={(before) => api.organizerEventAudit(event.id, { before, limit: 20 })} />
                     </td>
                   </tr>
@@ -137,7 +142,7 @@ export function OrganizerPage() {
 }
 
 /** The sale window as the event's workflow follows it. */
-function saleWindow(event: EventSummary): string {
+export function saleWindow(event: EventSummary): string {
   if (event.status === 'CANCELLED') return event.cancelledAt ? `Cancelled ${formatDateTime(event.cancelledAt)}` : 'Cancelled';
   const opens = event.salesStartAt ? `opens ${formatDateTime(event.salesStartAt)}` : event.status === 'DRAFT' ? 'opens when published' : 'open';
   const closes = event.salesEndAt ? `closes ${formatDateTime(event.salesEndAt)}` : 'until the start';

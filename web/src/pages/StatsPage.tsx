@@ -18,12 +18,21 @@ export function StatsPage() {
   if (stats.error && !stats.data) return <ErrorAlert error={stats.error} title="Could not load the figures." />;
   if (!stats.data) return <Loading label="Loading the figures…" />;
   const s: EventStats = stats.data;
-  const endings = Object.entries(s.reservations).sort(([a], [b]) => ENDINGS.indexOf(a) - ENDINGS.indexOf(b));
   return (
     <>
       <p><Link to={`/support?eventId=${encodeURIComponent(s.eventId)}`}>← This event's reservations</Link></p>
       <h1 className="page-title">Sales · {s.eventName}</h1>
-      <p className="muted small">As of {formatDateTime(s.generatedAt)} <button type="button" className="btn btn--ghost" onClick={stats.reload}>Refresh</button></p>
+      <SalesFigures stats={s} onRefresh={stats.reload} />
+    </>
+  );
+}
+
+/** An event's sales figures (for support here, for its organizers on their event's page), with a refresh. */
+export function SalesFigures({ stats: s, onRefresh }: { stats: EventStats; onRefresh: () => void }) {
+  const endings = Object.entries(s.reservations).sort(([a], [b]) => ENDINGS.indexOf(a) - ENDINGS.indexOf(b));
+  return (
+    <>
+      <p className="muted small">As of {formatDateTime(s.generatedAt)} <button type="button" className="btn btn--ghost" onClick={onRefresh}>Refresh</button></p>
       <dl className="stats-figures" data-testid="stats-figures">
         <div><dt>Tickets sold</dt><dd data-testid="tickets-sold">{s.ticketsSold} of {s.capacity}</dd></div>
         <div><dt>Revenue</dt><dd data-testid="revenue"><Money cents={s.revenueCents} /></dd></div>

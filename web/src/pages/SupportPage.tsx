@@ -9,9 +9,9 @@ import { Pagination } from '../components/Pagination';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDateTime } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
-import type { ReservationStatus, SupportReservation } from '../types';
+import { RESERVATION_STATUSES, type ReservationStatus, type SupportReservation } from '../types';
 
-const STATUSES: ReservationStatus[] = ['HELD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'];
+const STATUSES = RESERVATION_STATUSES;
 const CANCELLABLE: ReservationStatus[] = ['HELD', 'PAYING'];
 const CANCEL_SETTLE_MS = 1500;
 
