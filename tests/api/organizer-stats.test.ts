@@ -16,10 +16,10 @@ const get = (who: Caller, path: string) => engine.request('GET', path, { token: 
 
 /** An event (the test layout: 20 stalls at 50.00, 30 floor places at 20.00, 5 free balcony seats) of the tenant. */
 async function tenantEvent(tenantId: string, spec: { name: string; days: number; status?: 'DRAFT' }) {
-  const created = await engine.createEvent({ name: spec.name, startsAt: new Date(Date.now() + spec.days * 86_400_000), ...(spec.status ? { status: spec.status } : {}) });
+  const created = await engine.createEvent({ name: spec.name, startsAt: new Date(Date.now() + spec.days * 86_400_000) });
   await engine.db.pool.transaction(async (tx) => {
     await tx.query(sql.typeAlias('void')`UPDATE venues SET tenant_id = ${tenantId} WHERE id = (SELECT venue_id FROM events WHERE id = ${created.eventId})`);
-    await tx.query(sql.typeAlias('void')`UPDATE events SET tenant_id = ${tenantId} WHERE id = ${created.eventId}`);
+    await tx.query(sql.typeAlias('void')`UPDATE events SET tenant_id = ${tenantId}, status = ${spec.status ?? 'ON_SALE'} WHERE id = ${created.eventId}`);
   });
   return created;
 }

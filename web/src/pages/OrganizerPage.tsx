@@ -1,5 +1,5 @@
 import { Fragment, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { api, errorMessage } from '../api';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { StatusBadge } from '../components/StatusBadge';
@@ -57,6 +57,7 @@ export function OrganizerPage() {
   return (
     <>
       <h1 className="page-title">My events</h1>
+      <p><Link to="/organizer/stats">Statistics across all your events</Link></p>
       <form className="card toolbar" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
         <div className="field">
           <label htmlFor="organizer-status" className="field__label">Status</label>
