@@ -1,6 +1,6 @@
-import { sql } from '../../src/db/sql.ts';
 import { TEST_CARDS } from '../../src/payments/simulated.ts';
 import { eventually, startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { giveEventToTenant } from '../helpers/queries.ts';
 
 /**
  * A tenant's figures across all its events (GET /api/organizer/stats) against the real engine:
@@ -17,10 +17,7 @@ const get = (who: Caller, path: string) => engine.request('GET', path, { token: 
 /** An event (the test layout: 20 stalls at 50.00, 30 floor places at 20.00, 5 free balcony seats) of the tenant. */
 async function tenantEvent(tenantId: string, spec: { name: string; days: number; status?: 'DRAFT' }) {
   const created = await engine.createEvent({ name: spec.name, startsAt: new Date(Date.now() + spec.days * 86_400_000) });
-  await engine.db.pool.transaction(async (tx) => {
-    await tx.query(sql.typeAlias('void')`UPDATE venues SET tenant_id = ${tenantId} WHERE id = (SELECT venue_id FROM events WHERE id = ${created.eventId})`);
-    await tx.query(sql.typeAlias('void')`UPDATE events SET tenant_id = ${tenantId}, status = ${spec.status ?? 'ON_SALE'} WHERE id = ${created.eventId}`);
-  });
+  await giveEventToTenant(engine.db.pool, created.eventId, tenantId, spec.status);
   return created;
 }
 
