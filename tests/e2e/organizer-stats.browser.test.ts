@@ -55,7 +55,8 @@ test("an organizer reads the totals, the sale day by day and each event's occupa
     expect(await days.locator('td').allTextContents()).toEqual(['1', '1', '10', '€500.00']);
     // each event of the tenant, by date, with its occupancy bar (nothing of the other tenant)
     const rows = page.getByTestId('event-stats').locator('tbody tr');
-    expect(await rows.locator('th').allTextContents()).toEqual(['Busy night', 'Quiet night']);
+    expect(await rows.locator('th a').allTextContents()).toEqual(['Busy night', 'Quiet night']);
+    expect(await rows.locator('th [data-status]').allTextContents()).toEqual(['On sale', 'On sale']);
     expect(await rows.getByTestId('event-sold').allTextContents()).toEqual(['10 of 55', '0 of 55']);
     expect(await rows.first().getByRole('img').getAttribute('aria-label')).toBe('Busy night: 18.2 % sold');
     expect(await rows.first().locator('.occupancy__sold').evaluate((bar) => (bar as HTMLElement).style.width)).toBe('18.2%');

@@ -26,12 +26,13 @@ export function SalesChart({ points, per }: { points: SalesPoint[]; per: 'hour' 
       points.map((p) => p.bookings),
     ];
     const [first, last] = [data[0][0], data[0][data[0].length - 1]];
-    const half = SECONDS[per] / 2;
+    // half a step either side; days are shown over a week at least, so the axis counts days, not hours
+    const pad = Math.max(SECONDS[per] / 2, per === 'day' ? (7 * SECONDS.day - (last - first)) / 2 : 0);
     const plot = new uPlot({
       width: Math.max(280, element.clientWidth),
       height: 220,
-      // half a step either side, so one step of sales is a point in a window, not years of axis; counts from 0
-      scales: { x: { time: true, auto: false, range: [first - half, last + half] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      // one step of sales is a point in a window, not years of axis; counts from 0
+      scales: { x: { time: true, auto: false, range: [first - pad, last + pad] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
       series: [
         {},
         { label: 'Holds', stroke: '#d97706', width: 2, points: { show: true } },

@@ -55,7 +55,7 @@ export function OrganizerStatsPage() {
           <>
             <SalesChart points={points} per="day" />
             <div className="table-wrap">
-              <table className="table table--compact" data-testid="timeline">
+              <table className="table table--compact org-stats__table" data-testid="timeline">
                 <caption className="sr-only">Holds and bookings per day (UTC), the figures of the chart</caption>
                 <thead><tr><th scope="col">Day</th><th scope="col">Holds</th><th scope="col">Bookings</th><th scope="col">Tickets</th><th scope="col">Revenue</th></tr></thead>
                 <tbody>
@@ -73,25 +73,25 @@ export function OrganizerStatsPage() {
         <h2 id="events-title" className="card__title">Events</h2>
         {events.length === 0 ? <EmptyState title="No events yet" /> : (
           <div className="table-wrap">
-            <table className="table table--compact org-stats__events" data-testid="event-stats">
+            <table className="table table--compact org-stats__table" data-testid="event-stats">
               <caption className="sr-only">Each event's sales, by date</caption>
               <thead>
-                <tr><th scope="col">Event</th><th scope="col">Date</th><th scope="col">Status</th><th scope="col">Sold</th><th scope="col">Occupancy</th><th scope="col">Revenue</th></tr>
+                <tr><th scope="col">Event</th><th scope="col">Sold</th><th scope="col">Revenue</th></tr>
               </thead>
               <tbody>
                 {events.map((e) => (
                   <tr key={e.eventId} data-event-id={e.eventId}>
-                    <th scope="row"><Link to={`/organizer/events/${encodeURIComponent(e.eventId)}/stats`}>{e.name}</Link></th>
-                    <td>{formatDateTime(e.startsAt)}</td>
-                    <td><StatusBadge status={e.status} /></td>
-                    <td data-testid="event-sold">{e.sold} of {e.capacity}</td>
-                    <td>
-                      <span className="org-stats__occupancy">
-                        <span className="occupancy__bar" role="img" aria-label={`${e.name}: ${formatPercent(e.occupancy)} sold`}>
-                          <span className="occupancy__sold" style={{ width: formatPercent(e.occupancy).replace(' ', '') }} />
-                        </span>
-                        <span className="small">{formatPercent(e.occupancy)}</span>
+                    <th scope="row">
+                      <Link to={`/organizer/events/${encodeURIComponent(e.eventId)}/stats`}>{e.name}</Link>
+                      <span className="org-stats__event-meta small">
+                        <time dateTime={e.startsAt}>{formatDateTime(e.startsAt)}</time> <StatusBadge status={e.status} />
                       </span>
+                    </th>
+                    <td>
+                      <span className="occupancy__bar" role="img" aria-label={`${e.name}: ${formatPercent(e.occupancy)} sold`}>
+                        <span className="occupancy__sold" style={{ width: formatPercent(e.occupancy).replace(' ', '') }} />
+                      </span>
+                      <span className="small"><span data-testid="event-sold">{e.sold} of {e.capacity}</span> · {formatPercent(e.occupancy)}</span>
                     </td>
                     <td><Money cents={e.revenueCents} /></td>
                   </tr>
