@@ -73,7 +73,8 @@ test("support sees each section's line: place, customer, joined at, state, and t
       const offered = await line(0).first().getByTestId('waitlist-offer').textContent();
       expect(offered).toContain(`${offer.seatLabels.join(', ')} · hold held`);
       expect(offered).toContain('expires');
-      expect(await line(0).first().locator('time').getAttribute('datetime')).toBe(offer.holdExpiresAt);
+      expect(await line(0).first().getByTestId('waitlist-offer').locator('time').getAttribute('datetime')).toBe(offer.holdExpiresAt);
+      expect(await line(0).first().textContent()).toContain('2 seats · joined');
       expect(await line(1).getByTestId('waitlist-email').allTextContents()).toEqual([di.email]);
       expect(await line(1).getByTestId('waitlist-position').allTextContents()).toEqual(['1']);
 

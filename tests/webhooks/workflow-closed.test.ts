@@ -95,3 +95,31 @@ test('a delivery whose workflow is terminated, or cancelled, ends FAILED with th
   // nothing was sent again: the receiver got no retry of either delivery
   expect(calls).toBe(callsBefore);
 });
+
+test('a delivery whose workflow Temporal no longer knows (deleted, a lost server) is started again and tried again', async () => {
+  const tenantId = await engine.createTenant();
+  const organizer = await engine.register('organizer', { tenantId });
+  const { eventId, seatIds } = await engine.createEvent();
+  await giveEventToTenant(engine.db.pool, eventId, tenantId);
+  const registered = await engine.request('POST', '/api/organizer/webhooks', { token: organizer.token, body: { url: `${receiverUrl}/down-lost`, eventTypes: ['booking.confirmed'] } });
+  expect(registered.status).toBe(201);
+  const log = async (): Promise<Delivery> => (await engine.request('GET', `/api/organizer/webhooks/${registered.body.endpoint.id}/deliveries`, { token: organizer.token })).body.items[0];
+  await bookSeats(engine, await engine.register(), eventId, seatIds.slice(0, 1));
+  const delivery = await eventually(async () => {
+    const d = await log();
+    return d?.attempts.length === 1 ? d : undefined;
+  }, 20_000, 'the first attempt');
+
+  // the workflow is deleted from Temporal (as `temporal workflow delete` does), the row still PENDING
+  const workflowId = webhookDeliveryWorkflowId(delivery.id);
+  const firstRun = (await engine.client.workflow.getHandle(workflowId).describe()).runId;
+  await engine.client.workflowService.deleteWorkflowExecution({ namespace: engine.client.options.namespace, workflowExecution: { workflowId, runId: firstRun } });
+  // started again: a new run of the same workflow id tries the receiver a second time
+  const retried = await eventually(async () => {
+    const d = await log();
+    return d.attempts.length === 2 ? d : undefined;
+  }, 30_000, 'the second attempt, by a new workflow');
+  expect(retried).toMatchObject({ status: 'PENDING', attempts: [{ attempt: 1, statusCode: 500 }, { attempt: 2, statusCode: 500 }] });
+  const secondRun = await engine.client.workflow.getHandle(workflowId).describe();
+  expect([secondRun.status.name, secondRun.runId === firstRun]).toEqual(['RUNNING', false]);
+});

@@ -4,7 +4,7 @@ import type { StaffWaitlistEntry } from '../../../src/contract/waitlist';
 import { api } from '../api';
 import { EmptyState, ErrorAlert, Loading } from '../components/Feedback';
 import { WAITLIST_BADGE } from '../components/WaitlistEntries';
-import { formatDateTime } from '../format';
+import { formatDateTime, pluralize } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 
 const STATE_TEXT: Record<StaffWaitlistEntry['status'], string> = {
@@ -18,8 +18,9 @@ const IN_LINE: ReadonlyArray<StaffWaitlistEntry['status']> = ['WAITING', 'OFFERE
 
 /**
  * Support: an event's waitlists (GET /api/support/events/:eventId/waitlist), one table per section in
- * line order: place in line, customer, when they joined, the entry's state and its offer (the hold's
- * state and deadline). Entries that left the line (booked, lapsed, left) are shown on request.
+ * line order: place in line, customer (with the seats wanted and when they joined), the entry's state
+ * and its offer (the seats, the hold's state and deadline). Three columns, so a phone shows a line
+ * without a sideways scroll. Entries that left the line (booked, lapsed, left) are shown on request.
  */
 export function WaitlistPage() {
   const { eventId = '' } = useParams();
@@ -51,20 +52,22 @@ export function WaitlistPage() {
             <table className="table table--compact">
               <caption className="sr-only">The line of {sectionName}, in order</caption>
               <thead>
-                <tr>
-                  <th scope="col">Place</th><th scope="col">Customer</th><th scope="col">Seats</th><th scope="col">Joined</th>
-                  <th scope="col">State</th><th scope="col">Offer</th>
-                </tr>
+                <tr><th scope="col">Place</th><th scope="col">Customer</th><th scope="col">State and offer</th></tr>
               </thead>
               <tbody>
                 {entries.map((e) => (
                   <tr key={e.id} data-testid="waitlist-row" data-status={e.status}>
                     <td data-testid="waitlist-position">{e.position ?? '–'}</td>
-                    <td data-testid="waitlist-email">{e.customerEmail}</td>
-                    <td>{e.quantity}</td>
-                    <td>{formatDateTime(e.joinedAt)}</td>
-                    <td><span className={`badge badge--${WAITLIST_BADGE[e.status]}`}>{STATE_TEXT[e.status]}</span></td>
-                    <td data-testid="waitlist-offer">{e.offer ? <Offer offer={e.offer} /> : '–'}</td>
+                    <td className="waitlist-staff__customer">
+                      <span data-testid="waitlist-email">{e.customerEmail}</span>
+                      <span className="small muted">
+                        {pluralize(e.quantity, 'seat')} · joined <time dateTime={e.joinedAt}>{formatDateTime(e.joinedAt)}</time>
+                      </span>
+                    </td>
+                    <td>
+                      <span className={`badge badge--${WAITLIST_BADGE[e.status]}`}>{STATE_TEXT[e.status]}</span>
+                      {e.offer && <div className="small" data-testid="waitlist-offer"><Offer offer={e.offer} /></div>}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -82,9 +85,7 @@ function Offer({ offer }: { offer: NonNullable<StaffWaitlistEntry['offer']> }) {
     <>
       {offer.seatLabels.join(', ')} · hold {offer.status.toLowerCase()}
       <br />
-      <span className="small">
-        {open ? 'expires' : 'deadline was'} <time dateTime={offer.holdExpiresAt}>{formatDateTime(offer.holdExpiresAt)}</time>
-      </span>
+      {open ? 'expires' : 'deadline was'} <time dateTime={offer.holdExpiresAt}>{formatDateTime(offer.holdExpiresAt)}</time>
     </>
   );
 }
