@@ -82,6 +82,9 @@ test("an organizer reads the totals, the sale day by day and each event's occupa
     await page.getByTestId('sales-chart').locator('canvas').first().waitFor();
     // nothing of the page behind a sideways scroll (the tables scroll inside their own frame)
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // each event's row fits: its revenue, the last column, is in view
+    const revenue = await page.getByTestId('event-stats').locator('tbody tr').first().locator('td').last().boundingBox();
+    expect(revenue!.x + revenue!.width).toBeLessThanOrEqual(390);
     await page.screenshot({ path: `${SCREENSHOTS}/organizer-stats-phone.png`, fullPage: true });
   } finally {
     await phone.close();

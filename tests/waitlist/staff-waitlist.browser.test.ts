@@ -71,7 +71,7 @@ test("support sees each section's line: place, customer, joined at, state, and t
       expect(await line(0).getByTestId('waitlist-position').allTextContents()).toEqual(['–', '1']);
       expect(await line(0).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')))).toEqual(['OFFERED', 'WAITING']);
       const offered = await line(0).first().getByTestId('waitlist-offer').textContent();
-      expect(offered).toContain(`${offer.seatLabels.join(', ')} · hold held`);
+      expect(offered).toContain(`${offer.seatLabels.join(', ')} · held for them`);
       expect(offered).toContain('expires');
       expect(await line(0).first().getByTestId('waitlist-offer').locator('time').getAttribute('datetime')).toBe(offer.holdExpiresAt);
       expect(await line(0).first().textContent()).toContain('2 seats · joined');
@@ -83,6 +83,9 @@ test("support sees each section's line: place, customer, joined at, state, and t
       expect(await line(0).getByTestId('waitlist-email').allTextContents()).toEqual([ada.email, bo.email, cy.email]);
       expect(await line(0).last().getAttribute('data-status')).toBe('LEFT');
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+      // every column in view, the offer too: nothing behind a sideways scroll of the table either
+      const offerBox = await line(0).first().getByTestId('waitlist-offer').boundingBox();
+      expect(offerBox!.x + offerBox!.width).toBeLessThanOrEqual(viewport.width);
       await page.screenshot({ path: `${SCREENSHOTS}/support-waitlist-${name}.png`, fullPage: true });
     } finally {
       await context.close();

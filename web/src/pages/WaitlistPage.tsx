@@ -14,6 +14,14 @@ const STATE_TEXT: Record<StaffWaitlistEntry['status'], string> = {
   LAPSED: 'Offer lapsed',
   LEFT: 'Left',
 };
+/** The offer's hold, by its reservation's status. */
+const OFFER_TEXT: Partial<Record<NonNullable<StaffWaitlistEntry['offer']>['status'], string>> = {
+  HELD: 'held for them',
+  PAYING: 'being paid',
+  CONFIRMED: 'bought',
+  EXPIRED: 'expired unpaid',
+  CANCELLED: 'cancelled',
+};
 const IN_LINE: ReadonlyArray<StaffWaitlistEntry['status']> = ['WAITING', 'OFFERED'];
 
 /**
@@ -83,7 +91,7 @@ function Offer({ offer }: { offer: NonNullable<StaffWaitlistEntry['offer']> }) {
   const open = offer.status === 'HELD' || offer.status === 'PAYING';
   return (
     <>
-      {offer.seatLabels.join(', ')} · hold {offer.status.toLowerCase()}
+      {offer.seatLabels.join(', ')} · {OFFER_TEXT[offer.status] ?? offer.status.toLowerCase()}
       <br />
       {open ? 'expires' : 'deadline was'} <time dateTime={offer.holdExpiresAt}>{formatDateTime(offer.holdExpiresAt)}</time>
     </>
