@@ -147,6 +147,8 @@ const schema = z
     WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
     WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(15),
     WEBHOOK_DISPATCH_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(500),
+    // how long after its start, and how often after, a PENDING delivery's workflow is looked at (closed without an outcome: FAILED)
+    WEBHOOK_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
     // Inbound: the payment provider's webhooks (POST /api/payments/stripe/webhook): Stripe's endpoint
     // secret (whsec_...; without it the route answers 503) and how old a signed timestamp may be.
     STRIPE_WEBHOOK_SECRET: unsetIfEmpty(z.string().regex(/^whsec_\w+$/, 'must be a Stripe webhook endpoint secret (whsec_...)')),
@@ -251,6 +253,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       allowHttpLoopback: env.WEBHOOK_ALLOW_HTTP_LOOPBACK ?? local,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       retry: { initialIntervalMs: env.WEBHOOK_RETRY_INITIAL_MS, maximumIntervalMs: env.WEBHOOK_RETRY_MAX_MS, maximumAttempts: env.WEBHOOK_MAX_ATTEMPTS },
+      checkIntervalMs: env.WEBHOOK_CHECK_INTERVAL_MS,
     },
     temporalUiUrl: (env.TEMPORAL_UI_URL ?? (env.TEMPORAL_ADDRESS === undefined ? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}` : undefined))?.replace(/\/+$/, ''),
   };

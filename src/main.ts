@@ -107,7 +107,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       closers.push(sweeper.stop);
       const webhooks = startWebhookDispatcher({
         pool: workerPool, temporal, log, pollMs: config.WEBHOOK_DISPATCH_POLL_MS,
-        settings: { taskQueue: config.TEMPORAL_TASK_QUEUE, timeoutMs: config.webhooks.timeoutMs, retry: config.webhooks.retry },
+        settings: { taskQueue: config.TEMPORAL_TASK_QUEUE, timeoutMs: config.webhooks.timeoutMs, retry: config.webhooks.retry, checkIntervalMs: config.webhooks.checkIntervalMs },
       });
       closers.push(webhooks.stop);
       // published events without a workflow (the demo seed, events published before the lifecycle, a crash after publishing) get one

@@ -17,7 +17,7 @@ import { appRoutes } from './routes/apps.ts';
 import type { RateLimits } from './rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
-import { organizerRoutes } from './routes/organizer.ts';
+import { organizerRoutes, organizerStatsRoutes } from './routes/organizer.ts';
 import { eventRoutes } from './routes/events.ts';
 import { reservationRoutes } from './routes/reservations.ts';
 import { supportRoutes } from './routes/support.ts';
@@ -84,6 +84,7 @@ export function createApi({ config, pool, service, log, health, limits, bookings
     eventRoutes({ pool }),
     adminRoutes({ pool }),
     organizerRoutes({ pool, lifecycle, temporalUi }),
+    organizerStatsRoutes({ pool }),
     appRoutes({ pool }),
     organizerWebhookRoutes({ pool, settings: config.webhooks }),
     paymentWebhookRoutes({ pool, secret: config.STRIPE_WEBHOOK_SECRET, toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS }),

@@ -20,8 +20,8 @@ import { Cancel, Checkout, holdBody } from './routes/reservations.ts';
 import { SupportCancel, SupportQuery } from './routes/support.ts';
 import { DiscountCodeParams, DiscountQuoteQuery } from './routes/discounts.ts';
 import { AppliedDiscount, DiscountCode, DiscountQuote, NewDiscountCode } from '../contract/discounts.ts';
-import { EventStats } from '../contract/stats.ts';
 import { OrganizerReservationPage, OrganizerReservationsQuery } from '../contract/reservations.ts';
+import { EventStats, OrganizerStats, OrganizerStatsQuery } from '../contract/stats.ts';
 import { AppParams, CreatedApp, NewApp, TenantApp, TenantAppParams, TenantParams } from '../contract/apps.ts';
 import { AuditPage, AuditQuery, EventAuditQuery } from '../contract/audit.ts';
 import { EventWaitlist, JoinWaitlistBody, MyWaitlist, WaitlistEntryAnswer, WaitlistParams } from '../contract/waitlist.ts';
@@ -461,6 +461,17 @@ function organizerSalesOperations(): Operations {
       tags: ['Organizer'], summary: "Live sales figures of one of the tenant's events", security: BEARER,
       requestParams: { path: EventParams },
       responses: { 200: ok('The figures, from PostgreSQL now', EventStats), ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, own) },
+    },
+    'GET /api/organizer/stats': {
+      tags: ['Organizer'], summary: "Figures across every event of a tenant: totals, each event's sales and occupancy, the sale day by day", security: BEARER,
+      description: "An organizer (or the tenant's app) reads its own tenant's; an admin any tenant's, named by `tenantId`.",
+      requestParams: { query: OrganizerStatsQuery },
+      responses: {
+        200: ok('The figures, from PostgreSQL now', OrganizerStats),
+        ...errors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] }, {
+          400: 'a bad tenantId, or an admin without one', 401: badToken, 403: 'needs the organizer or admin role', 404: "no such tenant, or not the organizer's own",
+        }),
+      },
     },
     'GET /api/organizer/events/:eventId/discount-codes': {
       tags: ['Organizer'], summary: "The event's discount codes with their uses now", security: BEARER,

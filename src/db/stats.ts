@@ -1,6 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { type EventStats, SectionStats, StatsHour } from '../contract/stats.ts';
+import { type EventStats, OrganizerEventStats, type OrganizerStats, SectionStats, StatsDay, StatsHour } from '../contract/stats.ts';
+import { type TenantScope, tenantOf } from './events.ts';
 import { sql } from './sql.ts';
 
 /**
@@ -59,6 +60,81 @@ export async function eventStats(pool: DatabasePool, eventId: string): Promise<E
     sections: sections.map((s) => ({ ...s, occupancy: s.capacity === 0 ? 0 : s.sold / s.capacity })),
     reservations,
     conversionRate: over === 0 ? null : (reservations.CONFIRMED ?? 0) / over,
+    timeline: [...timeline],
+  };
+}
+
+/**
+ * A tenant's figures across all its events: each event's capacity, tickets sold and revenue, the
+ * tenant's holds by how they ended, and the sale day by day (UTC days, at most the last 365).
+ * Three aggregate statements, each reaching the reservations through the tenant's events
+ * (events_tenant_starts_idx, then reservations_event_status_idx and the bookings' reservation key),
+ * run side by side. Null when the scope names no tenant (an organizer no longer in one, an unknown id),
+ * or another tenant than `asked`.
+ */
+export async function tenantStats(pool: DatabasePool, scope: TenantScope, asked?: string): Promise<OrganizerStats | null> {
+  // `asked`: the tenant the caller named, which must be the scope's own
+  const tenantId = await pool.maybeOneFirst(sql.type(z.object({ id: z.string() }))`
+    SELECT id FROM tenants WHERE id = ${tenantOf(scope)} AND (${asked ?? null}::uuid IS NULL OR id = ${asked ?? null}::uuid)
+  `);
+  if (!tenantId) return null;
+  const [events, statuses, timeline] = await Promise.all([
+    pool.any(sql.type(OrganizerEventStats.omit({ occupancy: true }))`
+      SELECT e.id AS "eventId", e.name, iso_utc(e.starts_at) AS "startsAt", e.status,
+             (SELECT count(*) FROM seats s WHERE s.event_id = e.id)::int AS capacity,
+             COALESCE(sold.tickets, 0)::int AS sold, COALESCE(sold.revenue, 0)::bigint::float8 AS "revenueCents"
+      FROM events e
+      LEFT JOIN LATERAL (
+        SELECT sum(r.seat_count) AS tickets, sum(b.amount_cents) AS revenue
+        FROM reservations r JOIN bookings b ON b.reservation_id = r.id
+        WHERE r.event_id = e.id AND r.status = 'CONFIRMED'
+      ) sold ON true
+      WHERE e.tenant_id = ${tenantId}
+      ORDER BY e.starts_at, e.id
+    `),
+    pool.any(sql.type(z.object({ status: z.string(), count: z.number() }))`
+      SELECT r.status, count(*)::int AS count
+      FROM events e JOIN reservations r ON r.event_id = e.id
+      WHERE e.tenant_id = ${tenantId}
+      GROUP BY r.status
+    `),
+    pool.any(sql.type(StatsDay)`
+      WITH tenant_reservations AS (
+        SELECT r.id, r.status, r.seat_count, r.created_at
+        FROM events e JOIN reservations r ON r.event_id = e.id
+        WHERE e.tenant_id = ${tenantId}
+      ), holds AS (
+        SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM tenant_reservations
+        WHERE created_at > now() - interval '365 days' GROUP BY 1
+      ), sales AS (
+        SELECT (b.created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n, sum(r.seat_count) AS tickets, sum(b.amount_cents) AS revenue
+        FROM tenant_reservations r JOIN bookings b ON b.reservation_id = r.id
+        WHERE r.status = 'CONFIRMED' AND b.created_at > now() - interval '365 days' GROUP BY 1
+      )
+      SELECT to_char(day, 'YYYY-MM-DD') AS day, COALESCE(h.n, 0)::int AS holds, COALESCE(s.n, 0)::int AS bookings,
+             COALESCE(s.tickets, 0)::int AS tickets, COALESCE(s.revenue, 0)::bigint::float8 AS "revenueCents"
+      FROM holds h FULL JOIN sales s USING (day) ORDER BY day
+    `),
+  ]);
+  const by = Object.fromEntries(statuses.map((s) => [s.status, s.count]));
+  const holds = {
+    converted: by.CONFIRMED ?? 0, expired: by.EXPIRED ?? 0, cancelled: by.CANCELLED ?? 0, failed: by.FAILED ?? 0,
+    refunded: by.REFUNDED ?? 0, live: (by.HELD ?? 0) + (by.PAYING ?? 0),
+  };
+  // a refunded booking was converted first: it counts as a converted hold
+  const over = holds.converted + holds.refunded + holds.expired + holds.cancelled + holds.failed;
+  const sum = (key: 'capacity' | 'sold' | 'revenueCents') => events.reduce((total, e) => total + e[key], 0);
+  const [capacity, ticketsSold] = [sum('capacity'), sum('sold')];
+  return {
+    tenantId,
+    generatedAt: new Date().toISOString(),
+    totals: {
+      events: events.length, capacity, ticketsSold, revenueCents: sum('revenueCents'),
+      occupancy: capacity === 0 ? 0 : ticketsSold / capacity,
+      holds,
+      conversionRate: over === 0 ? null : (holds.converted + holds.refunded) / over,
+    },
+    events: events.map((e) => ({ ...e, occupancy: e.capacity === 0 ? 0 : e.sold / e.capacity })),
     timeline: [...timeline],
   };
 }

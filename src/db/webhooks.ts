@@ -99,10 +99,33 @@ export async function leaseDueDeliveries(pool: DatabasePool, limit: number): Pro
   `))];
 }
 
-export async function markDeliveriesStarted(pool: DatabasePool, ids: readonly string[]): Promise<void> {
+/** Marks the deliveries' workflows started; each one's workflow is first looked at `checkAfterSeconds` later. */
+export async function markDeliveriesStarted(pool: DatabasePool, ids: readonly string[], checkAfterSeconds: number): Promise<void> {
   if (ids.length === 0) return;
   await pool.query(sql.typeAlias('void')`
-    UPDATE webhook_deliveries SET workflow_started_at = now() WHERE id = ANY(${sql.array(ids, 'uuid')}) AND workflow_started_at IS NULL
+    UPDATE webhook_deliveries SET workflow_started_at = now(), check_after = now() + make_interval(secs => ${checkAfterSeconds})
+    WHERE id = ANY(${sql.array(ids, 'uuid')}) AND workflow_started_at IS NULL
+  `);
+}
+
+/**
+ * Leases started, still PENDING deliveries whose workflow is due to be looked at (FOR UPDATE SKIP
+ * LOCKED: dispatchers share them); each is looked at again `againSeconds` later unless it ends.
+ */
+export async function leaseDeliveriesToCheck(pool: DatabasePool, limit: number, againSeconds: number): Promise<string[]> {
+  return [...(await pool.anyFirst(sql.type(z.object({ id: z.string() }))`
+    UPDATE webhook_deliveries SET check_after = now() + make_interval(secs => ${againSeconds})
+    WHERE id IN (
+      SELECT id FROM webhook_deliveries WHERE status = 'PENDING' AND check_after <= now()
+      ORDER BY check_after LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+    RETURNING id
+  `))];
+}
+
+/** A PENDING delivery whose workflow Temporal does not know (lost, or never there): the dispatcher starts it again. */
+export async function redispatchDelivery(pool: DatabasePool, id: string): Promise<void> {
+  await pool.query(sql.typeAlias('void')`
+    UPDATE webhook_deliveries SET workflow_started_at = NULL, check_after = NULL, start_after = now() WHERE id = ${id} AND status = 'PENDING'
   `);
 }
 

@@ -233,6 +233,11 @@ const table: Array<{ route: string; call: (caller: Caller, id: string) => Return
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
   { route: 'DELETE /api/organizer/events/:id', needsDraft: true, call: (c, id) => as(c, 'DELETE', `/api/organizer/events/${id}`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 204, support: 403, admin: 403 } },
+  // figures across a tenant's events: organizers their own tenant's, admins any tenant's (named)
+  { route: 'GET /api/organizer/stats', call: (c) => as(c, 'GET', `/api/organizer/stats?tenantId=${tenantId}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 200 } },
+  { route: "GET /api/organizer/stats (another tenant's)", call: async (c) => as(c, 'GET', `/api/organizer/stats?tenantId=${await engine.createTenant()}`),
+    expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 404, support: 403, admin: 200 } },
   { route: 'GET /api/organizer/events/:id/audit', needsDraft: true, call: (c, id) => as(c, 'GET', `/api/organizer/events/${id}/audit`),
     expect: { anonymous: 401, owner: 403, stranger: 403, organizer: 200, support: 403, admin: 403 } },
   // tenants' apps: admins manage any tenant's, organizers their own tenant's (an app's own key: tests/accounts/tenant-apps.test.ts)

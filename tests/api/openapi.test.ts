@@ -179,7 +179,7 @@ describe('the OpenAPI document', () => {
       'GET /api/organizer/webhooks/{endpointId}/deliveries',
       // waitlists: join, leave, mine; staff and organizer views
       'POST /api/events/{eventId}/sections/{sectionId}/waitlist', 'DELETE /api/events/{eventId}/sections/{sectionId}/waitlist', 'GET /api/waitlist',
-      'GET /api/support/events/{eventId}/waitlist', 'GET /api/organizer/events/{eventId}/waitlist',
+      'GET /api/support/events/{eventId}/waitlist', 'GET /api/organizer/events/{eventId}/waitlist', 'GET /api/organizer/stats',
       // featured events (admins)
       'PUT /api/admin/events/{eventId}/featured', 'DELETE /api/admin/events/{eventId}/featured',
     ].sort());

@@ -105,7 +105,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
         deferMs: config.WORKFLOW_START_DEFER_MS, firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS, isBusy: options.busy ?? (() => false),
       }),
       startReconciler({ pool: db.pool, temporal: client, config, log, intervalMs: 200 }),
-      startWebhookDispatcher({ pool: db.pool, temporal: client, log, pollMs: 50, settings: { taskQueue, timeoutMs: config.webhooks.timeoutMs, retry: config.webhooks.retry } }),
+      startWebhookDispatcher({ pool: db.pool, temporal: client, log, pollMs: 50, settings: { taskQueue, timeoutMs: config.webhooks.timeoutMs, retry: config.webhooks.retry, checkIntervalMs: config.webhooks.checkIntervalMs } }),
       startWaitlistWaker({ pool: db.pool, temporal: client, config, log, pollMs: 20 }),
     ];
   }

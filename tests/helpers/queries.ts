@@ -35,3 +35,11 @@ export async function sellHold(pool: DatabasePool, reservationId: string) {
   if (!booking) throw new Error(`reservation ${reservationId} was not confirmed`);
   return booking;
 }
+
+/** Makes a seeded event (engine.createEvent) one of the tenant's, with its venue, in `status` (e.g. DRAFT). */
+export async function giveEventToTenant(pool: DatabasePool, eventId: string, tenantId: string, status = 'ON_SALE'): Promise<void> {
+  await pool.transaction(async (tx) => {
+    await tx.query(sql.typeAlias('void')`UPDATE venues SET tenant_id = ${tenantId} WHERE id = (SELECT venue_id FROM events WHERE id = ${eventId})`);
+    await tx.query(sql.typeAlias('void')`UPDATE events SET tenant_id = ${tenantId}, status = ${status} WHERE id = ${eventId}`);
+  });
+}

@@ -14,6 +14,7 @@ import { EventPage } from './pages/EventPage';
 import { OrganizerPage } from './pages/OrganizerPage';
 import { OrganizerEventFormPage } from './pages/OrganizerEventFormPage';
 import { OrganizerEventPage } from './pages/OrganizerEventPage';
+import { OrganizerStatsPage } from './pages/OrganizerStatsPage';
 import { AdminPage } from './pages/AdminPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { OrganizerAppsPage } from './pages/OrganizerAppsPage';
@@ -21,6 +22,7 @@ import { EventsPage } from './pages/EventsPage';
 import { MyTicketsPage } from './pages/MyTicketsPage';
 import { MY_TICKETS_PATH } from './paths';
 import { SupportPage } from './pages/SupportPage';
+import { WaitlistPage } from './pages/WaitlistPage';
 
 export function App() {
   useScrollToTopOnNavigate();
@@ -43,12 +45,15 @@ export function App() {
           ))}
           <Route path="/support" element={<RequireAuth roles={STAFF_ROLES}><SupportPage /></RequireAuth>} />
           <Route path="/support/events/:eventId/stats" element={<RequireAuth roles={STAFF_ROLES}><StatsPage /></RequireAuth>} />
+          <Route path="/support/events/:eventId/waitlist" element={<RequireAuth roles={STAFF_ROLES}><WaitlistPage /></RequireAuth>} />
           <Route path="/checkin" element={<RequireAuth roles={STAFF_ROLES}><CheckinPage /></RequireAuth>} />
           <Route path="/admin" element={<RequireAuth roles={['admin']}><AdminPage /></RequireAuth>} />
           <Route path="/organizer" element={<RequireAuth roles={['organizer']}><OrganizerPage /></RequireAuth>} />
           <Route path="/organizer/events/new" element={<RequireAuth roles={['organizer']}><OrganizerEventFormPage /></RequireAuth>} />
           <Route path="/organizer/events/:eventId" element={<RequireAuth roles={['organizer']}><OrganizerEventPage /></RequireAuth>} />
           <Route path="/organizer/events/:eventId/edit" element={<RequireAuth roles={['organizer']}><OrganizerEventFormPage /></RequireAuth>} />
+          <Route path="/organizer/stats" element={<RequireAuth roles={['organizer']}><OrganizerStatsPage /></RequireAuth>} />
+          <Route path="/organizer/events/:eventId/stats" element={<RequireAuth roles={['organizer']}><StatsPage scope="organizer" /></RequireAuth>} />
           <Route path="/organizer/webhooks" element={<RequireAuth roles={['organizer']}><WebhooksPage /></RequireAuth>} />
           <Route path="/organizer/apps" element={<RequireAuth roles={['organizer']}><OrganizerAppsPage /></RequireAuth>} />
           <Route path="/login" element={<LoginPage />} />

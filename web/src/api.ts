@@ -1,6 +1,7 @@
 import { expiresSoon, loadSession, saveSession, type Session } from './session';
 import type { DiscountQuote } from '../../src/contract/discounts';
-import type { EventStats } from '../../src/contract/stats';
+import type { EventStats, OrganizerStats } from '../../src/contract/stats';
+import type { EventWaitlist } from '../../src/contract/waitlist';
 import type { CreatedWebhookEndpoint, WebhookDelivery, WebhookEndpoint, WebhookEventType } from '../../src/contract/webhooks';
 import type {
   AuthResponse,
@@ -317,6 +318,17 @@ export const api = {
   supportEventStats: (eventId: string, signal?: AbortSignal) =>
     request<EventStats>('GET', `/api/support/events/${id(eventId)}/stats`, { signal }),
 
+  /** One of the organizer's tenant's events' sales figures. */
+  organizerEventStats: (eventId: string, signal?: AbortSignal) =>
+    request<EventStats>('GET', `/api/organizer/events/${id(eventId)}/stats`, { signal }),
+
+  /** Figures across every event of the organizer's tenant: totals, each event, day by day. */
+  organizerStats: (signal?: AbortSignal) => request<OrganizerStats>('GET', '/api/organizer/stats', { signal }),
+
+  /** Staff: every line of an event's sections, in order, with each entry's customer and offer. */
+  supportEventWaitlist: (eventId: string, signal?: AbortSignal) =>
+    request<EventWaitlist>('GET', `/api/support/events/${id(eventId)}/waitlist`, { signal }),
+
   /** The organizer's tenant's events, drafts included (GET /api/organizer/events). */
   organizerListEvents: (query: { status?: EventStatus | ''; page?: number; pageSize?: number }, signal?: AbortSignal) =>
     request<Page<EventSummary>>('GET', `/api/organizer/events${toQueryString(query)}`, { signal }),
@@ -341,10 +353,6 @@ export const api = {
   /** Replaces the layout; LAYOUT_LOCKED (409) once seats are held or sold. */
   organizerReplaceSections: (eventId: string, sections: SectionSpec[]) =>
     request<OrganizerEvent>('PUT', `/api/organizer/events/${id(eventId)}/sections`, { body: { sections } }),
-
-  /** The event's live sales figures, for its tenant's organizers. */
-  organizerEventStats: (eventId: string, signal?: AbortSignal) =>
-    request<EventStats>('GET', `/api/organizer/events/${id(eventId)}/stats`, { signal }),
 
   /** The event's reservations, newest first, each with its workflow's Temporal UI link. */
   organizerEventReservations: (eventId: string, query: { status?: ReservationStatus | ''; page?: number; pageSize?: number }, signal?: AbortSignal) =>

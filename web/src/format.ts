@@ -69,3 +69,16 @@ export function compareRows(a: string, b: string): number {
 export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : plural}`;
 }
+
+/** A ratio (0 to 1) as a percentage with one decimal ("12.5 %"). */
+export function formatPercent(ratio: number): string {
+  return `${Math.round(ratio * 1000) / 10} %`;
+}
+
+const utcDay = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** A UTC day (YYYY-MM-DD) as people read it ("2 Dec 2026"). */
+export function formatDay(day: string): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? day : utcDay.format(date);
+}

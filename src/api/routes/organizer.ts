@@ -9,9 +9,10 @@ import { getEvent, listEvents } from '../../db/events.ts';
 import { NewDiscountCode } from '../../contract/discounts.ts';
 import { listDiscountCodes } from '../../db/discounts.ts';
 import { createCode } from './discounts.ts';
-import { eventStats } from '../../db/stats.ts';
+import { eventStats, tenantStats } from '../../db/stats.ts';
+import { OrganizerStatsQuery } from '../../contract/stats.ts';
 import { AppError, notFound } from '../../errors.ts';
-import { actorOf, type AppContext, type AppState, parse, requireTenantMember, tenantScope } from '../middleware.ts';
+import { actorOf, type AppContext, type AppState, parse, requireRole, requireTenantMember, tenantScope } from '../middleware.ts';
 import { EventAuditQuery } from '../../contract/audit.ts';
 import { listAudit } from '../../db/audit.ts';
 import { queryInt } from '../schemas.ts';
@@ -216,6 +217,28 @@ export function organizerRoutes(deps: { pool: DatabasePool; lifecycle?: EventLif
     const page = parse(EventAuditQuery, ctx.query, 'query');
     await detail(ctx, eventId);
     ctx.body = await listAudit(deps.pool, { eventId, ...page });
+  });
+  return router;
+}
+
+/**
+ * GET /api/organizer/stats: figures across every event of a tenant. The tenant's organizers and
+ * apps read their own tenant's (naming another tenant is a 404, as if it did not exist); admins read
+ * any tenant's, named by `?tenantId=`. Its own router, because the organizer routes admit no admin.
+ */
+export function organizerStatsRoutes(deps: { pool: DatabasePool }) {
+  const router = new Router<AppState, AppContext>({ prefix: '/api/organizer' });
+  const organizerOrAdmin = requireRole('organizer', 'admin');
+  router.get('/stats', async (ctx, next) => (ctx.state.app ? next() : organizerOrAdmin(ctx, next)), async (ctx) => {
+    const { tenantId } = parse(OrganizerStatsQuery, ctx.query, 'query');
+    const admin = !ctx.state.app && ctx.state.principal!.role === 'admin';
+    if (admin && !tenantId) {
+      const message = "an admin names the tenant: ?tenantId=<the tenant's id>";
+      throw new AppError(400, 'VALIDATION_FAILED', message, { issues: [{ path: 'query.tenantId', message }] });
+    }
+    const stats = await tenantStats(deps.pool, admin ? { tenantId: tenantId! } : tenantScope(ctx), tenantId);
+    if (!stats) throw notFound('Tenant', tenantId ?? 'of this organizer');
+    ctx.body = stats;
   });
   return router;
 }

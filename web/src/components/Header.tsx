@@ -41,6 +41,11 @@ export function Header() {
             </NavLink>
           )}
           {customer?.role === 'organizer' && (
+            <NavLink to="/organizer/stats" className={navClass}>
+              Statistics
+            </NavLink>
+          )}
+          {customer?.role === 'organizer' && (
             <NavLink to="/organizer/webhooks" className={navClass}>
               Webhooks
             </NavLink>

@@ -8,7 +8,8 @@ import { Countdown } from './Countdown';
 import { ErrorAlert } from './Feedback';
 import { Money } from './Money';
 
-const BADGE: Record<WaitlistEntry['status'], string> = { WAITING: 'paying', OFFERED: 'held', BOOKED: 'confirmed', LAPSED: 'expired', LEFT: 'expired' };
+/** The badge colour of each entry status (the customer's list and staff's lines). */
+export const WAITLIST_BADGE: Record<WaitlistEntry['status'], string> = { WAITING: 'paying', OFFERED: 'held', BOOKED: 'confirmed', LAPSED: 'expired', LEFT: 'expired' };
 const STATUS_TEXT: Record<WaitlistEntry['status'], string> = {
   WAITING: 'Waiting',
   OFFERED: 'Offer: buy now',
@@ -34,7 +35,7 @@ export function WaitlistEntries() {
             <div className="list-item__main">
               <div className="list-item__title">
                 <Link to={`/events/${e.eventId}`}>{e.eventName}</Link>
-                <span className={`badge badge--${BADGE[e.status]}`}>{STATUS_TEXT[e.status]}</span>
+                <span className={`badge badge--${WAITLIST_BADGE[e.status]}`}>{STATUS_TEXT[e.status]}</span>
               </div>
               <p className="list-item__meta">
                 {e.sectionName} · {pluralize(e.quantity, 'seat')}

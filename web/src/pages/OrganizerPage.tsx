@@ -58,7 +58,10 @@ export function OrganizerPage() {
   return (
     <>
       <h1 className="page-title">My events</h1>
-      <p><Link className="btn btn--primary btn--sm" to="/organizer/events/new">New event</Link></p>
+      <p className="toolbar__actions">
+        <Link className="btn btn--primary btn--sm" to="/organizer/events/new">New event</Link>
+        <Link to="/organizer/stats">Statistics across all your events</Link>
+      </p>
       <form className="card toolbar" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
         <div className="field">
           <label htmlFor="organizer-status" className="field__label">Status</label>

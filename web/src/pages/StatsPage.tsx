@@ -1,26 +1,34 @@
+import { useMemo } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { EventStats } from '../../../src/contract/stats';
 import { api } from '../api';
 import { EmptyState, ErrorAlert, Loading } from '../components/Feedback';
 import { Money } from '../components/Money';
 import { SalesChart } from '../components/SalesChart';
-import { formatDateTime } from '../format';
+import { formatDateTime, formatPercent } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 
-const percent = (ratio: number) => `${Math.round(ratio * 1000) / 10} %`;
 const ENDINGS = ['CONFIRMED', 'HELD', 'PAYING', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUSED', 'REFUNDED'];
 
-/** Support: an event's sales figures (GET /api/support/events/:eventId/stats), refreshed on demand. */
-export function StatsPage() {
+/**
+ * An event's sales figures, refreshed on demand: for support (GET /api/support/events/:eventId/stats,
+ * back to the event's reservations) or for the event's organizer (GET /api/organizer/events/:eventId/stats,
+ * back to the tenant's statistics).
+ */
+export function StatsPage({ scope = 'support' }: { scope?: 'support' | 'organizer' }) {
   const { eventId = '' } = useParams();
-  const stats = useResource((signal) => api.supportEventStats(eventId, signal), [eventId]);
+  const stats = useResource((signal) => (scope === 'organizer' ? api.organizerEventStats : api.supportEventStats)(eventId, signal), [eventId, scope]);
   useDocumentTitle(stats.data ? `Sales · ${stats.data.eventName}` : 'Sales');
   if (stats.error && !stats.data) return <ErrorAlert error={stats.error} title="Could not load the figures." />;
   if (!stats.data) return <Loading label="Loading the figures…" />;
   const s: EventStats = stats.data;
   return (
     <>
-      <p><Link to={`/support?eventId=${encodeURIComponent(s.eventId)}`}>← This event's reservations</Link></p>
+      <p>
+        {scope === 'organizer'
+          ? <Link to="/organizer/stats">← All my events' statistics</Link>
+          : <Link to={`/support?eventId=${encodeURIComponent(s.eventId)}`}>← This event's reservations</Link>}
+      </p>
       <h1 className="page-title">Sales · {s.eventName}</h1>
       <SalesFigures stats={s} onRefresh={stats.reload} />
     </>
@@ -29,6 +37,7 @@ export function StatsPage() {
 
 /** An event's sales figures (for support here, for its organizers on their event's page), with a refresh. */
 export function SalesFigures({ stats: s, onRefresh }: { stats: EventStats; onRefresh: () => void }) {
+  const points = useMemo(() => s.timeline.map((h) => ({ at: h.hour, holds: h.holds, bookings: h.bookings })), [s.timeline]);
   const endings = Object.entries(s.reservations).sort(([a], [b]) => ENDINGS.indexOf(a) - ENDINGS.indexOf(b));
   return (
     <>
@@ -36,8 +45,8 @@ export function SalesFigures({ stats: s, onRefresh }: { stats: EventStats; onRef
       <dl className="stats-figures" data-testid="stats-figures">
         <div><dt>Tickets sold</dt><dd data-testid="tickets-sold">{s.ticketsSold} of {s.capacity}</dd></div>
         <div><dt>Revenue</dt><dd data-testid="revenue"><Money cents={s.revenueCents} /></dd></div>
-        <div><dt>Occupancy</dt><dd>{percent(s.occupancy)}</dd></div>
-        <div><dt>Holds converted</dt><dd data-testid="conversion">{s.conversionRate === null ? '–' : percent(s.conversionRate)}</dd></div>
+        <div><dt>Occupancy</dt><dd>{formatPercent(s.occupancy)}</dd></div>
+        <div><dt>Holds converted</dt><dd data-testid="conversion">{s.conversionRate === null ? '–' : formatPercent(s.conversionRate)}</dd></div>
       </dl>
 
       <section className="card" aria-labelledby="occupancy-title">
@@ -47,8 +56,8 @@ export function SalesFigures({ stats: s, onRefresh }: { stats: EventStats; onRef
             <li key={section.sectionId} className="occupancy__row" data-testid="section-occupancy">
               <span className="occupancy__name">{section.name}</span>
               <span className="occupancy__bar" role="img" aria-label={`${section.name}: ${section.sold} sold, ${section.held} held, ${section.available} available of ${section.capacity}`}>
-                <span className="occupancy__sold" style={{ width: percent(section.capacity ? section.sold / section.capacity : 0).replace(' ', '') }} />
-                <span className="occupancy__held" style={{ width: percent(section.capacity ? section.held / section.capacity : 0).replace(' ', '') }} />
+                <span className="occupancy__sold" style={{ width: formatPercent(section.capacity ? section.sold / section.capacity : 0).replace(' ', '') }} />
+                <span className="occupancy__held" style={{ width: formatPercent(section.capacity ? section.held / section.capacity : 0).replace(' ', '') }} />
               </span>
               <span className="occupancy__text">{section.sold} sold · {section.held} held · {section.available} free</span>
             </li>
@@ -68,15 +77,20 @@ export function SalesFigures({ stats: s, onRefresh }: { stats: EventStats; onRef
         <h2 id="timeline-title" className="card__title">Hour by hour</h2>
         {s.timeline.length === 0 ? <EmptyState title="No sales yet" /> : (
           <>
-            <SalesChart timeline={s.timeline} />
-            <table className="table" data-testid="timeline">
+            <SalesChart points={points} per="hour" />
+            <div className="table-wrap">
+            <table className="table table--stack" data-testid="timeline">
               <thead><tr><th scope="col">Hour (your time)</th><th scope="col">Holds</th><th scope="col">Bookings</th><th scope="col">Tickets</th><th scope="col">Revenue</th></tr></thead>
               <tbody>
                 {s.timeline.map((h) => (
-                  <tr key={h.hour}><td>{formatDateTime(h.hour)}</td><td>{h.holds}</td><td>{h.bookings}</td><td>{h.tickets}</td><td><Money cents={h.revenueCents} /></td></tr>
+                  <tr key={h.hour}>
+                    <td data-label="Hour">{formatDateTime(h.hour)}</td><td data-label="Holds">{h.holds}</td><td data-label="Bookings">{h.bookings}</td>
+                    <td data-label="Tickets">{h.tickets}</td><td data-label="Revenue"><Money cents={h.revenueCents} /></td>
+                  </tr>
                 ))}
               </tbody>
             </table>
+            </div>
           </>
         )}
       </section>

@@ -70,6 +70,8 @@ export function SupportPage() {
       {eventId && (
         <p className="small">
           <Link to={`/support/events/${encodeURIComponent(eventId)}/stats`} data-testid="event-stats-link">This event's sales figures</Link>
+          {' · '}
+          <Link to={`/support/events/${encodeURIComponent(eventId)}/waitlist`} data-testid="event-waitlist-link">This event's waitlists</Link>
         </p>
       )}
       {message && <Notice tone="success">{message}</Notice>}
