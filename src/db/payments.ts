@@ -77,37 +77,10 @@ export interface PaymentTimings {
  * before anything is charged.
  */
 export async function beginPayment(pool: DatabasePool, reservationId: string, timings: PaymentTimings): Promise<PaymentStart> {
-  const opened = await pool.transaction(async (tx) => {
-    const reservation = await tx.maybeOne(sql.type(z.object({
-      status: z.string(), customerId: z.string(), amountCents: z.number(), seatCount: z.number(), liveSeats: z.number(), attempts: z.number(),
-    }))`
-      SELECT r.status, r.customer_id AS "customerId", r.amount_cents - r.discount_cents AS "amountCents", r.seat_count AS "seatCount",
-             (SELECT count(*) FROM seats s WHERE s.reservation_id = r.id AND s.state = 'HELD' AND s.hold_expires_at > now()) AS "liveSeats",
-             (SELECT count(*) FROM payment_intents p WHERE p.reservation_id = r.id) AS attempts
-      FROM reservations r WHERE r.id = ${reservationId}
-      FOR UPDATE OF r
-    `);
-    if (!reservation) return null;
-    if (reservation.status === 'PAYING') {
-      const open = await openAttempt(tx, reservationId);
-      return open?.status === 'PENDING' ? open : null;
-    }
-    if (reservation.status !== 'HELD' || reservation.liveSeats !== reservation.seatCount) return null;
-    const idempotencyKey = `${reservationId}:charge:${reservation.attempts}`;
-    await tx.query(sql.typeAlias('void')`
-      INSERT INTO payment_intents (idempotency_key, reservation_id, attempt, amount_cents, check_after)
-      VALUES (${idempotencyKey}, ${reservationId}, ${reservation.attempts}, ${reservation.amountCents},
-              now() + make_interval(secs => ${timings.followUpSeconds}))
-    `);
-    await tx.query(sql.typeAlias('void')`UPDATE reservations SET status = 'PAYING', updated_at = now() WHERE id = ${reservationId}`);
-    // passive expiry must not hand the seats to someone else while money may be moving
-    await tx.query(sql.typeAlias('void')`
-      UPDATE seats SET hold_expires_at = greatest(hold_expires_at, now() + make_interval(secs => ${timings.windowSeconds}))
-      WHERE reservation_id = ${reservationId} AND state = 'HELD'
-    `);
-    await reservationUpdated(tx, { reservationId, customerId: reservation.customerId, status: 'PAYING' });
-    return { idempotencyKey, status: 'PENDING' as const, amountCents: reservation.amountCents };
-  });
+  // one statement, one transaction (migrations/1734093000000: the lock, the checks and the writes)
+  const opened = await pool.oneFirst(sql.type(z.object({ opened: z.object({ idempotencyKey: z.string(), amountCents: z.number() }).nullable() }))`
+    SELECT begin_payment(${reservationId}, ${timings.windowSeconds}, ${timings.followUpSeconds}) AS opened
+  `);
   if (opened) return { kind: 'OPEN', idempotencyKey: opened.idempotencyKey, amountCents: opened.amountCents };
   // not payable: a hold that lost its seats ends here (a no-op for anything else)
   await releaseReservation(pool, { reservationId, outcome: 'EXPIRED', actor: 'system', reason: 'the hold lost its seats before payment' });
