@@ -1,28 +1,33 @@
-import { StatsPage } from './pages/StatsPage';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { Link, Navigate, Route, Routes, useLocation } from 'react-router-dom';
-import { EmptyState } from './components/Feedback';
+import { EmptyState, Loading } from './components/Feedback';
 import { Header } from './components/Header';
 import { RequireAuth } from './components/RequireAuth';
 import { STAFF_ROLES } from './types';
 import { useDocumentTitle } from './hooks';
 import { LoginPage, RegisterPage } from './pages/AuthPages';
-import { CheckinPage } from './pages/CheckinPage';
 import { CheckoutPage } from './pages/CheckoutPage';
 import { ConfirmationPage } from './pages/ConfirmationPage';
 import { EventPage } from './pages/EventPage';
-import { OrganizerPage } from './pages/OrganizerPage';
-import { OrganizerEventFormPage } from './pages/OrganizerEventFormPage';
-import { OrganizerEventPage } from './pages/OrganizerEventPage';
-import { OrganizerStatsPage } from './pages/OrganizerStatsPage';
-import { AdminPage } from './pages/AdminPage';
-import { WebhooksPage } from './pages/WebhooksPage';
-import { OrganizerAppsPage } from './pages/OrganizerAppsPage';
 import { EventsPage } from './pages/EventsPage';
 import { MyTicketsPage } from './pages/MyTicketsPage';
 import { MY_TICKETS_PATH } from './paths';
-import { SupportPage } from './pages/SupportPage';
-import { WaitlistPage } from './pages/WaitlistPage';
+
+/**
+ * The staff's and organizers' pages load when first opened, in chunks of their own: a customer's
+ * first page does not carry them (nor the charts library they use).
+ */
+const StatsPage = lazy(() => import('./pages/StatsPage').then((m) => ({ default: m.StatsPage })));
+const CheckinPage = lazy(() => import('./pages/CheckinPage').then((m) => ({ default: m.CheckinPage })));
+const OrganizerPage = lazy(() => import('./pages/OrganizerPage').then((m) => ({ default: m.OrganizerPage })));
+const OrganizerEventFormPage = lazy(() => import('./pages/OrganizerEventFormPage').then((m) => ({ default: m.OrganizerEventFormPage })));
+const OrganizerEventPage = lazy(() => import('./pages/OrganizerEventPage').then((m) => ({ default: m.OrganizerEventPage })));
+const OrganizerStatsPage = lazy(() => import('./pages/OrganizerStatsPage').then((m) => ({ default: m.OrganizerStatsPage })));
+const AdminPage = lazy(() => import('./pages/AdminPage').then((m) => ({ default: m.AdminPage })));
+const WebhooksPage = lazy(() => import('./pages/WebhooksPage').then((m) => ({ default: m.WebhooksPage })));
+const OrganizerAppsPage = lazy(() => import('./pages/OrganizerAppsPage').then((m) => ({ default: m.OrganizerAppsPage })));
+const SupportPage = lazy(() => import('./pages/SupportPage').then((m) => ({ default: m.SupportPage })));
+const WaitlistPage = lazy(() => import('./pages/WaitlistPage').then((m) => ({ default: m.WaitlistPage })));
 
 export function App() {
   useScrollToTopOnNavigate();
@@ -33,6 +38,7 @@ export function App() {
       </a>
       <Header />
       <main id="main" className="main" tabIndex={-1}>
+        <Suspense fallback={<Loading />}>
         <Routes>
           <Route path="/" element={<EventsPage />} />
           <Route path="/events/:eventId" element={<EventPage />} />
@@ -60,6 +66,7 @@ export function App() {
           <Route path="/register" element={<RegisterPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
+        </Suspense>
       </main>
       <footer className="footer">
         <p>Seatwise · Seats are held for a limited time while you check out.</p>
