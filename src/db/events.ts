@@ -233,6 +233,13 @@ export async function listEvents(pool: DatabasePool, filter: EventFilter, audien
   return { items: [...items], page: filter.page, pageSize: filter.pageSize, total };
 }
 
+/** Whether the audience may see the event (its tenant's, or published): one index lookup, no seats read. */
+export async function eventVisibleTo(db: CommonQueryMethods, eventId: string, audience: Audience): Promise<boolean> {
+  return db.oneFirst(sql.type(z.object({ visible: z.boolean() }))`
+    SELECT EXISTS (SELECT 1 FROM events e WHERE e.id = ${eventId} AND ${seenBy(audience)}) AS visible
+  `);
+}
+
 export async function getEvent(pool: DatabasePool, eventId: string, audience: Audience = { public: true }) {
   const event = await pool.maybeOne(sql.type(eventSummary)`
     SELECT ${summaryColumns} FROM events e JOIN venues v ON v.id = e.venue_id WHERE e.id = ${eventId} AND ${seenBy(audience)}

@@ -5,7 +5,7 @@ import { EventCancelBody, EventDraft, EventEdit, EventStatus, LayoutBody, NewVen
 import { createDraft, createVenue, deleteEvent, editEvent, listVenues, publishEvent, replaceLayout, type Sales } from '../../db/catalog.ts';
 import { replaceTemplates, templatesOf } from '../../db/venues.ts';
 import type { EventLifecycleService } from '../../events/lifecycle.ts';
-import { getEvent, listEvents } from '../../db/events.ts';
+import { eventVisibleTo, getEvent, listEvents } from '../../db/events.ts';
 import { NewDiscountCode } from '../../contract/discounts.ts';
 import { listDiscountCodes } from '../../db/discounts.ts';
 import { createCode } from './discounts.ts';
@@ -48,6 +48,10 @@ export function organizerRoutes(deps: { pool: DatabasePool; lifecycle?: EventLif
     const event = await getEvent(deps.pool, eventId, me(ctx));
     if (!event) throw notFound('Event', eventId);
     return event;
+  };
+  /** The event is the tenant's (404 otherwise), checked without reading its layout (for the routes that answer something else). */
+  const owned = async (ctx: AppContext, eventId: string) => {
+    if (!(await eventVisibleTo(deps.pool, eventId, me(ctx)))) throw notFound('Event', eventId);
   };
   const salesDetails = (sales: Sales) => ({ ...sales });
 
@@ -171,20 +175,20 @@ export function organizerRoutes(deps: { pool: DatabasePool; lifecycle?: EventLif
   // the event's live sales figures and its discount codes, as staff see them (support's routes), for its tenant's organizers
   router.get('/events/:eventId/stats', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
-    await detail(ctx, eventId);
+    await owned(ctx, eventId);
     ctx.body = await eventStats(deps.pool, eventId);
   });
 
   router.get('/events/:eventId/discount-codes', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
-    await detail(ctx, eventId);
+    await owned(ctx, eventId);
     ctx.body = { items: await listDiscountCodes(deps.pool, eventId) };
   });
 
   router.post('/events/:eventId/discount-codes', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
     const input = parse(NewDiscountCode, ctx.request.body, 'body');
-    await detail(ctx, eventId);
+    await owned(ctx, eventId);
     ctx.status = 201;
     ctx.body = { discountCode: await createCode(deps.pool, eventId, input, actorOf(ctx)) };
   });
@@ -202,7 +206,7 @@ export function organizerRoutes(deps: { pool: DatabasePool; lifecycle?: EventLif
   router.get('/events/:eventId/reservations', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
     const { page, pageSize, status } = parse(OrganizerReservationsQuery, ctx.query, 'query');
-    await detail(ctx, eventId);
+    await owned(ctx, eventId);
     const filter = { eventId, status };
     const [items, total] = await Promise.all([
       listReservations(deps.pool, { ...filter, limit: pageSize, offset: (page - 1) * pageSize }),
@@ -215,7 +219,7 @@ export function organizerRoutes(deps: { pool: DatabasePool; lifecycle?: EventLif
   router.get('/events/:eventId/audit', async (ctx) => {
     const { eventId } = parse(EventParams, ctx.params, 'params');
     const page = parse(EventAuditQuery, ctx.query, 'query');
-    await detail(ctx, eventId);
+    await owned(ctx, eventId);
     ctx.body = await listAudit(deps.pool, { eventId, ...page });
   });
   return router;
