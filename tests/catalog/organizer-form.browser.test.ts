@@ -8,7 +8,7 @@
 import type { Page } from 'playwright-core';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.ts';
-import { SCREENSHOTS, signedInContext, startOrganizerBrowser, type OrganizerBrowser } from '../helpers/browser.ts';
+import { createOrganizerEvent, SCREENSHOTS, signedInContext, startOrganizerBrowser, type OrganizerBrowser } from '../helpers/browser.ts';
 import { bookSeats } from '../helpers/engine.ts';
 
 const UI = 'http://127.0.0.1:8233';
@@ -155,3 +155,21 @@ test("editing the layout once seats are sold shows the API's refusal; the detail
   const [row] = await eventRows('Lantern Festival Night');
   expect(row).toMatchObject({ id: eventId, seats: 40 });
 }, 40_000);
+
+test("the event page's figures follow the sale live: a purchase shows without a reload, long before the 30-second refresh", async () => {
+  const { engine } = organizer;
+  const created = await createOrganizerEvent(engine, organizer.organizer, 'Live Figures Night');
+  await page.goto(`${engine.url}/organizer/events/${created.id}`);
+  await page.locator('[data-testid="figures-live"][data-status="live"]').waitFor({ timeout: 10_000 });
+  await page.locator('[data-testid="tickets-sold"]', { hasText: '0 of 4' }).waitFor();
+  const buyer = await engine.register();
+  const marker = await page.evaluate(() => { (window as unknown as { marker: number }).marker = Date.now(); return true; });
+  expect(marker).toBe(true);
+  const started = Date.now();
+  await bookSeats(engine, buyer, created.id, [created.seats[0].id, created.seats[1].id]);
+  await page.locator('[data-testid="tickets-sold"]', { hasText: '2 of 4' }).waitFor({ timeout: 10_000 });
+  // the same document (no reload), and well inside the 30-second timer
+  expect(await page.evaluate(() => typeof (window as unknown as { marker?: number }).marker)).toBe('number');
+  expect(Date.now() - started).toBeLessThan(25_000);
+  await page.screenshot({ path: `${SCREENSHOTS}/organizer-event-live.png`, fullPage: true });
+});

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useParams, useSearchParams } from 'react-router-dom';
 import { api } from '../api';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
@@ -7,13 +7,16 @@ import { Pagination } from '../components/Pagination';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDateTime } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
+import { useEventSeats } from '../realtime';
 import { RESERVATION_STATUSES, type OrganizerReservation, type ReservationStatus, type Section } from '../types';
 import { saleWindow } from './OrganizerPage';
 import { SalesFigures } from './StatsPage';
 
 const PAGE_SIZE = 20;
-/** How often the sales figures refresh themselves while the page is open and visible. */
+/** How often the sales figures refresh themselves while the page is open and visible (besides every seat change). */
 const FIGURES_REFRESH_MS = 30_000;
+/** A burst of seat changes (a flash sale) reads the figures once per this, not once per change. */
+const LIVE_FIGURES_MIN_GAP_MS = 1000;
 
 /**
  * One of the organizer's events (`/organizer/events/:eventId`): its details, its live sales figures
@@ -39,6 +42,14 @@ export function OrganizerEventPage() {
     const timer = window.setInterval(() => { if (document.visibilityState === 'visible') reloadStats(); }, FIGURES_REFRESH_MS);
     return () => window.clearInterval(timer);
   }, [reloadStats]);
+  // live: the event's seat stream (the seat maps' own) says when a seat is held, sold or freed
+  const live = useEventSeats(eventId);
+  const pendingReload = useRef<number | null>(null);
+  useEffect(() => {
+    if (live.status !== 'live' || pendingReload.current !== null) return;
+    pendingReload.current = window.setTimeout(() => { pendingReload.current = null; reloadStats(); }, LIVE_FIGURES_MIN_GAP_MS);
+  }, [live.seats, live.status, reloadStats]);
+  useEffect(() => () => { if (pendingReload.current !== null) window.clearTimeout(pendingReload.current); }, []);
 
   const show = (next: { status?: string; page?: number }) => {
     const search = new URLSearchParams();
@@ -81,6 +92,9 @@ export function OrganizerEventPage() {
       <section className="organizer-event__section" aria-labelledby="sales-title">
         <h2 id="sales-title" className="section-title">Sales</h2>
         <ErrorAlert error={stats.error} title="Could not load the figures." />
+        <p className="muted small" data-testid="figures-live" data-status={live.status}>
+          {live.status === 'live' ? 'Live: the figures follow every seat held, sold or freed.' : 'Not live right now: the figures refresh every 30 seconds.'}
+        </p>
         {stats.data ? <SalesFigures stats={stats.data} onRefresh={stats.reload} /> : !stats.error && <Loading label="Loading the figures…" />}
       </section>
 
