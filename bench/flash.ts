@@ -476,6 +476,8 @@ async function run(): Promise<void> {
     sale: { requests: options.buyers, ms: saleMs, rate: options.buyers / (saleMs / 1000), latency: summarize(holds.map((h) => h.ms)), errors: failed.length, timeouts: failed.filter((h) => h.timedOut).length },
     winners: { requests: won.length, rate: won.length / (saleMs / 1000), latency: summarize(won.map((h) => h.ms)) },
     rejections: { requests: rejected.length, rate: rejected.length / (saleMs / 1000), latency: summarize(rejected.map((h) => h.ms)) },
+    // the winners of the sale's first wave (the first `concurrency` requests, all sent at once at its start) apart from the rest
+    firstWave: { requests: Math.min(options.concurrency, holds.length), winners: summarize(won.filter((h) => h.i < options.concurrency).map((h) => h.ms)), laterWinners: summarize(won.filter((h) => h.i >= options.concurrency).map((h) => h.ms)) },
     checkout: checkoutResult && { requests: checkoutResult.records.length, ms: checkoutResult.ms, rate: checkoutResult.records.length / (checkoutResult.ms / 1000), latency: summarize(checkoutResult.records.map((r) => r.ms)), errors: checkoutResult.records.filter((r) => r.status !== 200).length, timeouts: checkoutResult.timeouts },
     expiry: expiryResult && {
       passiveGraceSeconds: loadConfig({ NODE_ENV: 'development' }).PASSIVE_EXPIRY_GRACE_SECONDS,
@@ -841,6 +843,8 @@ function markdown(): string {
     row('hold sale (all requests)', f.sale.requests, fmtRate(f.sale.rate), f.sale.latency, `${f.sale.errors} / ${f.sale.timeouts}`, cpuCell(phase('hold sale')), ratio(f.sale.rate)),
     row('  winners (201)', f.winners.requests, fmtRate(f.winners.rate), f.winners.latency, '–', 'same phase', ratio(f.winners.rate)),
     row('  rejections (409 SEAT_TAKEN)', f.rejections.requests, fmtRate(f.rejections.rate), f.rejections.latency, '–', 'same phase', ratio(f.rejections.rate)),
+    row(`  winners among the first ${f.firstWave.requests} requests (the first wave, sent at once)`, f.firstWave.winners.count, '–', f.firstWave.winners, '–', 'same phase', '–'),
+    row('  winners after the first wave', f.firstWave.laterWinners.count, '–', f.firstWave.laterWinners, '–', 'same phase', '–'),
     f.checkout
       ? row('checkout (every winner)', f.checkout.requests, fmtRate(f.checkout.rate), f.checkout.latency, `${f.checkout.errors} / ${f.checkout.timeouts}`, cpuCell(phase('checkout')), ratio(f.checkout.rate))
       : row('checkout', 'off', '–', null, '–', '–', '–'),
