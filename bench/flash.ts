@@ -76,6 +76,8 @@ const HELP = `npm run bench:flash -- [flags]
                           so with N ≥ 4 nobody is refused and every hold pays for the limit's lock and count
   --topology all|split    node src/main.ts all, or npm run start:cluster (default all)
   --checkout / --no-checkout   check out every winner, measuring expiry meanwhile (default on)
+  --cold-connections      let the sale open its own connections (default: the warm-up opens all --concurrency
+                          keep-alive connections first, as a load balancer's pooled connections to the API are)
   --temporal-address H:P  use this Temporal server instead of the one the engine starts
   --temporal-server dev|full   the engine's own dev server with its file (default), or the full
                           Temporal server on PostgreSQL, started for the run (the production topology)
@@ -100,6 +102,7 @@ function readFlags() {
         'ticket-limit': { type: 'string' },
         topology: { type: 'string', default: 'all' },
         checkout: { type: 'boolean', default: true },
+        'cold-connections': { type: 'boolean', default: false },
         'temporal-address': { type: 'string' },
         'temporal-server': { type: 'string', default: 'dev' },
         out: { type: 'string', default: 'bench-results' },
@@ -130,6 +133,7 @@ const parsedOptions = z.object({
   ticketLimit: count(1).optional(),
   topology: z.enum(['all', 'split']),
   checkout: z.boolean(),
+  coldConnections: z.boolean(),
   temporalAddress: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
   temporalServer: z.enum(['dev', 'full']),
   out: z.string().min(1),
@@ -139,7 +143,7 @@ const parsedOptions = z.object({
   cpuProf: z.string().min(1).optional(),
   engineEnv: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*=.*$/, 'must be KEY=VALUE')).transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]))),
 }).refine((o) => !o.cpuProf || o.topology === 'all', { path: ['cpuProf'], message: 'profiles the all-in-one engine only (--topology all)' }).safeParse({
-  ...flags, cpuProf: flags['cpu-prof'], engineEnv: flags['engine-env'], ticketLimit: flags['ticket-limit'], temporalAddress: flags['temporal-address'], temporalServer: flags['temporal-server'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'],
+  ...flags, coldConnections: flags['cold-connections'], cpuProf: flags['cpu-prof'], engineEnv: flags['engine-env'], ticketLimit: flags['ticket-limit'], temporalAddress: flags['temporal-address'], temporalServer: flags['temporal-server'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'],
 });
 if (!parsedOptions.success) {
   process.stderr.write(`${parsedOptions.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('\n')}\n\n${HELP}\n`);
@@ -331,7 +335,10 @@ async function run(): Promise<void> {
     const answer = await hold(warmupIndex(w), { eventId: warmup.eventId, sectionId: warmup.sectionIds[0], quantity: 1 }, `warmup-${runId}-${w}`);
     if (answer.status !== 201) throw new Error(`warm-up hold ${w} failed: ${describeAnswer(answer)}`);
   });
-  progress(`warm-up: ${WARMUP_HOLDS} holds on another event`);
+  // every connection of the sale open and kept alive first, as a load balancer's pooled connections to the
+  // API are: otherwise the sale's first wave also pays for opening them (--cold-connections)
+  if (!options.coldConnections) await Promise.all(Array.from({ length: options.concurrency }, () => api.request('GET', `/api/events/${warmup.eventId}`)));
+  progress(`warm-up: ${WARMUP_HOLDS} holds on another event${options.coldConnections ? '' : `, then ${options.concurrency} keep-alive connections opened`}`);
 
   // ---- the sale
   const requests = Array.from({ length: options.buyers }, () => sale.nextRequest());
