@@ -13,21 +13,8 @@ import { EventsPage } from './pages/EventsPage';
 import { MyTicketsPage } from './pages/MyTicketsPage';
 import { MY_TICKETS_PATH } from './paths';
 
-/**
- * The staff's and organizers' pages load when first opened, in chunks of their own: a customer's
- * first page does not carry them (nor the charts library they use).
- */
-const StatsPage = lazy(() => import('./pages/StatsPage').then((m) => ({ default: m.StatsPage })));
-const CheckinPage = lazy(() => import('./pages/CheckinPage').then((m) => ({ default: m.CheckinPage })));
-const OrganizerPage = lazy(() => import('./pages/OrganizerPage').then((m) => ({ default: m.OrganizerPage })));
-const OrganizerEventFormPage = lazy(() => import('./pages/OrganizerEventFormPage').then((m) => ({ default: m.OrganizerEventFormPage })));
-const OrganizerEventPage = lazy(() => import('./pages/OrganizerEventPage').then((m) => ({ default: m.OrganizerEventPage })));
-const OrganizerStatsPage = lazy(() => import('./pages/OrganizerStatsPage').then((m) => ({ default: m.OrganizerStatsPage })));
-const AdminPage = lazy(() => import('./pages/AdminPage').then((m) => ({ default: m.AdminPage })));
-const WebhooksPage = lazy(() => import('./pages/WebhooksPage').then((m) => ({ default: m.WebhooksPage })));
-const OrganizerAppsPage = lazy(() => import('./pages/OrganizerAppsPage').then((m) => ({ default: m.OrganizerAppsPage })));
-const SupportPage = lazy(() => import('./pages/SupportPage').then((m) => ({ default: m.SupportPage })));
-const WaitlistPage = lazy(() => import('./pages/WaitlistPage').then((m) => ({ default: m.WaitlistPage })));
+/** The staff's and organizers' pages: one chunk, loaded on first use (web/src/pages/staff.tsx). */
+const StaffPage = lazy(() => import('./pages/staff'));
 
 export function App() {
   useScrollToTopOnNavigate();
@@ -49,19 +36,19 @@ export function App() {
           {['/reservations', '/bookings', '/tickets'].map((path) => (
             <Route key={path} path={path} element={<Navigate to={MY_TICKETS_PATH} replace />} />
           ))}
-          <Route path="/support" element={<RequireAuth roles={STAFF_ROLES}><SupportPage /></RequireAuth>} />
-          <Route path="/support/events/:eventId/stats" element={<RequireAuth roles={STAFF_ROLES}><StatsPage /></RequireAuth>} />
-          <Route path="/support/events/:eventId/waitlist" element={<RequireAuth roles={STAFF_ROLES}><WaitlistPage /></RequireAuth>} />
-          <Route path="/checkin" element={<RequireAuth roles={STAFF_ROLES}><CheckinPage /></RequireAuth>} />
-          <Route path="/admin" element={<RequireAuth roles={['admin']}><AdminPage /></RequireAuth>} />
-          <Route path="/organizer" element={<RequireAuth roles={['organizer']}><OrganizerPage /></RequireAuth>} />
-          <Route path="/organizer/events/new" element={<RequireAuth roles={['organizer']}><OrganizerEventFormPage /></RequireAuth>} />
-          <Route path="/organizer/events/:eventId" element={<RequireAuth roles={['organizer']}><OrganizerEventPage /></RequireAuth>} />
-          <Route path="/organizer/events/:eventId/edit" element={<RequireAuth roles={['organizer']}><OrganizerEventFormPage /></RequireAuth>} />
-          <Route path="/organizer/stats" element={<RequireAuth roles={['organizer']}><OrganizerStatsPage /></RequireAuth>} />
-          <Route path="/organizer/events/:eventId/stats" element={<RequireAuth roles={['organizer']}><StatsPage scope="organizer" /></RequireAuth>} />
-          <Route path="/organizer/webhooks" element={<RequireAuth roles={['organizer']}><WebhooksPage /></RequireAuth>} />
-          <Route path="/organizer/apps" element={<RequireAuth roles={['organizer']}><OrganizerAppsPage /></RequireAuth>} />
+          <Route path="/support" element={<RequireAuth roles={STAFF_ROLES}><StaffPage name="SupportPage" /></RequireAuth>} />
+          <Route path="/support/events/:eventId/stats" element={<RequireAuth roles={STAFF_ROLES}><StaffPage name="SupportStatsPage" /></RequireAuth>} />
+          <Route path="/support/events/:eventId/waitlist" element={<RequireAuth roles={STAFF_ROLES}><StaffPage name="WaitlistPage" /></RequireAuth>} />
+          <Route path="/checkin" element={<RequireAuth roles={STAFF_ROLES}><StaffPage name="CheckinPage" /></RequireAuth>} />
+          <Route path="/admin" element={<RequireAuth roles={['admin']}><StaffPage name="AdminPage" /></RequireAuth>} />
+          <Route path="/organizer" element={<RequireAuth roles={['organizer']}><StaffPage name="OrganizerPage" /></RequireAuth>} />
+          <Route path="/organizer/events/new" element={<RequireAuth roles={['organizer']}><StaffPage name="OrganizerEventFormPage" /></RequireAuth>} />
+          <Route path="/organizer/events/:eventId" element={<RequireAuth roles={['organizer']}><StaffPage name="OrganizerEventPage" /></RequireAuth>} />
+          <Route path="/organizer/events/:eventId/edit" element={<RequireAuth roles={['organizer']}><StaffPage name="OrganizerEventFormPage" /></RequireAuth>} />
+          <Route path="/organizer/stats" element={<RequireAuth roles={['organizer']}><StaffPage name="OrganizerStatsPage" /></RequireAuth>} />
+          <Route path="/organizer/events/:eventId/stats" element={<RequireAuth roles={['organizer']}><StaffPage name="OrganizerEventStatsPage" /></RequireAuth>} />
+          <Route path="/organizer/webhooks" element={<RequireAuth roles={['organizer']}><StaffPage name="WebhooksPage" /></RequireAuth>} />
+          <Route path="/organizer/apps" element={<RequireAuth roles={['organizer']}><StaffPage name="OrganizerAppsPage" /></RequireAuth>} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/register" element={<RegisterPage />} />
           <Route path="*" element={<NotFound />} />

@@ -1,3 +1,5 @@
+import type { EventSummary } from './types';
+
 const euro = new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' });
 
 /** Formats integer cents as euros; zero is "Free". */
@@ -81,4 +83,12 @@ const utcDay = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'shor
 export function formatDay(day: string): string {
   const date = new Date(`${day}T00:00:00Z`);
   return Number.isNaN(date.getTime()) ? day : utcDay.format(date);
+}
+
+/** The sale window as the event's workflow follows it, in one phrase ("opens …, closes …"), or when the event was cancelled. */
+export function saleWindow(event: Pick<EventSummary, 'status' | 'cancelledAt' | 'salesStartAt' | 'salesEndAt'>): string {
+  if (event.status === 'CANCELLED') return event.cancelledAt ? `Cancelled ${formatDateTime(event.cancelledAt)}` : 'Cancelled';
+  const opens = event.salesStartAt ? `opens ${formatDateTime(event.salesStartAt)}` : event.status === 'DRAFT' ? 'opens when published' : 'open';
+  const closes = event.salesEndAt ? `closes ${formatDateTime(event.salesEndAt)}` : 'until the start';
+  return `${opens}, ${closes}`;
 }

@@ -80,3 +80,26 @@ export function useNow(now: () => number, intervalMs: number, active = true): nu
   }, [now, intervalMs, active]);
   return time;
 }
+
+/**
+ * An action a click starts (cancel, transfer, revoke…): `busy` while it runs, the error it ended
+ * with kept to show (cleared when it runs again), and `run` answering whether it succeeded.
+ */
+export function useAction(): { busy: boolean; error: unknown; run: (step: () => Promise<unknown>) => Promise<boolean> } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const run = useCallback(async (step: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await step();
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
+}

@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { ErrorAlert, Loading, Notice } from './Feedback';
 import { formatDateTime } from '../format';
-import { useResource } from '../hooks';
+import { useAction, useResource } from '../hooks';
 import type { CreatedApp, TenantApp } from '../types';
+import { ACTIONS_COLUMN, Table } from './Table';
 
 /**
  * A tenant's client apps and their API keys: register one (its key is shown once, here), list them
@@ -21,17 +22,10 @@ export function AppKeys({ tenantName, idPrefix, load, create, revoke }: {
   const [name, setName] = useState('');
   const [origins, setOrigins] = useState('');
   const [created, setCreated] = useState<CreatedApp | null>(null);
-  const [state, setState] = useState<{ busy: boolean; error?: unknown }>({ busy: false });
-
+  const action = useAction();
+  /** A change of the list: the list is read again once it succeeds. */
   const run = async (step: () => Promise<void>) => {
-    setState({ busy: true });
-    try {
-      await step();
-      setState({ busy: false });
-      apps.reload();
-    } catch (error) {
-      setState({ busy: false, error });
-    }
+    if (await action.run(step)) apps.reload();
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -60,7 +54,7 @@ export function AppKeys({ tenantName, idPrefix, load, create, revoke }: {
           <div><code className="admin__key" data-testid="new-app-key">{created.key}</code></div>
         </Notice>
       )}
-      <ErrorAlert error={state.error} title="That did not work." />
+      <ErrorAlert error={action.error} title="That did not work." />
       <form className="toolbar" onSubmit={submit} aria-label={`Register an app of ${tenantName}`}>
         <div className="field">
           <label htmlFor={`${idPrefix}-app-name`} className="field__label">App name</label>
@@ -71,50 +65,34 @@ export function AppKeys({ tenantName, idPrefix, load, create, revoke }: {
           <input id={`${idPrefix}-app-origins`} className="input" placeholder="https://tickets.example.com" value={origins} onChange={(e) => setOrigins(e.target.value)} />
         </div>
         <div className="toolbar__actions">
-          <button type="submit" className="btn btn--primary" disabled={state.busy || !name.trim()}>Create key</button>
+          <button type="submit" className="btn btn--primary" disabled={action.busy || !name.trim()}>Create key</button>
         </div>
       </form>
       {apps.loading && !apps.data && <Loading />}
       <ErrorAlert error={apps.error} title="Could not load the apps." />
       {apps.data && apps.data.length === 0 && <p className="muted">No apps yet.</p>}
       {apps.data && apps.data.length > 0 && (
-        <div className="table-wrap">
-          <table className="table table--stack">
-            <caption className="sr-only">Apps of {tenantName}</caption>
-            <thead>
-              <tr>
-                <th scope="col">App</th>
-                <th scope="col">Key</th>
-                <th scope="col">Allowed origins</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Status</th>
-                <th scope="col"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {apps.data.map((app) => (
-                <tr key={app.id} data-app-id={app.id}>
-                  <td data-label="App">{app.name}</td>
-                  <td data-label="Key"><code>{app.keyPrefix}_…</code></td>
-                  <td data-label="Allowed origins">{app.allowedOrigins.length ? app.allowedOrigins.join(', ') : <span className="muted">servers only</span>}</td>
-                  <td data-label="Created"><div>{formatDateTime(app.createdAt)}<div className="muted small">{app.createdBy}</div></div></td>
-                  <td data-label="Last used" data-testid="app-last-used">{app.lastUsedAt ? formatDateTime(app.lastUsedAt) : <span className="muted">never</span>}</td>
-                  <td data-label="Status" data-testid="app-status">
-                    <div>{app.revokedAt ? <>Revoked {formatDateTime(app.revokedAt)}<div className="muted small">{app.revokedBy}</div></> : 'Live'}</div>
-                  </td>
-                  <td className="table__actions">
-                    {!app.revokedAt && (
-                      <button type="button" className="btn btn--danger-ghost btn--sm" disabled={state.busy} onClick={() => confirmRevoke(app)}>
-                        Revoke<span className="sr-only"> {app.name}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption={<>Apps of {tenantName}</>} columns={['App', 'Key', 'Allowed origins', 'Created', 'Last used', 'Status', ACTIONS_COLUMN]} className="table--stacked">
+          {apps.data.map((app) => (
+            <tr key={app.id} data-app-id={app.id}>
+              <td data-label="App">{app.name}</td>
+              <td data-label="Key"><code>{app.keyPrefix}_…</code></td>
+              <td data-label="Allowed origins">{app.allowedOrigins.length ? app.allowedOrigins.join(', ') : <span className="muted">servers only</span>}</td>
+              <td data-label="Created"><div>{formatDateTime(app.createdAt)}<div className="muted small">{app.createdBy}</div></div></td>
+              <td data-label="Last used" data-testid="app-last-used">{app.lastUsedAt ? formatDateTime(app.lastUsedAt) : <span className="muted">never</span>}</td>
+              <td data-label="Status" data-testid="app-status">
+                <div>{app.revokedAt ? <>Revoked {formatDateTime(app.revokedAt)}<div className="muted small">{app.revokedBy}</div></> : 'Live'}</div>
+              </td>
+              <td className="table__actions">
+                {!app.revokedAt && (
+                  <button type="button" className="btn btn--danger-ghost btn--sm" disabled={action.busy} onClick={() => confirmRevoke(app)}>
+                    Revoke<span className="sr-only"> {app.name}</span>
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </section>
   );

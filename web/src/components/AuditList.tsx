@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { ErrorAlert, Loading } from './Feedback';
 import { formatDateTime } from '../format';
 import type { AuditEntry, AuditPage } from '../types';
+import { Table } from './Table';
 
 /** What each action reads as, for people. */
 const ACTION_LABELS: Record<AuditEntry['action'], string> = {
@@ -66,30 +67,19 @@ export function AuditList({ load, label, empty = 'Nothing recorded yet.' }: { lo
       <ErrorAlert error={state.error} title="Could not load the audit trail." />
       {entries.length === 0 && !state.loading && !state.error && <p className="muted small">{empty}</p>}
       {entries.length > 0 && (
-        <table className="table table--compact">
-          <caption className="sr-only">{label}</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Why</th>
+        <Table caption={label} columns={['When', 'Who', 'What', 'Why']} className="table--compact" bare>
+          {entries.map((entry) => (
+            <tr key={entry.id} data-action={entry.action}>
+              <td>{formatDateTime(entry.at)}</td>
+              <td>{entry.actor}</td>
+              <td>
+                {ACTION_LABELS[entry.action] ?? entry.action}
+                {facts(entry) && <div className="muted small">{facts(entry)}</div>}
+              </td>
+              <td>{entry.reason ?? <span className="muted">—</span>}</td>
             </tr>
-          </thead>
-          <tbody>
-            {entries.map((entry) => (
-              <tr key={entry.id} data-action={entry.action}>
-                <td>{formatDateTime(entry.at)}</td>
-                <td>{entry.actor}</td>
-                <td>
-                  {ACTION_LABELS[entry.action] ?? entry.action}
-                  {facts(entry) && <div className="muted small">{facts(entry)}</div>}
-                </td>
-                <td>{entry.reason ?? <span className="muted">—</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       {state.loading && <Loading label="Loading the audit trail…" />}
       {next && !state.loading && (

@@ -2,26 +2,20 @@ import { useState } from 'react';
 import { api } from '../api';
 import type { Booking } from '../types';
 import { ErrorAlert } from './Feedback';
+import { useAction } from '../hooks';
 
 /** "Cancel booking": asks to confirm, then cancels and refunds within the event's policy (the refusal says until when). */
 export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCancelled: (message: string) => void }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { busy, error, run } = useAction();
   const cancel = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const { cancellation } = await api.cancelBooking(booking.reference);
       onCancelled(cancellation.status === 'REFUNDED'
         ? `Booking ${booking.reference} was cancelled and refunded.`
         : `Booking ${booking.reference} is being cancelled; the refund is under way.`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-      setConfirming(false);
-    }
+    });
+    setConfirming(false);
   };
   return (
     <>

@@ -1,26 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { ErrorAlert } from './Feedback';
+import { useAction } from '../hooks';
 
 /** "Transfer": hands one VALID ticket to another customer by email (its old code stops admitting). */
 export function TransferForm({ ticketId, label, onTransferred }: { ticketId: string; label: string; onTransferred: (email: string) => void }) {
   const [open, setOpen] = useState(false);
   const [email, setEmail] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { busy, error, run } = useAction();
   const inputId = `transfer-${ticketId}`;
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const done = await api.transferTicket(ticketId, email.trim());
-      onTransferred(done.recipientEmail);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    void run(async () => onTransferred((await api.transferTicket(ticketId, email.trim())).recipientEmail));
   };
   if (!open) {
     return (
@@ -30,7 +21,7 @@ export function TransferForm({ ticketId, label, onTransferred }: { ticketId: str
     );
   }
   return (
-    <form className="cancel-form" onSubmit={(e) => void submit(e)}>
+    <form className="cancel-form" onSubmit={submit}>
       <label htmlFor={inputId} className="field__label">Recipient's email (they need an account)</label>
       <input id={inputId} className="input" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
       <div className="cancel-form__row">

@@ -12,7 +12,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { TransferForm } from '../components/TransferForm';
 import { WaitlistEntries } from '../components/WaitlistEntries';
 import { formatDateTime, pluralize } from '../format';
-import { useDocumentTitle, useResource } from '../hooks';
+import { useAction, useDocumentTitle, useResource } from '../hooks';
 import { useReservationUpdates } from '../realtime';
 import { ACTIVE_STATUSES, type Booking, type HeldTicket, type Reservation, type Ticket } from '../types';
 
@@ -163,19 +163,11 @@ export function MyTicketsPage() {
 }
 
 function HoldCard({ reservation: r, onExpire, onCancelled }: { reservation: Reservation; onExpire: () => void; onCancelled: (id: string, message: string) => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const cancel = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.cancelReservation(r.id);
-      onCancelled(r.id, `Your hold on ${r.eventName} was cancelled; the seats are released.`);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
+  const cancel = () => run(async () => {
+    await api.cancelReservation(r.id);
+    onCancelled(r.id, `Your hold on ${r.eventName} was cancelled; the seats are released.`);
+  });
   return (
     <li className="card hold-card" data-reservation-id={r.id} data-status={r.status}>
       <div className="hold-card__main">

@@ -5,12 +5,12 @@ import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback'
 import { Money } from '../components/Money';
 import { Pagination } from '../components/Pagination';
 import { StatusBadge } from '../components/StatusBadge';
-import { formatDateTime } from '../format';
+import { formatDateTime, saleWindow } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 import { useEventSeats } from '../realtime';
 import { RESERVATION_STATUSES, type OrganizerReservation, type ReservationStatus, type Section } from '../types';
-import { saleWindow } from './OrganizerPage';
-import { SalesFigures } from './StatsPage';
+import { SalesFigures } from '../components/SalesFigures';
+import { Table } from '../components/Table';
 
 const PAGE_SIZE = 20;
 /** How often the sales figures refresh themselves while the page is open and visible (besides every seat change). */
@@ -113,41 +113,25 @@ export function OrganizerEventPage() {
         {reservations.loading && !reservations.data && <Loading />}
         {reservations.data && reservations.data.items.length === 0 && <EmptyState title="No reservations yet" />}
         {reservations.data && reservations.data.items.length > 0 && (
-          <div className="table-wrap">
-            <table className="table table--stacked" aria-busy={reservations.loading} data-testid="organizer-reservations">
-              <caption className="sr-only">Reservations of {e.name}, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Made</th>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Seats</th>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Hold ends</th>
-                  <th scope="col">Workflow</th>
-                </tr>
-              </thead>
-              <tbody>
-                {reservations.data.items.map((r) => (
-                  <tr key={r.id} data-reservation-id={r.id}>
-                    <td data-label="Made">{formatDateTime(r.createdAt)}</td>
-                    <td data-label="Customer">{r.customerEmail}</td>
-                    <td data-label="Seats">{seatsOf(r, e.sections)}</td>
-                    <td data-label="Amount"><Money cents={r.amountCents} /></td>
-                    <td data-label="Status">
-                      <span><StatusBadge status={r.status} />{r.bookingReference && <span className="small"> {r.bookingReference}</span>}</span>
-                    </td>
-                    <td data-label="Hold ends">{r.status === 'HELD' || r.status === 'PAYING' ? formatDateTime(r.holdExpiresAt) : '–'}</td>
-                    <td className="small" data-label="Workflow">
-                      {r.temporalUiUrl
-                        ? <a href={r.temporalUiUrl} target="_blank" rel="noreferrer">{r.workflowId}<span className="sr-only"> in the Temporal Web UI</span></a>
-                        : <code title="The Temporal Web UI's address is not configured">{r.workflowId}</code>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table caption={<>Reservations of {e.name}, newest first</>} columns={['Made', 'Customer', 'Seats', 'Amount', 'Status', 'Hold ends', 'Workflow']} className="table--stacked" aria-busy={reservations.loading} data-testid="organizer-reservations">
+            {reservations.data.items.map((r) => (
+              <tr key={r.id} data-reservation-id={r.id}>
+                <td data-label="Made">{formatDateTime(r.createdAt)}</td>
+                <td data-label="Customer">{r.customerEmail}</td>
+                <td data-label="Seats">{seatsOf(r, e.sections)}</td>
+                <td data-label="Amount"><Money cents={r.amountCents} /></td>
+                <td data-label="Status">
+                  <span><StatusBadge status={r.status} />{r.bookingReference && <span className="small"> {r.bookingReference}</span>}</span>
+                </td>
+                <td data-label="Hold ends">{r.status === 'HELD' || r.status === 'PAYING' ? formatDateTime(r.holdExpiresAt) : '–'}</td>
+                <td className="small" data-label="Workflow">
+                  {r.temporalUiUrl
+                    ? <a href={r.temporalUiUrl} target="_blank" rel="noreferrer">{r.workflowId}<span className="sr-only"> in the Temporal Web UI</span></a>
+                    : <code title="The Temporal Web UI's address is not configured">{r.workflowId}</code>}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
         {reservations.data && reservations.data.total > PAGE_SIZE && (
           <Pagination page={page} pageSize={PAGE_SIZE} total={reservations.data.total} onChange={(next) => show({ page: next })} />

@@ -4,9 +4,10 @@ import { api, errorMessage } from '../api';
 import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback';
 import { StatusBadge } from '../components/StatusBadge';
 import { AuditList } from '../components/AuditList';
-import { formatDateTime, formatPriceRange } from '../format';
+import { formatDateTime, formatPriceRange, saleWindow } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 import type { EventStatus, EventSummary } from '../types';
+import { ACTIONS_COLUMN, Table } from '../components/Table';
 
 const STATUSES: EventStatus[] = ['DRAFT', 'UPCOMING', 'ON_SALE', 'SOLD_OUT', 'CLOSED', 'COMPLETED', 'CANCELLED'];
 const PAGE_SIZE = 20;
@@ -77,61 +78,44 @@ export function OrganizerPage() {
       {confirming && <ConfirmCancel event={confirming} onDone={cancelled} onKeep={() => setConfirming(null)} />}
       {events.data && events.data.items.length === 0 && <EmptyState title="No events yet" />}
       {events.data && events.data.items.length > 0 && (
-        <div className="table-wrap">
-          <table className="table" aria-busy={events.loading}>
-            <caption className="sr-only">Events of your organization</caption>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Starts</th>
-                <th scope="col">Sales</th>
-                <th scope="col">Venue</th>
-                <th scope="col">Prices</th>
-                <th scope="col">Sold or held</th>
-                <th scope="col">Status</th>
-                <th scope="col"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.data.items.map((event) => (
-                <Fragment key={event.id}>
-                <tr data-event-id={event.id}>
-                  <td><Link to={`/organizer/events/${event.id}`}>{event.name}</Link></td>
-                  <td>{formatDateTime(event.startsAt)}</td>
-                  <td className="small" data-testid="sale-window">{saleWindow(event)}</td>
-                  <td>{event.venue.name}</td>
-                  <td>{formatPriceRange(event.minPriceCents, event.maxPriceCents)}</td>
-                  <td>{event.totalCount - event.availableCount} of {event.totalCount}</td>
-                  <td><StatusBadge status={event.status} /></td>
-                  <td className="table__actions">
-                    {event.status !== 'CANCELLED' && event.status !== 'COMPLETED' && (
-                      <Link className="btn btn--ghost btn--sm" to={`/organizer/events/${event.id}/edit`}>Edit<span className="sr-only"> {event.name}</span></Link>
-                    )}
-                    {(event.status === 'DRAFT' || event.status === 'CLOSED') && (
-                      <button type="button" className="btn btn--sm" onClick={() => void publish(event)}>Publish</button>
-                    )}
-                    {event.status !== 'CANCELLED' && event.status !== 'COMPLETED' && (
-                      <button type="button" className="btn btn--ghost btn--sm" onClick={() => { setMessage(null); setConfirming(event); }}>
-                        Cancel event<span className="sr-only"> {event.name}</span>
-                      </button>
-                    )}
-                    <button type="button" className="btn btn--ghost btn--sm" aria-expanded={history === event.id} onClick={() => setHistory(history === event.id ? null : event.id)}>
-                      {history === event.id ? 'Hide history' : 'History'}
-                    </button>
-                  </td>
-                </tr>
-                {history === event.id && (
-                  <tr className="table__expansion">
-                    <td colSpan={8}>
-                      <AuditList label={`History of ${event.name}`} load={(before) => api.organizerEventAudit(event.id, { before, limit: 20 })} />
-                    </td>
-                  </tr>
+        <Table caption="Events of your organization" columns={['Event', 'Starts', 'Sales', 'Venue', 'Prices', 'Sold or held', 'Status', ACTIONS_COLUMN]} aria-busy={events.loading}>
+          {events.data.items.map((event) => (
+            <Fragment key={event.id}>
+            <tr data-event-id={event.id}>
+              <td><Link to={`/organizer/events/${event.id}`}>{event.name}</Link></td>
+              <td>{formatDateTime(event.startsAt)}</td>
+              <td className="small" data-testid="sale-window">{saleWindow(event)}</td>
+              <td>{event.venue.name}</td>
+              <td>{formatPriceRange(event.minPriceCents, event.maxPriceCents)}</td>
+              <td>{event.totalCount - event.availableCount} of {event.totalCount}</td>
+              <td><StatusBadge status={event.status} /></td>
+              <td className="table__actions">
+                {event.status !== 'CANCELLED' && event.status !== 'COMPLETED' && (
+                  <Link className="btn btn--ghost btn--sm" to={`/organizer/events/${event.id}/edit`}>Edit<span className="sr-only"> {event.name}</span></Link>
                 )}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                {(event.status === 'DRAFT' || event.status === 'CLOSED') && (
+                  <button type="button" className="btn btn--sm" onClick={() => void publish(event)}>Publish</button>
+                )}
+                {event.status !== 'CANCELLED' && event.status !== 'COMPLETED' && (
+                  <button type="button" className="btn btn--ghost btn--sm" onClick={() => { setMessage(null); setConfirming(event); }}>
+                    Cancel event<span className="sr-only"> {event.name}</span>
+                  </button>
+                )}
+                <button type="button" className="btn btn--ghost btn--sm" aria-expanded={history === event.id} onClick={() => setHistory(history === event.id ? null : event.id)}>
+                  {history === event.id ? 'Hide history' : 'History'}
+                </button>
+              </td>
+            </tr>
+            {history === event.id && (
+              <tr className="table__expansion">
+                <td colSpan={8}>
+                  <AuditList label={`History of ${event.name}`} load={(before) => api.organizerEventAudit(event.id, { before, limit: 20 })} />
+                </td>
+              </tr>
+            )}
+            </Fragment>
+          ))}
+        </Table>
       )}
       {pages > 1 && (
         <nav className="pager" aria-label="Pages">
@@ -142,14 +126,6 @@ export function OrganizerPage() {
       )}
     </>
   );
-}
-
-/** The sale window as the event's workflow follows it. */
-export function saleWindow(event: EventSummary): string {
-  if (event.status === 'CANCELLED') return event.cancelledAt ? `Cancelled ${formatDateTime(event.cancelledAt)}` : 'Cancelled';
-  const opens = event.salesStartAt ? `opens ${formatDateTime(event.salesStartAt)}` : event.status === 'DRAFT' ? 'opens when published' : 'open';
-  const closes = event.salesEndAt ? `closes ${formatDateTime(event.salesEndAt)}` : 'until the start';
-  return `${opens}, ${closes}`;
 }
 
 /**

@@ -8,6 +8,7 @@ import { SalesChart } from '../components/SalesChart';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDateTime, formatDay, formatPercent } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
+import { Table } from '../components/Table';
 
 /**
  * The organizer's figures across all its tenant's events (GET /api/organizer/stats): totals, the sale
@@ -54,17 +55,11 @@ export function OrganizerStatsPage() {
         {timeline.length === 0 ? <EmptyState title="No sales yet" /> : (
           <>
             <SalesChart points={points} per="day" />
-            <div className="table-wrap">
-              <table className="table table--compact org-stats__table" data-testid="timeline">
-                <caption className="sr-only">Holds and bookings per day (UTC), the figures of the chart</caption>
-                <thead><tr><th scope="col">Day</th><th scope="col">Holds</th><th scope="col">Bookings</th><th scope="col">Tickets</th><th scope="col">Revenue</th></tr></thead>
-                <tbody>
-                  {timeline.map((d) => (
-                    <tr key={d.day}><th scope="row">{formatDay(d.day)}</th><td>{d.holds}</td><td>{d.bookings}</td><td>{d.tickets}</td><td><Money cents={d.revenueCents} /></td></tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table caption="Holds and bookings per day (UTC), the figures of the chart" columns={['Day', 'Holds', 'Bookings', 'Tickets', 'Revenue']} className="table--compact org-stats__table" data-testid="timeline">
+              {timeline.map((d) => (
+                <tr key={d.day}><th scope="row">{formatDay(d.day)}</th><td>{d.holds}</td><td>{d.bookings}</td><td>{d.tickets}</td><td><Money cents={d.revenueCents} /></td></tr>
+              ))}
+            </Table>
           </>
         )}
       </section>
@@ -72,33 +67,25 @@ export function OrganizerStatsPage() {
       <section className="card" aria-labelledby="events-title">
         <h2 id="events-title" className="card__title">Events</h2>
         {events.length === 0 ? <EmptyState title="No events yet" /> : (
-          <div className="table-wrap">
-            <table className="table table--compact org-stats__table" data-testid="event-stats">
-              <caption className="sr-only">Each event's sales, by date</caption>
-              <thead>
-                <tr><th scope="col">Event</th><th scope="col">Sold</th><th scope="col">Revenue</th></tr>
-              </thead>
-              <tbody>
-                {events.map((e) => (
-                  <tr key={e.eventId} data-event-id={e.eventId}>
-                    <th scope="row">
-                      <Link to={`/organizer/events/${encodeURIComponent(e.eventId)}/stats`}>{e.name}</Link>
-                      <span className="org-stats__event-meta small">
-                        <time dateTime={e.startsAt}>{formatDateTime(e.startsAt)}</time> <StatusBadge status={e.status} />
-                      </span>
-                    </th>
-                    <td>
-                      <span className="occupancy__bar" role="img" aria-label={`${e.name}: ${formatPercent(e.occupancy)} sold`}>
-                        <span className="occupancy__sold" style={{ width: formatPercent(e.occupancy).replace(' ', '') }} />
-                      </span>
-                      <span className="small"><span data-testid="event-sold">{e.sold} of {e.capacity}</span> · {formatPercent(e.occupancy)}</span>
-                    </td>
-                    <td><Money cents={e.revenueCents} /></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table caption="Each event's sales, by date" columns={['Event', 'Sold', 'Revenue']} className="table--compact org-stats__table" data-testid="event-stats">
+            {events.map((e) => (
+              <tr key={e.eventId} data-event-id={e.eventId}>
+                <th scope="row">
+                  <Link to={`/organizer/events/${encodeURIComponent(e.eventId)}/stats`}>{e.name}</Link>
+                  <span className="org-stats__event-meta small">
+                    <time dateTime={e.startsAt}>{formatDateTime(e.startsAt)}</time> <StatusBadge status={e.status} />
+                  </span>
+                </th>
+                <td>
+                  <span className="occupancy__bar" role="img" aria-label={`${e.name}: ${formatPercent(e.occupancy)} sold`}>
+                    <span className="occupancy__sold" style={{ width: formatPercent(e.occupancy).replace(' ', '') }} />
+                  </span>
+                  <span className="small"><span data-testid="event-sold">{e.sold} of {e.capacity}</span> · {formatPercent(e.occupancy)}</span>
+                </td>
+                <td><Money cents={e.revenueCents} /></td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
     </>

@@ -10,6 +10,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { formatDateTime } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 import { RESERVATION_STATUSES, type ReservationStatus, type SupportReservation } from '../types';
+import { ACTIONS_COLUMN, Table } from '../components/Table';
 
 const STATUSES = RESERVATION_STATUSES;
 const CANCELLABLE: ReservationStatus[] = ['HELD', 'PAYING'];
@@ -108,29 +109,11 @@ export function SupportPage() {
         </p>
       )}
       {data && data.items.length > 0 && (
-        <div className="table-wrap">
-          <table className="table" aria-busy={reservations.loading}>
-            <caption className="sr-only">Reservations</caption>
-            <thead>
-              <tr>
-                <th scope="col">Customer</th>
-                <th scope="col">Event</th>
-                <th scope="col">Seats</th>
-                <th scope="col">Amount</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.items.map((r) => (
-                <SupportRow key={r.id} reservation={r} onCancelled={onCancelled} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption="Reservations" columns={['Customer', 'Event', 'Seats', 'Amount', 'Status', 'Created', ACTIONS_COLUMN]} aria-busy={reservations.loading}>
+          {data.items.map((r) => (
+            <SupportRow key={r.id} reservation={r} onCancelled={onCancelled} />
+          ))}
+        </Table>
       )}
       {data && data.total > data.pageSize && <Pagination page={data.page} pageSize={data.pageSize} total={data.total} onChange={goToPage} />}
     </>

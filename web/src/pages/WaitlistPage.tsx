@@ -6,6 +6,7 @@ import { EmptyState, ErrorAlert, Loading } from '../components/Feedback';
 import { WAITLIST_BADGE } from '../components/WaitlistEntries';
 import { formatDateTime, pluralize } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
+import { Table } from '../components/Table';
 
 const STATE_TEXT: Record<StaffWaitlistEntry['status'], string> = {
   WAITING: 'Waiting',
@@ -56,31 +57,23 @@ export function WaitlistPage() {
       {sections.map(({ sectionId, sectionName, entries }) => (
         <section key={sectionId} className="card" aria-labelledby={`waitlist-${sectionId}`} data-testid="waitlist-section" data-section-id={sectionId}>
           <h2 id={`waitlist-${sectionId}`} className="card__title">{sectionName}</h2>
-          <div className="table-wrap">
-            <table className="table table--compact">
-              <caption className="sr-only">The line of {sectionName}, in order</caption>
-              <thead>
-                <tr><th scope="col">Place</th><th scope="col">Customer</th><th scope="col">State and offer</th></tr>
-              </thead>
-              <tbody>
-                {entries.map((e) => (
-                  <tr key={e.id} data-testid="waitlist-row" data-status={e.status}>
-                    <td data-testid="waitlist-position">{e.position ?? '–'}</td>
-                    <td className="waitlist-staff__customer">
-                      <span data-testid="waitlist-email">{e.customerEmail}</span>
-                      <span className="small muted">
-                        {pluralize(e.quantity, 'seat')} · joined <time dateTime={e.joinedAt}>{formatDateTime(e.joinedAt)}</time>
-                      </span>
-                    </td>
-                    <td>
-                      <span className={`badge badge--${WAITLIST_BADGE[e.status]}`}>{STATE_TEXT[e.status]}</span>
-                      {e.offer && <div className="small" data-testid="waitlist-offer"><Offer offer={e.offer} /></div>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table caption={<>The line of {sectionName}, in order</>} columns={['Place', 'Customer', 'State and offer']} className="table--compact">
+            {entries.map((e) => (
+              <tr key={e.id} data-testid="waitlist-row" data-status={e.status}>
+                <td data-testid="waitlist-position">{e.position ?? '–'}</td>
+                <td className="waitlist-staff__customer">
+                  <span data-testid="waitlist-email">{e.customerEmail}</span>
+                  <span className="small muted">
+                    {pluralize(e.quantity, 'seat')} · joined <time dateTime={e.joinedAt}>{formatDateTime(e.joinedAt)}</time>
+                  </span>
+                </td>
+                <td>
+                  <span className={`badge badge--${WAITLIST_BADGE[e.status]}`}>{STATE_TEXT[e.status]}</span>
+                  {e.offer && <div className="small" data-testid="waitlist-offer"><Offer offer={e.offer} /></div>}
+                </td>
+              </tr>
+            ))}
+          </Table>
         </section>
       ))}
     </>

@@ -4,6 +4,7 @@ import { EmptyState, ErrorAlert, Loading, Notice } from '../components/Feedback'
 import { formatDateTime } from '../format';
 import { useDocumentTitle, useResource } from '../hooks';
 import type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from '../../../src/contract/webhooks';
+import { ACTIONS_COLUMN, Table } from '../components/Table';
 
 const EVENT_LABELS: Record<WebhookEventType, string> = {
   'booking.confirmed': 'Booking confirmed',
@@ -66,41 +67,27 @@ export function WebhooksPage() {
       {endpoints.loading && !endpoints.data && <Loading />}
       {endpoints.data && endpoints.data.length === 0 && <EmptyState title="No endpoints yet">Add a URL above to receive booking events.</EmptyState>}
       {endpoints.data && endpoints.data.length > 0 && (
-        <div className="table-wrap">
-          <table className="table" aria-busy={endpoints.loading}>
-            <caption className="sr-only">Webhook endpoints of your organization</caption>
-            <thead>
-              <tr>
-                <th scope="col">URL</th>
-                <th scope="col">Description</th>
-                <th scope="col">Events</th>
-                <th scope="col">Status</th>
-                <th scope="col"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {endpoints.data.map((endpoint) => (
-                <tr key={endpoint.id} data-endpoint-id={endpoint.id} aria-selected={selected === endpoint.id}>
-                  <td className="webhook-url"><code>{endpoint.url}</code></td>
-                  <td>{endpoint.description || <span className="muted">—</span>}</td>
-                  <td>{endpoint.eventTypes.map((t) => EVENT_LABELS[t]).join(', ')}</td>
-                  <td>
-                    <span className={`badge badge--${endpoint.enabled ? 'confirmed' : 'expired'}`} data-status={endpoint.enabled ? 'ENABLED' : 'DISABLED'}>
-                      {endpoint.enabled ? 'Enabled' : 'Disabled'}
-                    </span>
-                  </td>
-                  <td className="table__actions">
-                    <button type="button" className="btn btn--sm" aria-pressed={selected === endpoint.id} onClick={() => setSelected(endpoint.id)}>Deliveries</button>
-                    <button type="button" className="btn btn--ghost btn--sm" onClick={() => void act(endpoint, endpoint.enabled ? 'disable' : 'enable')}>
-                      {endpoint.enabled ? 'Disable' : 'Enable'}
-                    </button>
-                    <button type="button" className="btn btn--ghost btn--sm" onClick={() => void act(endpoint, 'delete')}>Delete</button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption="Webhook endpoints of your organization" columns={['URL', 'Description', 'Events', 'Status', ACTIONS_COLUMN]} aria-busy={endpoints.loading}>
+          {endpoints.data.map((endpoint) => (
+            <tr key={endpoint.id} data-endpoint-id={endpoint.id} aria-selected={selected === endpoint.id}>
+              <td className="webhook-url"><code>{endpoint.url}</code></td>
+              <td>{endpoint.description || <span className="muted">—</span>}</td>
+              <td>{endpoint.eventTypes.map((t) => EVENT_LABELS[t]).join(', ')}</td>
+              <td>
+                <span className={`badge badge--${endpoint.enabled ? 'confirmed' : 'expired'}`} data-status={endpoint.enabled ? 'ENABLED' : 'DISABLED'}>
+                  {endpoint.enabled ? 'Enabled' : 'Disabled'}
+                </span>
+              </td>
+              <td className="table__actions">
+                <button type="button" className="btn btn--sm" aria-pressed={selected === endpoint.id} onClick={() => setSelected(endpoint.id)}>Deliveries</button>
+                <button type="button" className="btn btn--ghost btn--sm" onClick={() => void act(endpoint, endpoint.enabled ? 'disable' : 'enable')}>
+                  {endpoint.enabled ? 'Disable' : 'Enable'}
+                </button>
+                <button type="button" className="btn btn--ghost btn--sm" onClick={() => void act(endpoint, 'delete')}>Delete</button>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       {selected && endpoints.data?.some((e) => e.id === selected) && (
         <DeliveryLog endpoint={endpoints.data.find((e) => e.id === selected)!} />
@@ -170,22 +157,9 @@ function DeliveryLog({ endpoint }: { endpoint: WebhookEndpoint }) {
       {deliveries.loading && !deliveries.data && <Loading />}
       {deliveries.data && deliveries.data.length === 0 && <p className="muted">Nothing delivered yet.</p>}
       {deliveries.data && deliveries.data.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">The latest deliveries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Created</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.data.map((delivery) => <DeliveryRow key={delivery.id} delivery={delivery} />)}
-            </tbody>
-          </table>
-        </div>
+        <Table caption="The latest deliveries, newest first" columns={['Event', 'Created', 'Status', 'Attempts']}>
+          {deliveries.data.map((delivery) => <DeliveryRow key={delivery.id} delivery={delivery} />)}
+        </Table>
       )}
     </section>
   );
