@@ -368,21 +368,23 @@ async function run(): Promise<void> {
   // ---- every winner's workflow Running and HELD, as Temporal's visibility tells
   const heldQuery = `WorkflowType="reservationWorkflow" AND BookingEventId="${sale.eventId}" AND ExecutionStatus="Running" AND ReservationState="HELD"`;
   progress(`waiting for ${won.length} workflows: ${heldQuery}`);
-  let visibleAfterMs: number | null = null;
+  let visibleAfterMs = null as number | null; // set inside the phase below
   // when the starters had started every winner's workflow (their start requests all gone):
   // with the visibility time it tells a slow start from a slow visibility record
-  let startsDrainedAfterMs: number | null = null;
+  let startsDrainedAfterMs = null as number | null;
   let lastCount = -1;
-  while (performance.now() - lastAnswerAt < VISIBILITY_GIVE_UP_MS) {
-    if (startsDrainedAfterMs === null && await pendingStarts(db.pool, sale.eventId) === 0) startsDrainedAfterMs = performance.now() - lastAnswerAt;
-    lastCount = (await client.workflow.count(heldQuery)).count;
-    if (lastCount >= won.length) {
-      visibleAfterMs = performance.now() - lastAnswerAt;
-      break;
+  await measurePhase('winners listed', async () => {
+    while (performance.now() - lastAnswerAt < VISIBILITY_GIVE_UP_MS) {
+      if (startsDrainedAfterMs === null && await pendingStarts(db.pool, sale.eventId) === 0) startsDrainedAfterMs = performance.now() - lastAnswerAt;
+      lastCount = (await client.workflow.count(heldQuery)).count;
+      if (lastCount >= won.length) {
+        visibleAfterMs = performance.now() - lastAnswerAt;
+        break;
+      }
+      // every 100 ms at first; slower as the wait grows, so the polling itself does not load the server
+      await sleep(Math.min(1000, 100 + (performance.now() - lastAnswerAt) / 20));
     }
-    // every 100 ms at first; slower as the wait grows, so the polling itself does not load the server
-    await sleep(Math.min(1000, 100 + (performance.now() - lastAnswerAt) / 20));
-  }
+  });
   await sleep(Math.max(0, 1000 - (performance.now() - lastAnswerAt))); // PostgreSQL publishes session statistics within a second
   const sessionsAfter = await databaseSessions(stats, databaseName);
   const sessionGrowth = sessionsAfter.sessions - sessionsBefore.sessions;
@@ -817,14 +819,20 @@ const fmtRatio = (v: number) => (Number.isFinite(v) ? `×${v < 0.1 ? v.toFixed(3
  * Where the floor is: each process group's CPU per request of a phase (ms), their sum, and the
  * rate these CPUs could reach at that cost if nothing else ran on them.
  */
-function cpuPerRequest(phase: Phase | undefined, requests: number): string {
+/**
+ * The machine's CPU per request of a phase, by process group, and the rate two CPUs could reach
+ * at that cost; with `inFlight`, also the mean latency that rate implies (Little's law: in flight ÷ rate).
+ */
+function cpuPerRequest(phase: Phase | undefined, requests: number, what = 'hold request during the sale', inFlight?: number): string {
   if (!phase || requests === 0) return '';
   const groups: Record<string, string> = { engine: 'engine', temporal: 'Temporal', postgres: 'PostgreSQL', redis: 'Redis', 'load generator': 'load generator' };
   const perRequest = Object.entries(groups).map(([group, label]) => ({ label, ms: ((phase.cpu[group] ?? 0) / 100) * phase.durationMs / requests }));
   const total = perRequest.reduce((sum, g) => sum + g.ms, 0);
   const cores = cpus().length;
-  return `CPU per hold request during the sale: ${perRequest.map((g) => `${g.label} ${g.ms.toFixed(2)} ms`).join(' · ')}; `
-    + `${total.toFixed(2)} ms in all, so ${cores} CPUs could answer at most ${fmtRate((cores * 1000) / total)} requests/s at this cost (PostgreSQL counts every database's backends).`;
+  const ceiling = (cores * 1000) / total;
+  return `CPU per ${what}: ${perRequest.map((g) => `${g.label} ${g.ms.toFixed(2)} ms`).join(' · ')}; `
+    + `${total.toFixed(2)} ms in all, so ${cores} CPUs could answer at most ${fmtRate(ceiling)} requests/s at this cost`
+    + `${inFlight ? `, and with ${inFlight} in flight their mean latency could not be under ${fmtMs((inFlight / ceiling) * 1000)} ms` : ''} (PostgreSQL counts every database's backends).`;
 }
 
 function cpuCell(phase: Phase | undefined): string {
@@ -852,6 +860,7 @@ function markdown(): string {
     row('  rejections (409 SEAT_TAKEN)', f.rejections.requests, fmtRate(f.rejections.rate), f.rejections.latency, '–', 'same phase', ratio(f.rejections.rate)),
     row(`  winners among the first ${f.firstWave.requests} requests (the first wave, sent at once)`, f.firstWave.winners.count, '–', f.firstWave.winners, '–', 'same phase', '–'),
     row('  winners after the first wave', f.firstWave.laterWinners.count, '–', f.firstWave.laterWinners, '–', 'same phase', '–'),
+    row('winners listed (after the sale, until every winner\'s workflow is Running and HELD)', f.winners.requests, '–', null, '–', cpuCell(phase('winners listed')), '–'),
     f.checkout
       ? row('checkout (every winner)', f.checkout.requests, fmtRate(f.checkout.rate), f.checkout.latency, `${f.checkout.errors} / ${f.checkout.timeouts}`, cpuCell(phase('checkout')), ratio(f.checkout.rate))
       : row('checkout', 'off', '–', null, '–', '–', '–'),
@@ -865,6 +874,8 @@ function markdown(): string {
     `Sessions of ${f.sessions.database} (pg_stat_database.sessions) during the sale: ${f.sessions.before.sessions} → ${f.sessions.after.sessions}, growth ${f.sessions.growth} (the pools' sizes: ${f.sessions.poolBudget}). Winners' workflows Running and HELD: ${f.visibility.heldRunningAfterMs === null ? `not all after ${VISIBILITY_GIVE_UP_MS / 1000} s` : `${(f.visibility.heldRunningAfterMs / 1000).toFixed(2)} s after the last answer`}${f.visibility.startsDrainedAfterMs === null ? '' : ` (every start request taken ${(f.visibility.startsDrainedAfterMs / 1000).toFixed(2)} s after it)`}.`,
     '',
     cpuPerRequest(phase('hold sale'), options.buyers),
+    ...(f.checkout ? ['', cpuPerRequest(phase('checkout'), f.checkout.requests, 'checkout', options.concurrency)] : []),
+    ...(f.bareUpdate ? ['', cpuPerRequest(phase('bare Temporal update'), f.bareUpdate.requests, 'bare Temporal Update (the load generator runs its worker)', f.bareUpdate.concurrency)] : []),
     '',
     '| target | goal | this run | |',
     '|---|---|---|---|',
