@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { PaymentStart, Settlement } from '../../workflows/messages.ts';
-import { reservationUpdated, seatsChanged } from './outbox.ts';
+import { reservationUpdated } from './outbox.ts';
 import { bookingReference } from './references.ts';
-import { changedSeat, releaseReservation, releaseSeats } from './reservations.ts';
+import { releaseReservation, releaseSeats } from './reservations.ts';
 import { sql } from './sql.ts';
 import { ReservationStatus } from '../contract/reservations.ts';
 
@@ -87,85 +87,34 @@ export async function beginPayment(pool: DatabasePool, reservationId: string, ti
   return { kind: 'SETTLED', settlement: await readSettlement(pool, reservationId) };
 }
 
-const lockedAttempt = z.object({
-  status: z.string(), reservationId: z.string(), eventId: z.string(), customerId: z.string(),
-  reservationStatus: z.string(), amountCents: z.number(), seatCount: z.number(), holdExpiresAt: z.string(),
-});
-
-/** The attempt and its reservation, locked for the rest of the transaction; the amount is the attempt's (the price less any discount). */
-const lockAttempt = (tx: CommonQueryMethods, idempotencyKey: string) => tx.maybeOne(sql.type(lockedAttempt)`
-  SELECT p.status, p.reservation_id AS "reservationId", r.event_id AS "eventId", r.customer_id AS "customerId",
-         r.status AS "reservationStatus", p.amount_cents AS "amountCents", r.seat_count AS "seatCount",
-         iso_utc(r.hold_expires_at) AS "holdExpiresAt"
-  FROM payment_intents p JOIN reservations r ON r.id = p.reservation_id
-  WHERE p.idempotency_key = ${idempotencyKey}
-  FOR UPDATE
-`);
+const refundDueRow = z.object({ idempotencyKey: z.string(), status: z.literal('REFUNDING'), amountCents: z.number() });
 
 /**
  * Step 3: turns what the provider says of an attempt's key into PostgreSQL's state, once
  * (a settled attempt is left alone). Charged: the booking, if the reservation still owns all
  * its seats, else a refund due. Declined or never charged: back to HELD, nothing kept.
+ * One statement, one transaction (migrations/1734095000000: the locks, the checks and the writes).
  */
 export async function recordProviderOutcome(
   pool: DatabasePool, idempotencyKey: string, provider: ProviderOutcome, timings: PaymentTimings,
-): Promise<{ idempotencyKey: string; status: 'REFUNDING'; amountCents: number } | null> {
-  return pool.transaction(async (tx) => {
-    const attempt = await lockAttempt(tx, idempotencyKey);
-    const refundDue = { idempotencyKey, status: 'REFUNDING' as const, amountCents: attempt?.amountCents ?? 0 };
-    if (attempt?.status === 'REFUNDING') return refundDue;
-    if (!attempt || attempt.status !== 'PENDING') return null;
-    const { reservationId, customerId, eventId } = attempt;
-    if (provider.outcome !== 'CHARGED') {
-      await tx.query(sql.typeAlias('void')`
-        UPDATE payment_intents
-        SET status = ${provider.outcome === 'DECLINED' ? 'DECLINED' : 'VOIDED'},
-            decline_code = ${provider.outcome === 'DECLINED' ? provider.declineCode : null},
-            settled_at = now(), acknowledged_at = now()
-        WHERE idempotency_key = ${idempotencyKey}
-      `);
-      await tx.query(sql.typeAlias('void')`UPDATE reservations SET status = 'HELD', updated_at = now() WHERE id = ${reservationId}`);
-      await tx.query(sql.typeAlias('void')`
-        UPDATE seats SET hold_expires_at = ${attempt.holdExpiresAt}::timestamptz + make_interval(secs => ${timings.passiveGraceSeconds})
-        WHERE reservation_id = ${reservationId} AND state = 'HELD'
-      `);
-      await reservationUpdated(tx, { reservationId, customerId, status: 'HELD' });
-      return null;
-    }
-    const owned = await tx.anyFirst(sql.type(z.object({ id: z.string() }))`
-      SELECT id FROM seats WHERE reservation_id = ${reservationId} AND state = 'HELD' ORDER BY id FOR UPDATE
-    `);
-    if (owned.length !== attempt.seatCount) {
-      await tx.query(sql.typeAlias('void')`
-        UPDATE payment_intents SET status = 'REFUNDING', settled_at = now(), check_after = now() + make_interval(secs => ${timings.followUpSeconds})
-        WHERE idempotency_key = ${idempotencyKey}
-      `);
-      return refundDue;
-    }
-    const seats = await tx.any(sql.type(changedSeat)`
-      UPDATE seats s SET state = 'SOLD', hold_expires_at = NULL, version = s.version + 1, updated_at = now()
-      WHERE s.reservation_id = ${reservationId} AND s.state = 'HELD'
-      RETURNING s.id, s.section_id AS "sectionId", s.state, s.version
-    `);
-    const bookingId = randomUUID();
-    const reference = bookingReference();
-    await tx.query(sql.typeAlias('void')`
-      INSERT INTO bookings (id, reference, reservation_id, customer_id, event_id, amount_cents)
-      VALUES (${bookingId}, ${reference}, ${reservationId}, ${customerId}, ${eventId}, ${attempt.amountCents})
-    `);
-    await tx.query(sql.typeAlias('void')`
-      INSERT INTO booking_seats (booking_id, seat_id) SELECT ${bookingId}, * FROM ${sql.unnest(seats.map((s) => [s.id]), ['uuid'])}
-    `);
-    await tx.query(sql.typeAlias('void')`UPDATE reservations SET status = 'CONFIRMED', updated_at = now() WHERE id = ${reservationId}`);
-    await tx.query(sql.typeAlias('void')`
-      UPDATE payment_intents SET status = 'SUCCEEDED', settled_at = now(), check_after = now() + make_interval(secs => ${timings.followUpSeconds})
-      WHERE idempotency_key = ${idempotencyKey}
-    `);
-    await seatsChanged(tx, eventId, seats);
-    await reservationUpdated(tx, { reservationId, customerId, status: 'CONFIRMED', bookingReference: reference });
-    return null;
-  });
+): Promise<z.infer<typeof refundDueRow> | null> {
+  return pool.oneFirst(sql.type(z.object({ refundDue: refundDueRow.nullable() }))`
+    SELECT record_provider_outcome(
+      ${idempotencyKey}, ${provider.outcome}, ${provider.outcome === 'DECLINED' ? provider.declineCode : null},
+      ${timings.passiveGraceSeconds}, ${timings.followUpSeconds}, ${randomUUID()}, ${bookingReference()}
+    ) AS "refundDue"
+  `);
 }
+
+const lockedAttempt = z.object({ status: z.string(), reservationId: z.string(), eventId: z.string(), customerId: z.string() });
+
+/** The attempt and its reservation, locked for the rest of the transaction. */
+const lockAttempt = (tx: CommonQueryMethods, idempotencyKey: string) => tx.maybeOne(sql.type(lockedAttempt)`
+  SELECT p.status, p.reservation_id AS "reservationId", r.event_id AS "eventId", r.customer_id AS "customerId"
+  FROM payment_intents p JOIN reservations r ON r.id = p.reservation_id
+  WHERE p.idempotency_key = ${idempotencyKey}
+  FOR UPDATE
+`);
 
 /** After the provider refunded a REFUNDING attempt: the reservation ends FAILED and frees its seats. */
 export async function finishRefund(pool: DatabasePool, idempotencyKey: string, reason: string, timings: PaymentTimings): Promise<void> {
