@@ -112,7 +112,8 @@ const schema = z
     WORKFLOW_STARTER_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
     WORKFLOW_STARTS_EAGER: booleanString.default(true),
     WORKFLOW_START_DEFER_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
-    WORKFLOW_FIRST_TASK_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    WORKFLOW_FIRST_TASK_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
+    WORKFLOW_FIRST_TASK_DELAY_BURST: z.coerce.number().int().min(0).max(1000).default(8),
     PAYMENT_SLOW_MS: z.coerce.number().int().min(0).default(4000),
 
     // Who takes the money (src/payments/): Stripe, or the simulated provider of development and tests.

@@ -98,7 +98,7 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       const starter = startWorkflowStarter({
         pool: workerPool, temporal, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: config.WORKFLOW_STARTER_POLL_MS, eager: config.WORKFLOW_STARTS_EAGER,
         deferMs: config.WORKFLOW_START_DEFER_MS,
-        firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS,
+        firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS, burstSize: config.WORKFLOW_FIRST_TASK_DELAY_BURST,
       });
       closers.push(starter.stop);
       const reconciler = startReconciler({ pool: workerPool, temporal, config, log, intervalMs: config.RECONCILE_INTERVAL_MS });

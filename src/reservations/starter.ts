@@ -94,15 +94,23 @@ export function startWorkflowStarter(options: {
    */
   deferMs?: number;
   /**
-   * Visible first, run next: while the machine is busy, a workflow is started with its first
+   * Visible first, run next: while the machine is busy, or in a burst of holds (`burstSize`), a workflow is started with its first
    * workflow task this much later (Temporal's start delay). The start is then one write on the
    * server instead of a start, a task and its completion, so every hold is listed in the Temporal
-   * UI (Running, ReservationState=HELD) sooner, and its timer is set once the burst has passed.
+   * UI (Running, ReservationState=HELD) sooner, and its timer is set once the burst has passed
+   * (a hold checked out before then has it run with its checkout: one task instead of two).
    * A checkout or extension (an Update), a cancel (Signal-with-Start) and the Temporal UI's
    * Update-with-Start run the task at once; a plain signal (`temporal workflow signal`) waits
    * for it. Never past the hold's own deadline (less a second). 0: never delay.
    */
   firstTaskDelayMs?: number;
+  /**
+   * A burst: when a round's new starts and those still in flight are at least this many (a flash
+   * sale's winners; at the default poll of 50 ms, 8 new ones a round is 160 holds a second), the
+   * round's workflows get their first task delayed as `firstTaskDelayMs` says, however idle the
+   * CPUs. 0: only while busy.
+   */
+  burstSize?: number;
   /** Whether the machine is busy now (default: the event loop and the CPUs, see BUSY). */
   isBusy?: () => boolean;
 }) {
@@ -113,16 +121,16 @@ export function startWorkflowStarter(options: {
   let started: string[] = [];
   let wake: (() => void) | undefined;
 
-  /** How long this start's first workflow task waits: only while busy, and never up to the hold's deadline. */
-  function firstTaskDelay(request: ReservationRecord): number {
-    if (!busy || !options.firstTaskDelayMs || request.status !== 'HELD') return 0;
+  /** How long this start's first workflow task waits: only while busy or in a burst, and never up to the hold's deadline. */
+  function firstTaskDelay(request: ReservationRecord, burst: boolean): number {
+    if (!(busy || burst) || !options.firstTaskDelayMs || request.status !== 'HELD') return 0;
     const beforeDeadline = Date.parse(request.holdExpiresAt) - Date.now() - 1000;
     return beforeDeadline >= options.firstTaskDelayMs ? options.firstTaskDelayMs : 0;
   }
 
-  async function start(request: ReservationRecord & { attempts: number }): Promise<void> {
+  async function start(request: ReservationRecord & { attempts: number }, burst: boolean): Promise<void> {
     try {
-      const delayMs = firstTaskDelay(request);
+      const delayMs = firstTaskDelay(request, burst);
       // eager start hands the first task straight back, so it cannot wait
       await temporal.workflow.start('reservationWorkflow', {
         ...reservationStart(request, config), requestEagerStart: delayMs === 0 && (options.eager ?? false), ...(delayMs > 0 ? { startDelay: delayMs } : {}),
@@ -162,9 +170,11 @@ export function startWorkflowStarter(options: {
         busy = isBusy();
         const room = inFlight - running;
         const due = room > 0 ? await leaseStartRequests(pool, room, busy ? options.deferMs ?? 0 : 0) : [];
+        // a burst: this many starts at once, the ones still in flight and the ones just leased
+        const burst = (options.burstSize ?? 0) > 0 && due.length > 0 && running + due.length >= options.burstSize!;
         for (const request of due) {
           running++;
-          void start(request).finally(() => {
+          void start(request, burst).finally(() => {
             running--;
             wake?.();
           });

@@ -102,7 +102,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
     companions = [
       startWorkflowStarter({
         pool: db.pool, temporal: client, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: 20, eager: config.WORKFLOW_STARTS_EAGER,
-        deferMs: config.WORKFLOW_START_DEFER_MS, firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS, isBusy: options.busy ?? (() => false),
+        deferMs: config.WORKFLOW_START_DEFER_MS, firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS, burstSize: config.WORKFLOW_FIRST_TASK_DELAY_BURST, isBusy: options.busy ?? (() => false),
       }),
       startReconciler({ pool: db.pool, temporal: client, config, log, intervalMs: 200 }),
       startWebhookDispatcher({ pool: db.pool, temporal: client, log, pollMs: 50, settings: { taskQueue, timeoutMs: config.webhooks.timeoutMs, retry: config.webhooks.retry, checkIntervalMs: config.webhooks.checkIntervalMs } }),

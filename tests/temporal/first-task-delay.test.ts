@@ -5,8 +5,10 @@
  * support does must still work during that delay. Here the delay is 20 s, far longer than any
  * step below needs, so a step that waited for it would show.
  */
+import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { claimHold } from '../../src/db/reservations.ts';
 import { TEST_CARDS } from '../../src/payments/simulated.ts';
 import { cancelSignal } from '../../workflows/messages.ts';
 import { ReservationStateKey } from '../../workflows/search-attributes.ts';
@@ -80,12 +82,46 @@ describe('a hold whose workflow starts while the machine is busy', () => {
     expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ cancelledBy: 'support:cli', cancelReason: 'duplicate order' });
   }, DELAY_MS + 40_000);
 
+  test('is cancelled at once by "Request Cancellation" (what `temporal workflow cancel` and the UI send: it runs the first task)', async () => {
+    const { seats, reservationId } = await holdTwo();
+    const handle = await engine.workflowOf(reservationId);
+    expect(await firstTaskBackoffMs(handle)).toBe(DELAY_MS);
+    await handle.cancel();
+    await ended(reservationId, 'CANCELLED', DELAY_MS - 5_000);
+    expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ cancelledBy: 'temporal' });
+    expect((await seatRows(engine.db.pool, seats)).every((s) => s.state === 'AVAILABLE')).toBe(true);
+  });
+
   test('a hold whose deadline comes before the delay ends is started undelayed, and its timer expires it', async () => {
     const { seats, reservationId } = await holdTwo(5);
     expect(await firstTaskBackoffMs(await engine.workflowOf(reservationId))).toBe(0);
     await ended(reservationId, 'EXPIRED', 15_000);
     expect(await reservationRow(engine.db.pool, reservationId)).toMatchObject({ cancelledBy: 'timer' });
     expect((await seatRows(engine.db.pool, seats)).every((s) => s.state === 'AVAILABLE')).toBe(true);
+  });
+
+  test('a burst of holds (WORKFLOW_FIRST_TASK_DELAY_BURST at once) has its first tasks delayed however idle the machine', async () => {
+    busy = false;
+    try {
+      const { eventId, seatIds } = await engine.createEvent();
+      const { customerId } = await engine.register();
+      const burst = engine.config.WORKFLOW_FIRST_TASK_DELAY_BURST;
+      expect(burst).toBeGreaterThan(1);
+      // committed together, so the starters lease them in one round, as a flash sale's winners arrive
+      const reservationIds = await engine.db.pool.transaction(async (tx) => {
+        const ids: string[] = [];
+        for (const seatId of seatIds.slice(0, burst)) {
+          const claimed = await claimHold(tx, { customerId, eventId, seatIds: [seatId], idempotencyKey: randomUUID(), holdSeconds: 600, passiveGraceSeconds: 1 });
+          if (claimed.outcome !== 'CREATED') throw new Error(claimed.outcome);
+          ids.push(claimed.reservation.id);
+        }
+        return ids;
+      });
+      const backoffs = await Promise.all(reservationIds.map(async (id) => firstTaskBackoffMs(await engine.workflowOf(id))));
+      expect(backoffs).toEqual(reservationIds.map(() => DELAY_MS));
+    } finally {
+      busy = true;
+    }
   });
 
   test('when the machine is not busy, the first task is not delayed', async () => {
