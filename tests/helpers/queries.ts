@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { createEvent } from '../../src/db/events.ts';
 import { beginPayment, readSettlement, recordProviderOutcome } from '../../src/db/payments.ts';
+import { claimHold } from '../../src/db/reservations.ts';
 import { sql } from '../../src/db/sql.ts';
 
 /** Reads of the database's truth that tests assert on. */
@@ -42,4 +45,17 @@ export async function giveEventToTenant(pool: DatabasePool, eventId: string, ten
     await tx.query(sql.typeAlias('void')`UPDATE venues SET tenant_id = ${tenantId} WHERE id = (SELECT venue_id FROM events WHERE id = ${eventId})`);
     await tx.query(sql.typeAlias('void')`UPDATE events SET tenant_id = ${tenantId}, status = ${status} WHERE id = ${eventId}`);
   });
+}
+
+/** A live GA hold of `seats` places at 25.00 each, made straight in PostgreSQL (a new event and customer): for tests of the payment steps. */
+export async function gaHold(pool: DatabasePool, seats: number, label: string) {
+  const { eventId, sectionIds } = await createEvent(pool, {
+    venueName: `${label} Hall`, name: `${label} ${randomUUID()}`, startsAt: new Date(Date.now() + 86_400_000),
+    sections: [{ name: 'Floor', kind: 'GA', priceCents: 2500, capacity: 10 }],
+  });
+  const customerId = randomUUID();
+  await pool.query(sql.typeAlias('void')`INSERT INTO customers (id, email, name, password_hash) VALUES (${customerId}, ${`${customerId}@${label.toLowerCase()}.test`}, 'Payer', 'no-login')`);
+  const claimed = await claimHold(pool, { customerId, eventId, sectionId: sectionIds[0], quantity: seats, idempotencyKey: randomUUID(), holdSeconds: 600, passiveGraceSeconds: 1 });
+  if (claimed.outcome !== 'CREATED') throw new Error(claimed.outcome);
+  return { reservationId: claimed.reservation.id, customerId, eventId };
 }

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { createEvent } from '../../src/db/events.ts';
 import { beginPayment, recordProviderOutcome } from '../../src/db/payments.ts';
-import { claimHold } from '../../src/db/reservations.ts';
 import { sql } from '../../src/db/sql.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { gaHold } from '../helpers/queries.ts';
 
 /**
  * A checkout's first step, `begin_payment` in one statement (migrations/1734093000000) behind
@@ -17,17 +15,7 @@ afterAll(async () => { await db?.drop(); });
 
 const TIMINGS = { windowSeconds: 120, followUpSeconds: 30, passiveGraceSeconds: 1 };
 
-async function hold(seats = 2) {
-  const { eventId, sectionIds } = await createEvent(db.pool, {
-    venueName: 'Pay Hall', name: `Pay ${randomUUID()}`, startsAt: new Date(Date.now() + 86_400_000),
-    sections: [{ name: 'Floor', kind: 'GA', priceCents: 2500, capacity: 10 }],
-  });
-  const customerId = randomUUID();
-  await db.pool.query(sql.typeAlias('void')`INSERT INTO customers (id, email, name, password_hash) VALUES (${customerId}, ${`${customerId}@pay.test`}, 'Payer', 'no-login')`);
-  const claimed = await claimHold(db.pool, { customerId, eventId, sectionId: sectionIds[0], quantity: seats, idempotencyKey: randomUUID(), holdSeconds: 600, passiveGraceSeconds: 1 });
-  if (claimed.outcome !== 'CREATED') throw new Error(claimed.outcome);
-  return { reservationId: claimed.reservation.id, customerId };
-}
+const hold = (seats = 2) => gaHold(db.pool, seats, 'Pay');
 
 const facts = (reservationId: string) => db.pool.one(sql.type(z.object({
   status: z.string(), intents: z.array(z.string()), windowFromNow: z.number().nullable(), outbox: z.array(z.unknown()),

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { createEvent } from '../../src/db/events.ts';
 import { beginPayment, recordProviderOutcome } from '../../src/db/payments.ts';
-import { claimHold } from '../../src/db/reservations.ts';
 import { sql } from '../../src/db/sql.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { gaHold } from '../helpers/queries.ts';
 
 /**
  * A checkout's settlement, `record_provider_outcome` in one statement (migrations/1734095000000)
@@ -20,18 +18,10 @@ const TIMINGS = { windowSeconds: 120, followUpSeconds: 30, passiveGraceSeconds: 
 
 /** A live hold of `seats` places at 25.00 each, with its payment attempt open. */
 async function paying(seats = 2) {
-  const { eventId, sectionIds } = await createEvent(db.pool, {
-    venueName: 'Settle Hall', name: `Settle ${randomUUID()}`, startsAt: new Date(Date.now() + 86_400_000),
-    sections: [{ name: 'Floor', kind: 'GA', priceCents: 2500, capacity: 10 }],
-  });
-  const customerId = randomUUID();
-  await db.pool.query(sql.typeAlias('void')`INSERT INTO customers (id, email, name, password_hash) VALUES (${customerId}, ${`${customerId}@settle.test`}, 'Payer', 'no-login')`);
-  const claimed = await claimHold(db.pool, { customerId, eventId, sectionId: sectionIds[0], quantity: seats, idempotencyKey: randomUUID(), holdSeconds: 600, passiveGraceSeconds: 1 });
-  if (claimed.outcome !== 'CREATED') throw new Error(claimed.outcome);
-  const reservationId = claimed.reservation.id;
-  const attempt = await beginPayment(db.pool, reservationId, TIMINGS);
+  const held = await gaHold(db.pool, seats, 'Settle');
+  const attempt = await beginPayment(db.pool, held.reservationId, TIMINGS);
   if (attempt.kind !== 'OPEN') throw new Error('not payable');
-  return { reservationId, customerId, eventId, key: attempt.idempotencyKey };
+  return { ...held, key: attempt.idempotencyKey };
 }
 
 const facts = (reservationId: string) => db.pool.one(sql.type(z.object({
