@@ -58,6 +58,8 @@ export function startWebhookDispatcher(options: { pool: DatabasePool; temporal: 
   }
 
   const checkSeconds = settings.checkIntervalMs / 1000;
+  /** Deliveries leased per round: a full batch means more may be waiting, so the next round comes at once. */
+  const batch = options.batch ?? 50;
 
   /** Looks at the workflow of one started, PENDING delivery; ends the delivery when the workflow closed without an outcome. */
   async function check(deliveryId: string): Promise<void> {
@@ -79,20 +81,20 @@ export function startWebhookDispatcher(options: { pool: DatabasePool; temporal: 
   async function checkRound(): Promise<void> {
     if (Date.now() < nextCheck) return;
     nextCheck = Date.now() + settings.checkIntervalMs;
-    const due = await leaseDeliveriesToCheck(pool, options.batch ?? 50, checkSeconds);
+    const due = await leaseDeliveriesToCheck(pool, batch, checkSeconds);
     const results = await Promise.allSettled(due.map(check));
     for (const result of results) if (result.status === 'rejected') log.warn({ err: result.reason }, 'could not look at a webhook delivery\'s workflow; looking again later');
-    if (due.length === (options.batch ?? 50)) nextCheck = Date.now();
+    if (due.length === batch) nextCheck = Date.now();
   }
 
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       try {
-        const due = await leaseDueDeliveries(pool, options.batch ?? 50);
+        const due = await leaseDueDeliveries(pool, batch);
         const started = await Promise.all(due.map(async (id) => ((await start(id)) ? id : undefined)));
         await markDeliveriesStarted(pool, started.filter((id): id is string => id !== undefined), checkSeconds);
         await checkRound();
-        if (due.length === (options.batch ?? 50)) continue;
+        if (due.length === batch) continue;
       } catch (error) {
         log.error({ err: error }, 'webhook dispatch round failed; retrying');
       }
