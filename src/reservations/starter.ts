@@ -94,14 +94,14 @@ export function startWorkflowStarter(options: {
    */
   deferMs?: number;
   /**
-   * Visible first, run next: while the machine is busy, or in a burst of holds (`burstSize`), a workflow is started with its first
-   * workflow task this much later (Temporal's start delay). The start is then one write on the
+   * Visible first, run next: while the machine is busy, or in a burst of holds (`burstSize`), a
+   * workflow is started with its first workflow task this much later (Temporal's start delay). The start is then one write on the
    * server instead of a start, a task and its completion, so every hold is listed in the Temporal
    * UI (Running, ReservationState=HELD) sooner, and its timer is set once the burst has passed
    * (a hold checked out before then has it run with its checkout: one task instead of two).
-   * A checkout or extension (an Update), a cancel (Signal-with-Start) and the Temporal UI's
-   * Update-with-Start run the task at once; a plain signal (`temporal workflow signal`) waits
-   * for it. Never past the hold's own deadline (less a second). 0: never delay.
+   * A checkout or extension (an Update), a cancel (Signal-with-Start), "Request Cancellation"
+   * and the Temporal UI's Update-with-Start run the task at once; a plain signal (`temporal
+   * workflow signal`) waits for it. Never past the hold's own deadline (less a second). 0: never delay.
    */
   firstTaskDelayMs?: number;
   /**

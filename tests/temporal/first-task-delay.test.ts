@@ -63,6 +63,10 @@ describe('a hold whose workflow starts while the machine is busy', () => {
     expect(paid.body.reservation.status).toBe('CONFIRMED');
     expect(performance.now() - started).toBeLessThan(DELAY_MS - 5_000);
     expect((await seatRows(engine.db.pool, seats)).map((s) => s.state)).toEqual(['SOLD', 'SOLD']);
+    // the workflow's first task was the checkout's: one task, not a first one and then the checkout's
+    const handle = await engine.workflowOf(reservationId);
+    await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 10_000, 'the workflow completed');
+    expect((await events(handle)).filter((e) => e.workflowTaskCompletedEventAttributes).length).toBe(1);
   });
 
   test('is cancelled at once through the API (Signal-with-Start runs the first task)', async () => {
