@@ -359,10 +359,12 @@ async function run(): Promise<void> {
     lastAnswerAt = performance.now();
   });
   const saleMs = lastAnswerAt - saleStart;
+  // the winners whose workflow was started during the sale (their start request already taken): those starts shared the CPUs with the answers
+  const pendingAtLastAnswer = await pendingStarts(db.pool, sale.eventId);
   const won = holds.filter((h) => h.outcome === 'won');
   const rejected = holds.filter((h) => h.outcome === 'rejected');
   const failed = holds.filter((h) => h.outcome === 'error');
-  progress(`  sale over in ${(saleMs / 1000).toFixed(2)} s: ${won.length} winners, ${rejected.length} rejections, ${failed.length} errors (${(options.buyers / (saleMs / 1000)).toFixed(1)} requests/s)`);
+  progress(`  sale over in ${(saleMs / 1000).toFixed(2)} s: ${won.length} winners, ${rejected.length} rejections, ${failed.length} errors (${(options.buyers / (saleMs / 1000)).toFixed(1)} requests/s); ${won.length - pendingAtLastAnswer} winners' workflows started during the sale`);
   printErrors('hold', failed.map((h) => h.code ?? String(h.status)));
 
   // ---- every winner's workflow Running and HELD, as Temporal's visibility tells
@@ -496,7 +498,7 @@ async function run(): Promise<void> {
     bareStart: { requests: options.bareStarts, ms: bareStart.ms, rate: bareStart.rate, latency: bareStart.summary, errors: bareStart.errors, concurrency: BARE_START_CONCURRENCY },
     bareUpdate: bareUpdate ? { requests: bareUpdate.samples.length, ms: bareUpdate.ms, rate: bareUpdate.rate, latency: bareUpdate.summary, errors: bareUpdate.errors, concurrency: options.concurrency } : null,
     bareClaim: { requests: options.buyers, ms: bareClaim.ms, rate: bareClaim.rate, latency: bareClaim.summary, errors: bareClaim.errors, won: bareClaim.outcomes.won ?? 0, taken: bareClaim.outcomes.taken ?? 0, concurrency: options.concurrency, poolSize: ENGINE_POOL_SIZE, sessionGrowth: claimSessionGrowth },
-    visibility: { query: heldQuery, heldRunningAfterMs: visibleAfterMs, startsDrainedAfterMs, listed: lastCount, winners: won.length },
+    visibility: { query: heldQuery, heldRunningAfterMs: visibleAfterMs, startsDrainedAfterMs, startedDuringSale: won.length - pendingAtLastAnswer, listed: lastCount, winners: won.length },
     sessions: { database: databaseName, before: sessionsBefore, after: sessionsAfter, growth: sessionGrowth, poolBudget },
   };
 
@@ -871,7 +873,7 @@ function markdown(): string {
     row(`bare Temporal start (empty workflow, ${f.bareStart.concurrency} in flight)`, f.bareStart.requests, fmtRate(f.bareStart.rate), f.bareStart.latency, String(f.bareStart.errors), cpuCell(phase('bare Temporal start')), `×1 / ${fmtRatio(f.bareStart.rate / f.bareClaim.rate)}`),
     row(`bare PostgreSQL claim (${f.bareClaim.won} won, ${f.bareClaim.taken} taken; pool ${f.bareClaim.poolSize}, sessions +${f.bareClaim.sessionGrowth})`, f.bareClaim.requests, fmtRate(f.bareClaim.rate), f.bareClaim.latency, String(f.bareClaim.errors), cpuCell(phase('bare PostgreSQL claim')), `${fmtRatio(f.bareClaim.rate / f.bareStart.rate)} / ×1`),
     '',
-    `Sessions of ${f.sessions.database} (pg_stat_database.sessions) during the sale: ${f.sessions.before.sessions} → ${f.sessions.after.sessions}, growth ${f.sessions.growth} (the pools' sizes: ${f.sessions.poolBudget}). Winners' workflows Running and HELD: ${f.visibility.heldRunningAfterMs === null ? `not all after ${VISIBILITY_GIVE_UP_MS / 1000} s` : `${(f.visibility.heldRunningAfterMs / 1000).toFixed(2)} s after the last answer`}${f.visibility.startsDrainedAfterMs === null ? '' : ` (every start request taken ${(f.visibility.startsDrainedAfterMs / 1000).toFixed(2)} s after it)`}.`,
+    `Sessions of ${f.sessions.database} (pg_stat_database.sessions) during the sale: ${f.sessions.before.sessions} → ${f.sessions.after.sessions}, growth ${f.sessions.growth} (the pools' sizes: ${f.sessions.poolBudget}). Winners' workflows Running and HELD: ${f.visibility.heldRunningAfterMs === null ? `not all after ${VISIBILITY_GIVE_UP_MS / 1000} s` : `${(f.visibility.heldRunningAfterMs / 1000).toFixed(2)} s after the last answer`}${f.visibility.startsDrainedAfterMs === null ? '' : ` (every start request taken ${(f.visibility.startsDrainedAfterMs / 1000).toFixed(2)} s after it)`}. Winners' workflows started during the sale (their start requests taken before the last answer): ${f.visibility.startedDuringSale} of ${f.visibility.winners}.`,
     '',
     cpuPerRequest(phase('hold sale'), options.buyers),
     ...(f.checkout ? ['', cpuPerRequest(phase('checkout'), f.checkout.requests, 'checkout', options.concurrency)] : []),

@@ -111,7 +111,7 @@ const schema = z
     WORKFLOW_STARTS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(32),
     WORKFLOW_STARTER_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
     WORKFLOW_STARTS_EAGER: booleanString.default(true),
-    WORKFLOW_START_DEFER_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
+    WORKFLOW_START_DEFER_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
     WORKFLOW_FIRST_TASK_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
     WORKFLOW_FIRST_TASK_DELAY_BURST: z.coerce.number().int().min(0).max(1000).default(8),
     PAYMENT_SLOW_MS: z.coerce.number().int().min(0).default(4000),
