@@ -819,11 +819,8 @@ const fmtRatio = (v: number) => (Number.isFinite(v) ? `×${v < 0.1 ? v.toFixed(3
 
 /**
  * Where the floor is: each process group's CPU per request of a phase (ms), their sum, and the
- * rate these CPUs could reach at that cost if nothing else ran on them.
- */
-/**
- * The machine's CPU per request of a phase, by process group, and the rate two CPUs could reach
- * at that cost; with `inFlight`, also the mean latency that rate implies (Little's law: in flight ÷ rate).
+ * rate these CPUs could reach at that cost if nothing else ran on them; with `inFlight`, also the
+ * least mean latency that rate allows (Little's law: in flight ÷ rate).
  */
 function cpuPerRequest(phase: Phase | undefined, requests: number, what = 'hold request during the sale', inFlight?: number): string {
   if (!phase || requests === 0) return '';

@@ -87,7 +87,8 @@ export async function beginPayment(pool: DatabasePool, reservationId: string, ti
   return { kind: 'SETTLED', settlement: await readSettlement(pool, reservationId) };
 }
 
-const refundDueRow = z.object({ idempotencyKey: z.string(), status: z.literal('REFUNDING'), amountCents: z.number() });
+/** An attempt whose charge must be refunded: an open attempt (above) in REFUNDING. */
+const refundDueRow = openAttemptRow.extend({ status: z.literal('REFUNDING') });
 
 /**
  * Step 3: turns what the provider says of an attempt's key into PostgreSQL's state, once

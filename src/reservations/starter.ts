@@ -95,10 +95,11 @@ export function startWorkflowStarter(options: {
   deferMs?: number;
   /**
    * Visible first, run next: while the machine is busy, or in a burst of holds (`burstSize`), a
-   * workflow is started with its first workflow task this much later (Temporal's start delay). The start is then one write on the
-   * server instead of a start, a task and its completion, so every hold is listed in the Temporal
-   * UI (Running, ReservationState=HELD) sooner, and its timer is set once the burst has passed
-   * (a hold checked out before then has it run with its checkout: one task instead of two).
+   * workflow is started with its first workflow task this much later (Temporal's start delay).
+   * The start is then one write on the server instead of a start, a task and its completion, so
+   * every hold is listed in the Temporal UI (Running, ReservationState=HELD) sooner, and its
+   * timer is set once the burst has passed (a hold checked out before then has it run with its
+   * checkout: one task instead of two).
    * A checkout or extension (an Update), a cancel (Signal-with-Start), "Request Cancellation"
    * and the Temporal UI's Update-with-Start run the task at once; a plain signal (`temporal
    * workflow signal`) waits for it. Never past the hold's own deadline (less a second). 0: never delay.
@@ -121,16 +122,16 @@ export function startWorkflowStarter(options: {
   let started: string[] = [];
   let wake: (() => void) | undefined;
 
-  /** How long this start's first workflow task waits: only while busy or in a burst, and never up to the hold's deadline. */
-  function firstTaskDelay(request: ReservationRecord, burst: boolean): number {
-    if (!(busy || burst) || !options.firstTaskDelayMs || request.status !== 'HELD') return 0;
+  /** How long this start's first workflow task waits: only in a round that delays (busy, or a burst), and never up to the hold's deadline. */
+  function firstTaskDelay(request: ReservationRecord, delaying: boolean): number {
+    if (!delaying || !options.firstTaskDelayMs || request.status !== 'HELD') return 0;
     const beforeDeadline = Date.parse(request.holdExpiresAt) - Date.now() - 1000;
     return beforeDeadline >= options.firstTaskDelayMs ? options.firstTaskDelayMs : 0;
   }
 
-  async function start(request: ReservationRecord & { attempts: number }, burst: boolean): Promise<void> {
+  async function start(request: ReservationRecord & { attempts: number }, delaying: boolean): Promise<void> {
     try {
-      const delayMs = firstTaskDelay(request, burst);
+      const delayMs = firstTaskDelay(request, delaying);
       // eager start hands the first task straight back, so it cannot wait
       await temporal.workflow.start('reservationWorkflow', {
         ...reservationStart(request, config), requestEagerStart: delayMs === 0 && (options.eager ?? false), ...(delayMs > 0 ? { startDelay: delayMs } : {}),
@@ -162,19 +163,18 @@ export function startWorkflowStarter(options: {
   }
 
   const isBusy = options.isBusy ?? loadProbe();
-  let busy = false;
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       try {
         await forgetStarted();
-        busy = isBusy();
+        const busy = isBusy();
         const room = inFlight - running;
         const due = room > 0 ? await leaseStartRequests(pool, room, busy ? options.deferMs ?? 0 : 0) : [];
         // a burst: this many starts at once, the ones still in flight and the ones just leased
         const burst = (options.burstSize ?? 0) > 0 && due.length > 0 && running + due.length >= options.burstSize!;
         for (const request of due) {
           running++;
-          void start(request, burst).finally(() => {
+          void start(request, busy || burst).finally(() => {
             running--;
             wake?.();
           });
