@@ -27,6 +27,7 @@ import { createReservationService } from './reservations/service.ts';
 import { createBookingService } from './bookings/service.ts';
 import { startReconciler } from './reservations/reconciler.ts';
 import { startWorkflowStarter } from './reservations/starter.ts';
+import { startSaleReporter, watchSale } from './reservations/sale-signal.ts';
 import { startLostHoldSweeper } from './reservations/sweeper.ts';
 import { startWebhookDispatcher } from './webhooks/dispatcher.ts';
 import { createEventLifecycleService, startEventWorkflowSweep } from './events/lifecycle.ts';
@@ -95,9 +96,13 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}"`);
       // after the holds' answers: their workflows; after a crash: the payments it cut off
       const temporal = new Client({ connection: native, namespace: config.TEMPORAL_NAMESPACE });
+      // whether the API processes are answering a sale (src/reservations/sale-signal.ts); no offline queue, so a missing Redis reads as "no sale" at once
+      const saleRedis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+      saleRedis.on('error', (error: Error) => log.warn({ err: error }, 'Redis connection error (reconnecting; the starters see no sale meanwhile)'));
+      closers.push(() => saleRedis.quit());
       const starter = startWorkflowStarter({
         pool: workerPool, temporal, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: config.WORKFLOW_STARTER_POLL_MS, eager: config.WORKFLOW_STARTS_EAGER,
-        deferMs: config.WORKFLOW_START_DEFER_MS,
+        deferMs: config.WORKFLOW_START_DEFER_MS, saleDeferMs: config.WORKFLOW_START_SALE_DEFER_MS, saleInProgress: watchSale(saleRedis, config.TEMPORAL_TASK_QUEUE),
         firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS, burstSize: config.WORKFLOW_FIRST_TASK_DELAY_BURST,
       });
       closers.push(starter.stop);
@@ -134,7 +139,9 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
     if (has('api')) {
       const temporal = await createTemporalClient(config, role === 'all' ? native : undefined);
       closers.push(temporal.close);
-      const service = createReservationService({ pool, temporal: temporal.client, payments, config, log });
+      const sale = startSaleReporter({ redis: redis!, taskQueue: config.TEMPORAL_TASK_QUEUE, holdsPerSecond: config.SALE_HOLDS_PER_SECOND, log });
+      closers.push(async () => sale.stop());
+      const service = createReservationService({ pool, temporal: temporal.client, payments, config, log, sale });
       const bookings = createBookingService({ pool, temporal: temporal.client, config, log });
       const api = createApi({
         config, pool, service, log, bookings,

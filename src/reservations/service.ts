@@ -36,11 +36,13 @@ export interface ReservationServiceDeps {
   payments: Pick<PaymentProvider, 'tokenize'>;
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'HOLD_DEFAULT_SECONDS' | 'PASSIVE_EXPIRY_GRACE_SECONDS' | 'HOLD_EXTENSIONS' | 'HOLD_EXTENSION_MAX_SECONDS' | 'HOLD_CLAIM_BATCH' | 'HOLD_CLAIMS_IN_FLIGHT'>;
   log: Logger;
+  /** Told of every hold claimed or refused (the sale signal, src/reservations/sale-signal.ts). */
+  sale?: { noteHold(): void };
 }
 
 export type ReservationService = ReturnType<typeof createReservationService>;
 
-export function createReservationService({ pool, temporal, payments, config, log }: ReservationServiceDeps) {
+export function createReservationService({ pool, temporal, payments, config, log, sale }: ReservationServiceDeps) {
   const claimHold = createClaimBatcher(pool, { maxBatch: config.HOLD_CLAIM_BATCH, inFlight: config.HOLD_CLAIMS_IN_FLIGHT });
   const view = <R extends ReservationView>(r: R): R => ({
     ...r,
@@ -107,6 +109,7 @@ export function createReservationService({ pool, temporal, payments, config, log
         holdSeconds: input.holdSeconds ?? config.HOLD_DEFAULT_SECONDS,
         passiveGraceSeconds: config.PASSIVE_EXPIRY_GRACE_SECONDS,
       });
+      sale?.noteHold();
       switch (result.outcome) {
         case 'CREATED':
         case 'REPLAYED':

@@ -18,6 +18,8 @@ import { ReservationStatus } from '../contract/reservations.ts';
  * that fails is tried again after a backoff; a starter that dies lets its leases lapse.
  * Until the workflow runs, the hold is safe anyway: checkout, extend and cancel start it
  * themselves (Update/Signal-with-Start) and its seats carry their own deadline.
+ * Answers first: new requests wait while a sale is in progress (src/reservations/sale-signal.ts)
+ * or while the machine is busy (`deferMs`, `saleDeferMs`).
  */
 
 const LEASE_SECONDS = 30;
@@ -94,6 +96,14 @@ export function startWorkflowStarter(options: {
    */
   deferMs?: number;
   /**
+   * Answers first, whatever the topology: while a sale is in progress (`saleInProgress`: the API
+   * processes answering holds fast, src/reservations/sale-signal.ts), a new request waits up to
+   * this long, so the winners' starts come once the sale's answers are out. 0: never wait.
+   */
+  saleDeferMs?: number;
+  /** Whether a sale is in progress now (default: never). */
+  saleInProgress?: () => boolean;
+  /**
    * Visible first, run next: while the machine is busy, or in a burst of holds (`burstSize`), a
    * workflow is started with its first workflow task this much later (Temporal's start delay).
    * The start is then one write on the server instead of a start, a task and its completion, so
@@ -163,13 +173,16 @@ export function startWorkflowStarter(options: {
   }
 
   const isBusy = options.isBusy ?? loadProbe();
+  const saleInProgress = options.saleInProgress ?? (() => false);
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       try {
         await forgetStarted();
         const busy = isBusy();
         const room = inFlight - running;
-        const due = room > 0 ? await leaseStartRequests(pool, room, busy ? options.deferMs ?? 0 : 0) : [];
+        // answers first: new requests wait while a sale is in progress, or while the machine is busy
+        const minAgeMs = Math.max(saleInProgress() ? options.saleDeferMs ?? 0 : 0, busy ? options.deferMs ?? 0 : 0);
+        const due = room > 0 ? await leaseStartRequests(pool, room, minAgeMs) : [];
         // a burst: this many starts at once, the ones still in flight and the ones just leased
         const burst = (options.burstSize ?? 0) > 0 && due.length > 0 && running + due.length >= options.burstSize!;
         for (const request of due) {

@@ -19,6 +19,7 @@ import { sql } from '../../src/db/sql.ts';
 import type { Role } from '../../src/contract/accounts.ts';
 import { startReconciler } from '../../src/reservations/reconciler.ts';
 import { createReservationService } from '../../src/reservations/service.ts';
+import { startSaleReporter, watchSale } from '../../src/reservations/sale-signal.ts';
 import { createBookingService } from '../../src/bookings/service.ts';
 import { createEventLifecycleService } from '../../src/events/lifecycle.ts';
 import { startWorkflowStarter } from '../../src/reservations/starter.ts';
@@ -84,10 +85,15 @@ export async function startTestEngine(label: string, env: Record<string, string>
     NODE_ENV: 'test', DATABASE_URL: db.url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue,
     LOG_LEVEL: 'silent', PAYMENT_SLOW_MS: '2500', PASSIVE_EXPIRY_GRACE_SECONDS: '1',
     // every test file registers from 127.0.0.1: a test of this limit turns it on for itself
-    RATE_LIMIT_REGISTRATIONS_PER_HOUR: '0', ...env,
+    RATE_LIMIT_REGISTRATIONS_PER_HOUR: '0',
+    // nor does a test's quick run of holds defer the starts as a sale does: a test of the sale signal turns it on
+    SALE_HOLDS_PER_SECOND: '0', ...env,
   });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const connection = await NativeConnection.connect({ address });
+  const closers: Array<() => Promise<unknown>> = [];
+  const limitsRedis = new Redis(config.REDIS_URL);
+  closers.push(() => limitsRedis.quit());
   const client = new Client({ connection });
   const payments = createPaymentProvider(config, db.pool);
   const activities = createActivities({ pool: db.pool, payments, timings: config.paymentTimings, webhooks: config.webhooks });
@@ -102,7 +108,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
     companions = [
       startWorkflowStarter({
         pool: db.pool, temporal: client, config, log, inFlight: config.WORKFLOW_STARTS_IN_FLIGHT, pollMs: 20, eager: config.WORKFLOW_STARTS_EAGER,
-        deferMs: config.WORKFLOW_START_DEFER_MS, firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS, burstSize: config.WORKFLOW_FIRST_TASK_DELAY_BURST, isBusy: options.busy ?? (() => false),
+        deferMs: config.WORKFLOW_START_DEFER_MS, saleDeferMs: config.WORKFLOW_START_SALE_DEFER_MS, saleInProgress: watchSale(limitsRedis, taskQueue), firstTaskDelayMs: config.WORKFLOW_FIRST_TASK_DELAY_MS, burstSize: config.WORKFLOW_FIRST_TASK_DELAY_BURST, isBusy: options.busy ?? (() => false),
       }),
       startReconciler({ pool: db.pool, temporal: client, config, log, intervalMs: 200 }),
       startWebhookDispatcher({ pool: db.pool, temporal: client, log, pollMs: 50, settings: { taskQueue, timeoutMs: config.webhooks.timeoutMs, retry: config.webhooks.retry, checkIntervalMs: config.webhooks.checkIntervalMs } }),
@@ -119,10 +125,9 @@ export async function startTestEngine(label: string, env: Record<string, string>
   }
   await startWorker();
 
-  const service = createReservationService({ pool: db.pool, temporal: client, payments, config, log });
-  const closers: Array<() => Promise<unknown>> = [];
-  const limitsRedis = new Redis(config.REDIS_URL);
-  closers.push(() => limitsRedis.quit());
+  const sale = startSaleReporter({ redis: limitsRedis, taskQueue, holdsPerSecond: config.SALE_HOLDS_PER_SECOND, log });
+  closers.push(async () => sale.stop());
+  const service = createReservationService({ pool: db.pool, temporal: client, payments, config, log, sale });
   const bookings = createBookingService({ pool: db.pool, temporal: client, config, log });
   const lifecycle = createEventLifecycleService({ pool: db.pool, temporal: client, config, log, bookings });
   const app = createApi({ config, pool: db.pool, service, log, health: {}, limits: createRateLimits(limitsRedis, config, log), bookings, lifecycle });

@@ -24,6 +24,8 @@ export async function startSplitEngineProcesses(label: string, env: Record<strin
     TEMPORAL_WORKFLOW_BUNDLE: bundle, LOG_LEVEL: 'warn', PAYMENT_SLOW_MS: '2500', PASSIVE_EXPIRY_GRACE_SECONDS: '1',
     // every test file registers from 127.0.0.1: a test of this limit turns it on for itself
     RATE_LIMIT_REGISTRATIONS_PER_HOUR: '0',
+    // nor does a test's quick run of holds defer the starts as a sale does: a test of the sale signal turns it on
+    SALE_HOLDS_PER_SECOND: '0',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
   };
