@@ -96,8 +96,9 @@ async function main(role: Role, config: Config, log: Logger): Promise<void> {
       log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}"`);
       // after the holds' answers: their workflows; after a crash: the payments it cut off
       const temporal = new Client({ connection: native, namespace: config.TEMPORAL_NAMESPACE });
-      // whether the API processes are answering a sale (src/reservations/sale-signal.ts); no offline queue, so a missing Redis reads as "no sale" at once
-      const saleRedis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+      // whether the API processes are answering a sale (src/reservations/sale-signal.ts); no offline queue and a
+      // command timeout, so a Redis that is down or hangs reads as "no sale" at once or within a second
+      const saleRedis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1000 });
       saleRedis.on('error', (error: Error) => log.warn({ err: error }, 'Redis connection error (reconnecting; the starters see no sale meanwhile)'));
       closers.push(() => saleRedis.quit());
       const starter = startWorkflowStarter({
