@@ -19,7 +19,7 @@ const WINDOW_MS = 100;
 const TTL_MS = 3 * WINDOW_MS;
 
 /** The key of the sale signal of one engine (its task queue: test files and engines sharing one Redis do not see each other's sales). */
-export const saleKey = (taskQueue: string) => `booking:sale-in-progress:${taskQueue}`;
+const saleKey = (taskQueue: string) => `booking:sale-in-progress:${taskQueue}`;
 
 /** The API side: `noteHold()` on every hold answered; renews the key while holds come at least `holdsPerSecond` fast. */
 export function startSaleReporter(options: { redis: Redis; taskQueue: string; holdsPerSecond: number; log: Logger }): { noteHold(): void; stop(): void } {
@@ -29,7 +29,7 @@ export function startSaleReporter(options: { redis: Redis; taskQueue: string; ho
   let holds = 0;
   let warned = false;
   const signal = () => {
-    options.redis.set(key, String(Date.now()), 'PX', TTL_MS).then(() => { warned = false; }, (error: unknown) => {
+    options.redis.set(key, '1', 'PX', TTL_MS).then(() => { warned = false; }, (error: unknown) => {
       if (!warned) options.log.warn({ err: error }, 'could not signal a sale in progress to the starters (Redis); their starts may overlap it');
       warned = true;
     });

@@ -18,8 +18,8 @@ import { ReservationStatus } from '../contract/reservations.ts';
  * that fails is tried again after a backoff; a starter that dies lets its leases lapse.
  * Until the workflow runs, the hold is safe anyway: checkout, extend and cancel start it
  * themselves (Update/Signal-with-Start) and its seats carry their own deadline.
- * Answers first: new requests wait while a sale is in progress (src/reservations/sale-signal.ts)
- * or while the machine is busy (`deferMs`, `saleDeferMs`).
+ * Answers first: new requests wait while a sale is in progress (`saleDeferMs`,
+ * src/reservations/sale-signal.ts) or while the machine is busy (`deferMs`).
  */
 
 const LEASE_SECONDS = 30;

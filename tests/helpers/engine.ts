@@ -27,7 +27,7 @@ import { startWebhookDispatcher } from '../../src/webhooks/dispatcher.ts';
 import { createReservationWorker } from '../../src/temporal/worker.ts';
 import { startWaitlistWaker, wakeWaitlistsForReleases } from '../../src/waitlist/waker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
-import { startSplitEngineProcesses } from './split-engine.ts';
+import { startSplitEngineProcesses, TEST_ENGINE_DEFAULTS } from './split-engine.ts';
 
 import { eventually } from './wait.ts';
 import { reservationWorkflowId } from '../../workflows/messages.ts';
@@ -84,10 +84,7 @@ export async function startTestEngine(label: string, env: Record<string, string>
   const config = loadConfig({
     NODE_ENV: 'test', DATABASE_URL: db.url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue,
     LOG_LEVEL: 'silent', PAYMENT_SLOW_MS: '2500', PASSIVE_EXPIRY_GRACE_SECONDS: '1',
-    // every test file registers from 127.0.0.1: a test of this limit turns it on for itself
-    RATE_LIMIT_REGISTRATIONS_PER_HOUR: '0',
-    // nor does a test's quick run of holds defer the starts as a sale does: a test of the sale signal turns it on
-    SALE_HOLDS_PER_SECOND: '0', ...env,
+    ...TEST_ENGINE_DEFAULTS, ...env,
   });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const connection = await NativeConnection.connect({ address });

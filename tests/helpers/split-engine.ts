@@ -14,6 +14,14 @@ import { freePort } from './ports.ts';
  * the gateway with the outbox relay when realtime is asked for. Fresh database and task queue,
  * against the suite's Temporal dev server. `npm test` runs tests/reservations this way too.
  */
+/** Settings every test engine starts with, whatever runs its roles; a test of one of them turns it on for itself. */
+export const TEST_ENGINE_DEFAULTS = {
+  // every test file registers from 127.0.0.1
+  RATE_LIMIT_REGISTRATIONS_PER_HOUR: '0',
+  // nor does a test's quick run of holds defer the starts as a sale does
+  SALE_HOLDS_PER_SECOND: '0',
+};
+
 export async function startSplitEngineProcesses(label: string, env: Record<string, string>, options: { realtime?: boolean }) {
   const address = process.env.TEMPORAL_TEST_ADDRESS!;
   const bundle = process.env.TEMPORAL_WORKFLOW_BUNDLE!;
@@ -22,10 +30,7 @@ export async function startSplitEngineProcesses(label: string, env: Record<strin
   const roleEnv: Record<string, string> = {
     NODE_ENV: 'test', HOST: '127.0.0.1', DATABASE_URL: db.url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue,
     TEMPORAL_WORKFLOW_BUNDLE: bundle, LOG_LEVEL: 'warn', PAYMENT_SLOW_MS: '2500', PASSIVE_EXPIRY_GRACE_SECONDS: '1',
-    // every test file registers from 127.0.0.1: a test of this limit turns it on for itself
-    RATE_LIMIT_REGISTRATIONS_PER_HOUR: '0',
-    // nor does a test's quick run of holds defer the starts as a sale does: a test of the sale signal turns it on
-    SALE_HOLDS_PER_SECOND: '0',
+    ...TEST_ENGINE_DEFAULTS,
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
   };
