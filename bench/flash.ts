@@ -84,6 +84,8 @@ const HELP = `npm run bench:flash -- [flags]
   --out DIR               where the JSON, PNG and engine log go (default bench-results)
   --bare-starts N         workflow starts of the bare Temporal baseline (default 1000)
   --expiry-probes N       short holds whose expiry is measured during checkout (default 50)
+  --warm-rejections N     after the warm-up holds, N more hold requests on the sold-out warm-up section, all refused
+                          (default 0): API processes as warm as after serving traffic, not just started
   --seed N                seed of the run's random choices (default: random)
   --engine-env KEY=VALUE  an engine setting for this run, repeatable (e.g. --engine-env HOLD_CLAIM_BATCH=1 to
                           claim every hold alone: the same sale before and after a change, in one session)
@@ -108,6 +110,7 @@ function readFlags() {
         out: { type: 'string', default: 'bench-results' },
         'bare-starts': { type: 'string', default: '1000' },
         'expiry-probes': { type: 'string', default: '50' },
+        'warm-rejections': { type: 'string', default: '0' },
         seed: { type: 'string' },
         'cpu-prof': { type: 'string' },
         'engine-env': { type: 'string', multiple: true, default: [] },
@@ -139,11 +142,12 @@ const parsedOptions = z.object({
   out: z.string().min(1),
   bareStarts: count(1),
   expiryProbes: count(0),
+  warmRejections: count(0),
   seed: z.coerce.number().int().min(0).default(() => randomBytes(4).readUInt32BE()),
   cpuProf: z.string().min(1).optional(),
   engineEnv: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*=.*$/, 'must be KEY=VALUE')).transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]))),
 }).refine((o) => !o.cpuProf || o.topology === 'all', { path: ['cpuProf'], message: 'profiles the all-in-one engine only (--topology all)' }).safeParse({
-  ...flags, coldConnections: flags['cold-connections'], cpuProf: flags['cpu-prof'], engineEnv: flags['engine-env'], ticketLimit: flags['ticket-limit'], temporalAddress: flags['temporal-address'], temporalServer: flags['temporal-server'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'],
+  ...flags, coldConnections: flags['cold-connections'], cpuProf: flags['cpu-prof'], engineEnv: flags['engine-env'], ticketLimit: flags['ticket-limit'], temporalAddress: flags['temporal-address'], temporalServer: flags['temporal-server'], bareStarts: flags['bare-starts'], expiryProbes: flags['expiry-probes'], warmRejections: flags['warm-rejections'],
 });
 if (!parsedOptions.success) {
   process.stderr.write(`${parsedOptions.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('\n')}\n\n${HELP}\n`);
@@ -335,10 +339,18 @@ async function run(): Promise<void> {
     const answer = await hold(warmupIndex(w), { eventId: warmup.eventId, sectionId: warmup.sectionIds[0], quantity: 1 }, `warmup-${runId}-${w}`);
     if (answer.status !== 201) throw new Error(`warm-up hold ${w} failed: ${describeAnswer(answer)}`);
   });
+  // warm API processes: refused holds on the sold-out warm-up section (the warm-up customers in turn)
+  if (options.warmRejections > 0) {
+    await runPool(options.warmRejections, options.concurrency, async (r) => {
+      const answer = await hold(warmupIndex(r % WARMUP_HOLDS), { eventId: warmup.eventId, sectionId: warmup.sectionIds[0], quantity: 1 }, `warm-${runId}-${r}`);
+      if (answer.status !== 409) throw new Error(`warm-up rejection ${r} was not refused: ${describeAnswer(answer)}`);
+    });
+    await sleep(1000); // the sale signal these raised lapses before the sale (src/reservations/sale-signal.ts)
+  }
   // every connection of the sale open and kept alive first, as a load balancer's pooled connections to the
   // API are: otherwise the sale's first wave also pays for opening them (--cold-connections)
   if (!options.coldConnections) await Promise.all(Array.from({ length: options.concurrency }, () => api.request('GET', `/api/events/${warmup.eventId}`)));
-  progress(`warm-up: ${WARMUP_HOLDS} holds on another event${options.coldConnections ? '' : `, then ${options.concurrency} keep-alive connections opened`}`);
+  progress(`warm-up: ${WARMUP_HOLDS} holds on another event${options.warmRejections ? ` and ${options.warmRejections} refused` : ''}${options.coldConnections ? '' : `, then ${options.concurrency} keep-alive connections opened`}`);
 
   // ---- the sale
   const requests = Array.from({ length: options.buyers }, () => sale.nextRequest());

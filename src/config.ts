@@ -112,7 +112,7 @@ const schema = z
     WORKFLOW_STARTER_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
     WORKFLOW_STARTS_EAGER: booleanString.default(true),
     WORKFLOW_START_DEFER_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
-    // a sale in progress (src/reservations/sale-signal.ts): an API process answering holds at least this fast says so
+    // a sale in progress (src/reservations/sale-signal.ts): the API processes answering holds at least this fast, together, say so
     // through Redis (0: never), and the starters then defer new starts up to WORKFLOW_START_SALE_DEFER_MS (0: never)
     SALE_HOLDS_PER_SECOND: z.coerce.number().int().min(0).max(100_000).default(100),
     WORKFLOW_START_SALE_DEFER_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
