@@ -335,14 +335,15 @@ async function run(): Promise<void> {
   const probeHold = holdWith(probeApi);
 
   // ---- warm-up: keep-alive connections, JIT, the worker's first workflow tasks; not measured
+  const warmupRequest = { eventId: warmup.eventId, sectionId: warmup.sectionIds[0], quantity: 1 };
   await runPool(WARMUP_HOLDS, 5, async (w) => {
-    const answer = await hold(warmupIndex(w), { eventId: warmup.eventId, sectionId: warmup.sectionIds[0], quantity: 1 }, `warmup-${runId}-${w}`);
+    const answer = await hold(warmupIndex(w), warmupRequest, `warmup-${runId}-${w}`);
     if (answer.status !== 201) throw new Error(`warm-up hold ${w} failed: ${describeAnswer(answer)}`);
   });
   // warm API processes: refused holds on the sold-out warm-up section (the warm-up customers in turn)
   if (options.warmRejections > 0) {
     await runPool(options.warmRejections, options.concurrency, async (r) => {
-      const answer = await hold(warmupIndex(r % WARMUP_HOLDS), { eventId: warmup.eventId, sectionId: warmup.sectionIds[0], quantity: 1 }, `warm-${runId}-${r}`);
+      const answer = await hold(warmupIndex(r % WARMUP_HOLDS), warmupRequest, `warm-${runId}-${r}`);
       if (answer.status !== 409) throw new Error(`warm-up rejection ${r} was not refused: ${describeAnswer(answer)}`);
     });
     await sleep(1000); // the sale signal these raised lapses before the sale (src/reservations/sale-signal.ts)

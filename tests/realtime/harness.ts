@@ -13,10 +13,10 @@ import { createGateway, type Gateway, type JoinAck } from '../../src/realtime/ga
 import { startOutboxRelay, type ReservationUpdatedMessage, type SeatsChangedMessage } from '../../src/realtime/relay.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { eventually } from '../helpers/wait.ts';
+import { TEST_REDIS_URL as REDIS_URL } from '../helpers/redis.ts';
 
 /** Shared set-up for the realtime tests: real gateways on real ports, real Redis, real clients. */
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const JWT_SECRET = 'realtime-test-secret-at-least-32-characters';
 
 /** A Redis channel prefix of the test file's own, so parallel test files never hear each other. */
